@@ -1,0 +1,1 @@
+"""Question templates, per-student variants and notebook rendering."""

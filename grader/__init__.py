@@ -1,0 +1,1 @@
+"""Sandboxed grading of student notebooks against the answer key."""
