@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from solutions._args import IntOrPair, Padding, conv_pads, positive_pair, require_ndim
-from solutions.numpy_ref.windows import Geometry, make_geometry, pad, scatter_windows, windows
+from solutions.numpy_ref.windows import Geometry, col2im, im2col, make_geometry
 
 
 def _conv_setup(
@@ -27,13 +27,6 @@ def _conv_setup(
     return make_geometry(x, kernel, stride_, dilation_, pads, "kernel")
 
 
-def _im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Copy every window into one row: (N * Ho * Wo, C * kh * kw)."""
-    win = windows(pad(x, geo), geo).transpose(0, 2, 3, 1, 4, 5)  # (N, Ho, Wo, C, kh, kw)
-    n, ho, wo = win.shape[:3]
-    return win.reshape(n * ho * wo, -1)
-
-
 def conv2d(
     x: np.ndarray,
     w: np.ndarray,
@@ -45,14 +38,13 @@ def conv2d(
     """torch.nn.functional.conv2d in NumPy: x (N, C, H, W), w (F, C, kh, kw), b (F,) -> (N, F, Ho, Wo)."""
     x, w = np.asarray(x), np.asarray(w)
     geo = _conv_setup(x, w, stride, padding, dilation)
-    out = _im2col(x, geo) @ w.reshape(w.shape[0], -1).T  # (N * Ho * Wo, F)
+    out = w.reshape(w.shape[0], -1) @ im2col(x, geo)  # (F, N * Ho * Wo)
     if b is not None:
         b = np.asarray(b)
         if b.shape != (w.shape[0],):
             raise ValueError(f"bias must have shape ({w.shape[0]},) to match weight {w.shape}, got {b.shape}")
-        out += b
-    ho, wo = geo.out_hw
-    return np.ascontiguousarray(out.reshape(x.shape[0], ho, wo, w.shape[0]).transpose(0, 3, 1, 2))
+        out += b[:, None]
+    return np.ascontiguousarray(out.reshape(w.shape[0], x.shape[0], *geo.out_hw).transpose(1, 0, 2, 3))
 
 
 def conv2d_backward(
@@ -70,11 +62,10 @@ def conv2d_backward(
     expected = (n, f, *geo.out_hw)
     if dout.shape != expected:
         raise ValueError(f"dout must have conv2d's output shape {expected}, got {dout.shape}")
-    dout_rows = dout.transpose(0, 2, 3, 1).reshape(-1, f)  # (N * Ho * Wo, F)
-    dw = (dout_rows.T @ _im2col(x, geo)).reshape(w.shape)
+    dout_cols = dout.transpose(1, 0, 2, 3).reshape(f, -1)  # (F, N * Ho * Wo)
+    dw = (dout_cols @ im2col(x, geo).T).reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3))
-    dcols = (dout_rows @ w.reshape(f, -1)).reshape(n, *geo.out_hw, *w.shape[1:])  # (N, Ho, Wo, C, kh, kw)
-    dx = scatter_windows(dcols.transpose(0, 3, 1, 2, 4, 5), geo, np.result_type(dout, w))
+    dx = col2im(w.reshape(f, -1).T @ dout_cols, geo, n)
     return dx, dw, db
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from solutions._args import IntOrPair, positive_pair, pair, require_ndim
-from solutions.numpy_ref.windows import Geometry, make_geometry, pad, scatter_windows, windows
+from solutions.numpy_ref.windows import Geometry, make_geometry, pad, taps, unpad
 
 
 def _pool_setup(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair) -> Geometry:
@@ -32,15 +32,24 @@ def _check_dout(dout: np.ndarray, x: np.ndarray, geo: Geometry) -> None:
         raise ValueError(f"dout must have the pooled output shape {expected}, got {dout.shape}")
 
 
-def _flat_windows(x: np.ndarray, geo: Geometry, fill: float) -> np.ndarray:
-    """Every window, flattened in row-major order: (N, C, Ho, Wo, kh * kw)."""
-    win = windows(pad(x, geo, fill), geo)
-    return win.reshape(*win.shape[:4], -1)
-
-
 def _lowest(dtype: np.dtype) -> float | int:
     """The padding value that can never win a max: -inf, or the smallest integer for integer images."""
     return np.iinfo(dtype).min if np.issubdtype(dtype, np.integer) else -np.inf
+
+
+def _window_argmax(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """The tap index of each window's first maximum in row-major order (torch's tie rule)."""
+    xp = pad(x, geo, _lowest(x.dtype))
+    best, winner = None, np.zeros((*x.shape[:2], *geo.out_hw), dtype=np.intp)
+    for tap, (_, _, (rows, cols)) in enumerate(taps(geo)):
+        candidate = xp[:, :, rows, cols]
+        if best is None:
+            best = candidate.copy()
+            continue
+        better = candidate > best  # strict: an equal later element never takes over
+        np.copyto(best, candidate, where=better)
+        winner[better] = tap
+    return winner
 
 
 def max_pool2d(
@@ -49,7 +58,9 @@ def max_pool2d(
     """torch.nn.functional.max_pool2d in NumPy; padding never wins."""
     x = np.asarray(x)
     geo = _pool_setup(x, kernel_size, stride, padding)
-    return _flat_windows(x, geo, _lowest(x.dtype)).max(axis=-1)
+    xp = pad(x, geo, _lowest(x.dtype))
+    slices = [xp[:, :, rows, cols] for _, _, (rows, cols) in taps(geo)]
+    return np.maximum.reduce(slices) if len(slices) > 1 else slices[0].copy()
 
 
 def max_pool2d_backward(
@@ -59,24 +70,27 @@ def max_pool2d_backward(
     x, dout = np.asarray(x), np.asarray(dout)
     geo = _pool_setup(x, kernel_size, stride, padding)
     _check_dout(dout, x, geo)
-    n, c, (ho, wo), (hp, wp) = x.shape[0], x.shape[1], geo.out_hw, geo.padded_hw
-    winner = _flat_windows(x, geo, _lowest(x.dtype)).argmax(axis=-1)  # (N, C, Ho, Wo), index inside the window
-    rows = np.arange(ho)[:, None] * geo.stride[0] + winner // geo.kernel[1]
-    cols = np.arange(wo)[None, :] * geo.stride[1] + winner % geo.kernel[1]
-    plane = np.arange(n * c).reshape(n, c, 1, 1)
-    flat_index = (plane * hp + rows) * wp + cols
-    grad = np.bincount(flat_index.ravel(), weights=dout.ravel(), minlength=n * c * hp * wp)
-    (top, _), (left, _) = geo.pads
-    grad = grad.reshape(n, c, hp, wp)[:, :, top : top + x.shape[2], left : left + x.shape[3]]
-    return grad.astype(np.result_type(dout, x), copy=False)
+    winner = _window_argmax(x, geo)
+    grad = np.zeros((*x.shape[:2], *geo.padded_hw), dtype=np.result_type(dout, x))
+    for tap, (_, _, (rows, cols)) in enumerate(taps(geo)):
+        grad[:, :, rows, cols] += np.where(winner == tap, dout, 0)
+    return unpad(grad, geo)
+
+
+def _window_sum(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """Sum of each zero-padded window, one vectorised add per tap."""
+    xp = pad(x, geo, 0)
+    total = np.zeros((*x.shape[:2], *geo.out_hw), dtype=np.result_type(x, np.float32))
+    for _, _, (rows, cols) in taps(geo):
+        total += xp[:, :, rows, cols]
+    return total
 
 
 def _divisor(x: np.ndarray, geo: Geometry, count_include_pad: bool) -> np.ndarray | float:
     """How many elements each average divides by: the whole window, or only its unpadded part."""
     if count_include_pad or geo.pads == ((0, 0), (0, 0)):
         return float(geo.kernel[0] * geo.kernel[1])
-    ones = np.ones((1, 1, *x.shape[2:]), dtype=x.dtype)
-    return _flat_windows(ones, geo, 0.0).sum(axis=-1)  # (1, 1, Ho, Wo)
+    return _window_sum(np.ones((1, 1, *x.shape[2:])), geo)  # (1, 1, Ho, Wo)
 
 
 def avg_pool2d(
@@ -89,7 +103,7 @@ def avg_pool2d(
     """torch.nn.functional.avg_pool2d in NumPy; zero padding, counted in the divisor by default as in torch."""
     x = np.asarray(x)
     geo = _pool_setup(x, kernel_size, stride, padding)
-    return _flat_windows(x, geo, 0.0).sum(axis=-1) / _divisor(x, geo, count_include_pad)
+    return _window_sum(x, geo) / _divisor(x, geo, count_include_pad)
 
 
 def avg_pool2d_backward(
@@ -105,5 +119,7 @@ def avg_pool2d_backward(
     geo = _pool_setup(x, kernel_size, stride, padding)
     _check_dout(dout, x, geo)
     share = dout / _divisor(x, geo, count_include_pad)
-    spread = np.broadcast_to(share[..., None, None], (*share.shape, *geo.kernel))
-    return scatter_windows(spread, geo, share.dtype)
+    grad = np.zeros((*x.shape[:2], *geo.padded_hw), dtype=share.dtype)
+    for _, _, (rows, cols) in taps(geo):
+        grad[:, :, rows, cols] += share
+    return unpad(grad, geo)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -61,20 +62,38 @@ def windows(x_padded: np.ndarray, geo: Geometry) -> np.ndarray:
     return view[:, :, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, ::dh, ::dw]
 
 
-def scatter_windows(grad_windows: np.ndarray, geo: Geometry, dtype: np.dtype) -> np.ndarray:
-    """Adjoint of `windows` then un-pad: sum each window's gradient back onto the input (col2im).
+def taps(geo: Geometry) -> Iterator[tuple[int, int, tuple[slice, slice]]]:
+    """For each kernel tap (i, j), the strided slice of the padded input that the tap sees at every output.
 
-    Loops over kernel taps only (kh * kw iterations); each iteration is one strided, vectorised add.
+    Looping over taps (kh * kw iterations, each one vectorised over all outputs) is how pooling and the
+    backward passes stay free of loops over pixels.
     """
-    n, c = grad_windows.shape[:2]
     (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
     ho, wo = geo.out_hw
-    grad = np.zeros((n, c, *geo.padded_hw), dtype=dtype)
     for i in range(kh):
         for j in range(kw):
-            rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
-            cols = slice(j * dw, j * dw + sw * (wo - 1) + 1, sw)
-            grad[:, :, rows, cols] += grad_windows[:, :, :, :, i, j]
+            yield i, j, (slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
+
+
+def unpad(grad_padded: np.ndarray, geo: Geometry) -> np.ndarray:
+    """Drop the padded border of a gradient: padding is not an input, so it gets no gradient."""
     (top, bottom), (left, right) = geo.pads
     hp, wp = geo.padded_hw
-    return grad[:, :, top : hp - bottom, left : wp - right]
+    return grad_padded[:, :, top : hp - bottom, left : wp - right]
+
+
+def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
+    """Copy every window into one column: (C * kh * kw, N * Ho * Wo), so a conv is one matrix product."""
+    win = windows(pad(x, geo), geo)  # (N, C, Ho, Wo, kh, kw)
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(x.shape[1] * geo.kernel[0] * geo.kernel[1], -1)
+
+
+def col2im(columns: np.ndarray, geo: Geometry, n_images: int) -> np.ndarray:
+    """Adjoint of im2col: sum each column entry back onto the input pixel it was copied from."""
+    kh, kw = geo.kernel
+    ho, wo = geo.out_hw
+    blocks = columns.reshape(-1, kh, kw, n_images, ho, wo)  # (C, kh, kw, N, Ho, Wo)
+    grad = np.zeros((blocks.shape[0], n_images, *geo.padded_hw), dtype=columns.dtype)  # (C, N, Hp, Wp)
+    for i, j, (rows, cols) in taps(geo):
+        grad[:, :, rows, cols] += blocks[:, i, j]  # same layout on both sides: contiguous reads
+    return np.ascontiguousarray(unpad(grad.transpose(1, 0, 2, 3), geo))
