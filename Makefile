@@ -3,23 +3,33 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# bubblewrap isolates student code; dataset-fashion-mnist is the default LeNet-5 benchmark data.
+SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist
 
 .PHONY: test demo bench clean system-deps
+
+# Installs the Debian packages when missing (as root, as CI runs); otherwise says what to install.
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "cnnlab: please install the Debian packages: $$missing (sudo apt-get install $$missing)"; fi; \
+	fi
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 # The pinned CPU build of torch must come first: any other torch request pulls GBs of CUDA wheels.
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
 	touch $@
 
-test: $(STAMP)
+test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
-demo: $(STAMP)
+demo: system-deps $(STAMP)
 	$(VENV)/bin/cnnlab table lenet5
 	$(VENV)/bin/cnnlab table mlp
 
