@@ -1,0 +1,76 @@
+"""`cnnlab grade`: grade notebooks, folders or LMS zips against the answer keys, in the sandbox, resumably."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from rich.console import Console
+
+from grader.answer_key import KeyDir
+from grader.collect import collect
+from grader.console import progress_bar, summary_table
+from grader.outputs import write_class_outputs
+from grader.pipeline import Batch, grade_all
+from grader.roster import Roster, read_roster
+from grader.sandbox import Limits
+from grader.steps import Env
+from grader.store import Store
+
+HELP = "Grade submitted notebooks (files, folders, LMS zips) against the answer keys, in a sandbox."
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The command's options."""
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files, folders or .zip files")
+    parser.add_argument("--key", required=True, metavar="KEYDIR", help="folder of answer keys (<student_id>.json)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="where results and gradebooks go")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel sandboxes")
+    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="wall-clock seconds per submission")
+    parser.add_argument("--memory", type=int, default=2048, metavar="MB", help="memory per submission")
+    parser.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report (CI)")
+    parser.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 if a score is under PCT percent")
+    parser.add_argument("--roster", metavar="CSV", help="class roster (student_id, name, optional LMS ids)")
+    parser.add_argument("--regrade", action="store_true", help="grade again even what was graded before")
+
+
+def _env(key: str, roster_path: str | None) -> Env:
+    """Answer keys and who can be identified: the roster's ids and aliases, plus every student with a key."""
+    keys = KeyDir.open(Path(key))
+    roster = read_roster(Path(roster_path)) if roster_path else None
+    known = Roster.of_ids(keys.paths)
+    if roster is not None:
+        known = Roster({**known.names, **roster.names}, {**known.aliases, **roster.aliases})
+    return Env(keys, known, roster)
+
+
+def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeout: float = 60.0, memory: int = 2048,
+         junit: str | None = None, fail_under: float | None = None, roster: str | None = None,
+         regrade: bool = False) -> int:
+    """Grade, write every output, print the summary; 0 whatever the scores, 1 under --fail-under, 2 on failure."""
+    if workers < 1 or timeout <= 0 or memory < 64:
+        raise ValueError("--workers must be >= 1, --timeout > 0 and --memory >= 64")
+    env = _env(key, roster)
+    raws = collect(submissions)
+    limits = Limits(cell_timeout_s=min(timeout, Limits.cell_timeout_s), total_timeout_s=timeout, cpu_s=timeout,
+                    memory_mb=memory)
+    store = Store(Path(out))
+    console = Console(stderr=True)
+    with progress_bar(len(raws), console) as on_result:
+        reused: list[bool] = []
+        records = grade_all(raws, Batch(env, store, workers, limits, regrade),
+                            lambda r, c: (reused.append(c), on_result(r, c)))
+    write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
+    Console().print(summary_table(records, sum(reused)))
+    print(f"results in {store.root}")
+    errors = [r for r in records if r.status == "error"]
+    if errors:
+        raise ValueError(f"{len(errors)} submission(s) not graded because of a grader-side problem: "
+                         f"{errors[0].notes[0]}")
+    low = [r for r in records if fail_under is not None and r.percent < fail_under]
+    if low:
+        print(f"cnnlab: score {low[0].percent:.1f}% ({low[0].student_id or low[0].filename}) is under "
+              f"--fail-under {fail_under:g}%" + (f" (and {len(low) - 1} more)" if len(low) > 1 else ""))
+        return 1
+    return 0

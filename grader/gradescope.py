@@ -1,0 +1,39 @@
+"""Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/).
+
+The spec's top level has `score` (which overrides the sum of the tests) and no `max_score`; Gradescope
+takes the maximum from the assignment's settings, so the total maximum goes in `extra_data.max_score`,
+and each test carries its own `max_score`. `status` is "passed" or "failed"; visibility is "visible".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grader.records import GradedSubmission
+
+
+def results_json(record: GradedSubmission, titles: Mapping[str, str]) -> dict[str, Any]:
+    """One test per question, feedback as its output, submission-level notes as the top-level output."""
+    tests = []
+    for number, score in enumerate(record.scores, start=1):
+        title = titles.get(score.qid, "")
+        tests.append({
+            "name": f"{score.qid}: {title}" if title else score.qid,
+            "number": str(number),
+            "score": score.points,
+            "max_score": score.max_points,
+            "status": "passed" if score.points >= score.max_points else "failed",
+            "output": score.feedback,
+            "visibility": "visible",
+        })
+    header = f"Score {record.points:g}/{record.max_points:g} for student {record.student_id or 'unknown'}"
+    return {
+        "score": record.points,
+        "output": "\n".join([header, *record.notes]),
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"max_score": record.max_points, "student_id": record.student_id,
+                       "assignment": record.assignment, "status": record.status, "submission": record.label},
+    }

@@ -1,0 +1,41 @@
+"""JUnit XML for CI systems: one test suite per submission, one test case per question, failures for lost points."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+from grader.records import GradedSubmission
+from grader.store import atomic_write
+
+
+def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
+    """The XML document; a rejected submission is one error case carrying its reason."""
+    root = ET.Element("testsuites", name="cnnlab")
+    for record in records:
+        suite = ET.SubElement(root, "testsuite", name=record.student_id or record.filename,
+                              tests=str(max(1, len(record.scores))), time=f"{record.seconds:.3f}")
+        failures = errors = 0
+        if not record.scores:
+            case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name="submission")
+            ET.SubElement(case, "error", message=" | ".join(record.notes) or record.status)
+            errors += 1
+        for score in record.scores:
+            case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=score.qid)
+            if score.points < score.max_points:
+                failure = ET.SubElement(case, "failure",
+                                        message=f"{score.points:g}/{score.max_points:g}: {score.feedback}")
+                failure.text = score.feedback
+                failures += 1
+        suite.set("failures", str(failures))
+        suite.set("errors", str(errors))
+        if record.notes:
+            ET.SubElement(suite, "system-out").text = "\n".join(record.notes)
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def write_junit(path: Path, records: Sequence[GradedSubmission]) -> None:
+    """Write the JUnit report atomically."""
+    atomic_write(path, junit_xml(records))

@@ -1,0 +1,124 @@
+"""The grading pipeline, declared in order in one place: prepare (per file) -> run (sandbox, in parallel) -> finish.
+
+    read_notebook -> drop_outputs -> identify_student -> load_key -> find_cells -> make_plans -> build_job
+    -> Sandbox.map -> score -> feedback notebook + results.json -> record (atomic, keyed by content hash)
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+from grader.feedback import feedback_notebook
+from grader.gradescope import results_json
+from grader.records import GradedSubmission, RawSubmission
+from grader.sandbox import Limits, Sandbox
+from grader.scoring import cell_error_notes, score_plan
+from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_plans,
+                          read_notebook)
+from grader.store import Store, json_bytes
+
+Step = Callable[[State, Env], State]
+PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_plans,
+                             build_job)
+OnResult = Callable[[GradedSubmission, bool], None]  # (record, reused from an earlier run)
+
+
+def prepare(raw: RawSubmission, env: Env) -> State:
+    """Every step before the sandbox; an instructor-side defect (bad key) marks the submission as an error."""
+    state = State(raw)
+    for step in PREPARE:
+        try:
+            state = step(state, env)
+        except ValueError as error:  # raised only for defects in keys, never for student input
+            return replace(state, fatal=f"grader error: {error}", job=None)
+    return state
+
+
+def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
+    """Score every question, then the per-submission files: results.json and the feedback notebook."""
+    scores = tuple(score_plan(p, state.outcome, state.fatal) for p in state.plans)
+    code_cells = tuple(c.index for c in state.cells if c.cell_type == "code")
+    notes = (*((state.fatal,) if state.fatal else ()), *state.notes, *cell_error_notes(state.outcome, code_cells))
+    outcome = state.outcome
+    status = ("error" if state.fatal.startswith("grader error") else "rejected") if state.fatal else (
+        "graded" if outcome is None or outcome.status == "ok" else outcome.status)
+    key = state.key
+    record = GradedSubmission(
+        digest=state.raw.digest, label=state.raw.label, filename=state.raw.filename,
+        student_id=state.identity.student_id if state.identity else None,
+        assignment=key.assignment if key else None, key_digest=key.digest if key else None, status=status,
+        scores=scores, notes=notes, seconds=round(outcome.seconds, 3) if outcome else 0.0,
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        isolation=outcome.isolation if outcome else "")
+    titles = {q.qid: str(q.raw.get("title", "")) for q in key.questions} if key else {}
+    files = {"results.json": json_bytes(results_json(record, titles)),
+             "feedback.ipynb": (json.dumps(feedback_notebook(state.notebook, record), indent=1,
+                                           ensure_ascii=False) + "\n").encode("utf-8")}
+    return record, files
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One grading run's settings."""
+
+    env: Env
+    store: Store
+    workers: int = 2
+    limits: Limits = Limits()
+    regrade: bool = False
+
+
+def _reusable(batch: Batch, raw: RawSubmission) -> GradedSubmission | None:
+    """A stored record still valid for this file: same content, same key, not a grader error."""
+    if batch.regrade:
+        return None
+    record = batch.store.load(raw.digest)
+    if record is None or record.status == "error":
+        return None
+    return record if batch.env.keys.digest(record.student_id) == record.key_digest else None
+
+
+def _unique(raws: Iterable[RawSubmission]) -> list[RawSubmission]:
+    """The same file given twice is graded once."""
+    seen: dict[str, RawSubmission] = {}
+    for raw in raws:
+        seen.setdefault(raw.digest, raw)
+    return list(seen.values())
+
+
+def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult = lambda r, c: None
+              ) -> list[GradedSubmission]:
+    """Grade every submission not graded before; each result is stored the moment it is ready."""
+    done: list[GradedSubmission] = []
+
+    def complete(state: State) -> None:
+        record, files = finish(state)
+        batch.store.save(record, files)
+        done.append(record)
+        on_result(record, False)
+
+    pending: dict[str, State] = {}
+    for raw in _unique(raws):
+        reused = _reusable(batch, raw)
+        if reused is not None:
+            done.append(reused)
+            on_result(reused, True)
+            continue
+        state = prepare(raw, batch.env)
+        if state.job is None:
+            complete(state)
+        else:
+            pending[state.job.job_id] = state
+    if pending:
+        started = time.monotonic()
+        with Sandbox(workers=batch.workers, limits=batch.limits) as sandbox:
+            for outcome in sandbox.map([s.job for s in pending.values() if s.job is not None]):
+                complete(replace(pending.pop(outcome.job_id), outcome=outcome))
+        if pending:
+            raise OSError(f"the sandbox returned no outcome for {len(pending)} job(s) after "
+                               f"{time.monotonic() - started:.0f} s")
+    return done

@@ -1,0 +1,133 @@
+"""Plain records passed between grading steps: frozen, JSON-able, so results can be stored and reloaded exactly."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+JSON = Any
+
+
+@dataclass(frozen=True)
+class RawSubmission:
+    """One submitted file as it arrived: where it came from and its bytes, before anything trusts it."""
+
+    label: str  # e.g. "class.zip:alice_1234_5678_hw.ipynb", shown in every message about this file
+    filename: str  # the base name, which LMS bulk downloads use to carry the student id
+    data: bytes = field(repr=False)
+
+    @property
+    def digest(self) -> str:
+        """Hash of file name and content: results are stored and resumed by it (the name carries the identity)."""
+        return hashlib.sha256(self.filename.encode("utf-8") + b"\0" + self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Whose submission this is, and how sure we are."""
+
+    student_id: str | None
+    source: str  # "metadata", "file name", "metadata+file name", or "none"
+    flags: tuple[str, ...] = ()  # human-readable warnings, e.g. metadata id != file-name id
+
+
+@dataclass(frozen=True)
+class KeyQuestion:
+    """One question of a student's answer key."""
+
+    qid: str
+    kind: str
+    seed: int
+    points: float
+    params: dict[str, JSON]
+    answer: JSON
+    variable: str | None = None
+    entry_point: str | None = None
+    hidden_tests: dict[str, JSON] | None = None
+    raw: dict[str, JSON] = field(default_factory=dict, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class AnswerKey:
+    """A student's answer key, loaded from KEYDIR/<student_id>.json."""
+
+    assignment: str
+    student_id: str
+    seed: int
+    questions: tuple[KeyQuestion, ...]
+    digest: str  # hash of the key file, so a changed key triggers a regrade
+
+    @property
+    def max_points(self) -> float:
+        """Points available in total."""
+        return sum(q.points for q in self.questions)
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    """Points earned on one question, with the feedback line(s) a student will read."""
+
+    qid: str
+    points: float
+    max_points: float
+    feedback: str
+    parts: tuple[tuple[str, float, float], ...] = ()  # (label, points, max_points) for partial credit
+
+    def to_json(self) -> dict[str, JSON]:
+        """Plain dict for results files."""
+        return {**asdict(self), "parts": [list(p) for p in self.parts]}
+
+    @staticmethod
+    def from_json(data: dict[str, JSON]) -> QuestionScore:
+        """Inverse of to_json."""
+        parts = tuple((str(a), float(b), float(c)) for a, b, c in data.get("parts", ()))
+        return QuestionScore(data["qid"], float(data["points"]), float(data["max_points"]), data["feedback"], parts)
+
+
+@dataclass(frozen=True)
+class GradedSubmission:
+    """Everything known about one graded submission: stored as JSON, one file per content hash."""
+
+    digest: str
+    label: str
+    filename: str
+    student_id: str | None
+    assignment: str | None
+    key_digest: str | None
+    status: str  # "graded", "rejected" (unreadable / unidentifiable), or a sandbox status such as "timeout"
+    scores: tuple[QuestionScore, ...]
+    notes: tuple[str, ...]  # submission-level messages: identity flags, unreadable file, missing cells
+    seconds: float  # time in the sandbox
+    graded_at: str = ""  # ISO 8601 UTC, for the gradebook's times
+    isolation: str = ""  # what the sandbox said about its isolation
+
+    @property
+    def points(self) -> float:
+        """Points earned."""
+        return round(sum(s.points for s in self.scores), 6)
+
+    @property
+    def max_points(self) -> float:
+        """Points available."""
+        return round(sum(s.max_points for s in self.scores), 6)
+
+    @property
+    def percent(self) -> float:
+        """Score as a percentage (0 when nothing was gradable)."""
+        return 100.0 * self.points / self.max_points if self.max_points else 0.0
+
+    def to_json(self) -> dict[str, JSON]:
+        """Plain dict for the per-submission record."""
+        data = asdict(self)
+        data["scores"] = [s.to_json() for s in self.scores]
+        data["notes"] = list(self.notes)
+        return data
+
+    @staticmethod
+    def from_json(data: dict[str, JSON]) -> GradedSubmission:
+        """Inverse of to_json."""
+        fields_ = dict(data)
+        fields_["scores"] = tuple(QuestionScore.from_json(s) for s in data["scores"])
+        fields_["notes"] = tuple(data["notes"])
+        return GradedSubmission(**fields_)

@@ -1,0 +1,136 @@
+"""The per-submission steps before the sandbox: each one small, tested alone, and tolerant of earlier failures.
+
+A step never raises for bad student input: it records `fatal` (the notebook cannot be graded) or adds a note,
+and later steps do what they still can (a file that is not JSON is still identified by its name).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Any
+
+from grader.answer_key import KeyDir
+from grader.identify import identify
+from grader.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, strip_outputs
+from grader.plans import Plan, plan, probe_input
+from grader.records import AnswerKey, Identity, RawSubmission
+from grader.roster import Roster
+from grader.sandbox import Call, Job, Outcome
+
+MAX_SOURCE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Env:
+    """What every step may consult: the answer keys and who is known (roster, or the keys present)."""
+
+    keys: KeyDir
+    known: Roster
+    roster: Roster | None
+
+
+@dataclass(frozen=True)
+class State:
+    """One submission on its way through the steps."""
+
+    raw: RawSubmission
+    notebook: dict[str, Any] | None = None
+    fatal: str | None = None
+    identity: Identity | None = None
+    key: AnswerKey | None = None
+    cells: tuple[Cell, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    job: Job | None = None
+    outcome: Outcome | None = None
+    notes: tuple[str, ...] = ()
+
+    def note(self, *lines: str) -> State:
+        """The same state with more submission-level messages."""
+        return replace(self, notes=self.notes + lines)
+
+
+def read_notebook(state: State, env: Env) -> State:
+    """Decode and parse; an unreadable file becomes `fatal` with a one-line reason naming the file."""
+    try:
+        return replace(state, notebook=parse(state.raw.data))
+    except NotebookError as error:
+        return replace(state, fatal=f"{state.raw.filename}: {error}")
+
+
+def drop_outputs(state: State, env: Env) -> State:
+    """Strip outputs first of all, so a 100 MB output goes no further than this step."""
+    return state if state.notebook is None else replace(state, notebook=strip_outputs(state.notebook))
+
+
+def identify_student(state: State, env: Env) -> State:
+    """Metadata id cross-checked with the file name and roster; the file name wins on disagreement."""
+    meta = notebook_cnnlab(state.notebook).get("student_id") if state.notebook is not None else None
+    identity = identify(meta, state.raw.filename, env.known, env.roster)
+    return replace(state, identity=identity).note(*identity.flags)
+
+
+def load_key(state: State, env: Env) -> State:
+    """The identified student's key: the variant always comes from here, never from the notebook."""
+    student = state.identity.student_id if state.identity else None
+    if student is None:
+        return replace(state, fatal=state.fatal or f"{state.raw.filename}: cannot identify the student")
+    key = env.keys.load(student)
+    if key is None:
+        return replace(state, fatal=state.fatal or f"{state.raw.filename}: no answer key for student {student!r}")
+    return replace(state, key=key)
+
+
+def find_cells(state: State, env: Env) -> State:
+    """Answer cells by metadata (order is irrelevant); missing, duplicated or foreign cells become notes."""
+    if state.notebook is None or state.key is None:
+        return state
+    found = cells(state.notebook)
+    by_qid: dict[str, list[int]] = defaultdict(list)
+    for cell in found:
+        if cell.cell_type == "code" and cell.cnnlab.get("role") in ("answer", "code"):
+            by_qid[str(cell.cnnlab.get("qid"))].append(cell.index)
+    notes = []
+    assignment = notebook_cnnlab(state.notebook).get("assignment")
+    if assignment not in (None, state.key.assignment):
+        notes.append(f"the notebook says assignment {assignment!r} but the key is for {state.key.assignment!r}; "
+                     "graded against the key")
+    for q in state.key.questions:
+        name = q.variable or q.entry_point
+        places = by_qid.get(q.qid, [])
+        if not places:
+            notes.append(f"question {q.qid}: no answer cell with its metadata (deleted or cleared?); "
+                         f"looked for {name} in every cell")
+        elif len(places) > 1:
+            notes.append(f"question {q.qid}: {len(places)} answer cells (cells {', '.join(map(str, places))}); "
+                         "all ran in order, the last definition counts")
+    return replace(state, cells=found).note(*notes)
+
+
+def make_plans(state: State, env: Env) -> State:
+    """Decide each question's check from the key (hidden cases are drawn here, in the grader's process)."""
+    return state if state.key is None else replace(state, plans=tuple(plan(q) for q in state.key.questions))
+
+
+def _calls(p: Plan) -> tuple[Call, ...]:
+    """The sandbox calls one plan needs."""
+    entry = str(p.question.entry_point)
+    if p.method == "cases":
+        return tuple(Call(f"{p.call_prefix}/{c.name}", entry, c.args, dict(c.kwargs)) for c in p.cases)
+    if p.method == "architecture" and p.architecture is not None:
+        return (Call(f"{p.call_prefix}/summary", entry, (probe_input(p.architecture),), probe="module_summary"),)
+    return ()
+
+
+def build_job(state: State, env: Env) -> State:
+    """Code cells in notebook order, the answer variables to read back, and the hidden calls: sources only."""
+    if state.fatal or state.notebook is None or state.key is None:
+        return state
+    sources = tuple(c.source for c in state.cells if c.cell_type == "code")
+    size = sum(len(s.encode("utf-8", "replace")) for s in sources)
+    if size > MAX_SOURCE_BYTES:
+        return replace(state, fatal=f"{state.raw.filename}: the code cells hold {size // 1024} KB of source, "
+                                    f"over the {MAX_SOURCE_BYTES // 1024} KB limit")
+    variables = tuple(p.question.variable for p in state.plans if p.method == "answer" and p.question.variable)
+    calls = tuple(call for p in state.plans for call in _calls(p))
+    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, seed=state.key.seed))
