@@ -55,32 +55,44 @@ def _shape(value: Any) -> tuple[int, ...] | None:
     return None
 
 
-def is_subsequence(wanted: Sequence[Any], seen: Sequence[Any]) -> bool:
-    """Whether wanted appears in seen in order (other items may sit in between, e.g. activations)."""
-    iterator = iter(seen)
-    return all(any(w == s for s in iterator) for w in wanted)
+def fit_in_order(seen: Sequence[tuple[int, ...]], expected: Sequence[tuple[int, ...]]) -> int:
+    """How many of the seen shapes, in order, walk along the expected layer shapes (containers may skip layers)."""
+    position, fitted = 0, 0
+    for shape in seen:
+        while position < len(expected) and expected[position] != shape:
+            position += 1
+        if position == len(expected):
+            break
+        fitted += 1
+    return fitted
+
+
+def _dedupe(shapes: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Drop repeats in a row: an activation after a layer keeps its shape."""
+    return [s for i, s in enumerate(shapes) if i == 0 or shapes[i - 1] != s]
 
 
 def score_architecture(qid: str, points: float, summary: Any, problem: str | None, expected_params: int,
                        expected_shapes: Sequence[tuple[int, ...]]) -> QuestionScore:
-    """Half the points for the parameter count, half shared over the per-layer output shapes, in order."""
+    """Half the points for the parameter count; half for child output shapes that follow the reference's layers."""
     if problem or not isinstance(summary, Mapping):
         why = problem or f"the model summary is {type(summary).__name__}, not a mapping"
         return QuestionScore(qid, 0.0, points, f"could not build and run the model: {why}")
     params = summary.get("params")
-    shapes = [s for s in (_shape(c.get("output_shape")) for c in summary.get("children", ())
-                          if isinstance(c, Mapping)) if s is not None]
+    children = [c for c in summary.get("children", ()) if isinstance(c, Mapping)]
+    shapes = [s for s in (_shape(c.get("output_shape")) for c in children) if s is not None]
     final = _shape(summary.get("output_shape"))
-    shapes = shapes + ([final] if final is not None else [])
+    seen = _dedupe(shapes + ([final] if final is not None else []))
+    fitted = fit_in_order(seen, expected_shapes) if final == expected_shapes[-1] else 0
     half = points / 2
     params_ok = params == expected_params
-    found = [is_subsequence(expected_shapes[: i + 1], shapes) for i in range(len(expected_shapes))]
-    matched = sum(found)
-    lines = [f"{params} parameters" + ("" if params_ok else f", expected {expected_params:,}"),
-             f"{matched}/{len(expected_shapes)} layer output shapes as expected"]
-    if matched < len(expected_shapes):
-        first_bad = expected_shapes[found.index(False)]
-        lines.append(f"first missing shape {first_bad} (layer outputs seen: {shapes})")
-    shape_points = round(half * matched / len(expected_shapes), 4)
+    lines = [f"{params} parameters" + (" as expected" if params_ok else f", expected {expected_params:,}")]
+    if final != expected_shapes[-1]:
+        lines.append(f"output shape {final}, expected {expected_shapes[-1]} per example")
+    elif fitted < len(seen):
+        lines.append(f"layer output {seen[fitted]} does not follow the expected layers {list(expected_shapes)}")
+    else:
+        lines.append("every layer output shape as expected")
+    shape_points = round(half * fitted / len(seen), 4) if seen else 0.0
     parts = (("parameter count", half if params_ok else 0.0, half), ("layer output shapes", shape_points, half))
     return QuestionScore(qid, round((half if params_ok else 0.0) + shape_points, 4), points, "; ".join(lines), parts)

@@ -1,0 +1,65 @@
+"""The HTML class report: score histogram, per-question item analysis and its plots (PNG, matplotlib Agg)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import jinja2
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+
+from grader.gradebook import best_per_student  # noqa: E402
+from grader.item_analysis import Item, analyse  # noqa: E402
+from grader.records import GradedSubmission  # noqa: E402
+from grader.store import atomic_write  # noqa: E402
+
+TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
+                               undefined=jinja2.StrictUndefined)
+
+
+def _histogram(percents: Sequence[float], path: Path) -> None:
+    """Score distribution in 10-point bins."""
+    figure, axes = plt.subplots(figsize=(6, 3.2))
+    axes.hist(percents, bins=range(0, 101, 10), color="#4a7ab8", edgecolor="white")
+    axes.set(xlabel="score (%)", ylabel="students", title="Score distribution", xlim=(0, 100))
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def _item_plot(items: Sequence[Item], path: Path) -> None:
+    """Mean score and discrimination per question, side by side."""
+    figure, axes = plt.subplots(figsize=(max(4, 0.9 * len(items) + 2), 3.2))
+    x = range(len(items))
+    axes.bar([i - 0.2 for i in x], [it.mean for it in items], width=0.4, label="mean share", color="#4a7ab8")
+    axes.bar([i + 0.2 for i in x], [it.point_biserial or 0.0 for it in items], width=0.4,
+             label="point-biserial", color="#e39b3d")
+    axes.set_xticks(list(x), [it.qid for it in items], rotation=30, ha="right")
+    axes.set(ylim=(-0.5, 1.05), title="Item analysis")
+    axes.axhline(0, color="black", linewidth=0.5)
+    axes.legend(loc="lower right", fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100, metadata={"Software": None})
+    plt.close(figure)
+
+
+def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
+    """report.html with histogram.png and items.png beside it; one student's best submission each."""
+    counted = sorted(best_per_student(records).values(), key=lambda r: r.student_id or "")
+    if not counted:
+        raise ValueError(f"{folder}: no graded submissions with an identified student to report on")
+    folder.mkdir(parents=True, exist_ok=True)
+    items = analyse(counted)
+    percents = [r.percent for r in counted]
+    _histogram(percents, folder / "histogram.png")
+    _item_plot(items, folder / "items.png")
+    flagged = [r for r in records if r.notes]
+    html = TEMPLATES.get_template("report.html.j2").render(
+        students=counted, items=items, flagged=flagged, count=len(counted),
+        mean=sum(percents) / len(percents), median=sorted(percents)[len(percents) // 2])
+    path = folder / "report.html"
+    atomic_write(path, html.encode("utf-8"))
+    return path
