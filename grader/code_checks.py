@@ -11,8 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from generator.model import Variant
 from grader.hidden_tests import TOLERANCE, Case
-from grader.records import QuestionScore
+from grader.records import KeyQuestion, QuestionScore
 
 
 def check_array(result: Any, expected: np.ndarray) -> str | None:
@@ -29,22 +30,31 @@ def check_array(result: Any, expected: np.ndarray) -> str | None:
     return None
 
 
-def score_cases(qid: str, points: float, cases: Sequence[Case], results: Mapping[str, Any],
-                problems: Mapping[str, str], prefix: str) -> QuestionScore:
-    """Partial credit: the share of hidden cases whose output matches, with one line per failed case."""
-    parts, lines = [], []
-    for case in cases:
-        name = f"{prefix}/{case.name}"
-        why = problems.get(name) or ("no result" if name not in results else check_array(results[name], case.expected))
-        parts.append((case.description, 0.0 if why else 1.0, 1.0))
+def score_cases(question: KeyQuestion, hidden_tests: Mapping[str, Any], cases: Sequence[Case],
+                results: Mapping[str, Any], problems: Mapping[str, str]) -> QuestionScore:
+    """The generator's per-case grade (NumPy reference), then each passing case checked against PyTorch too."""
+    from generator.kinds import KINDS
+
+    names = [f"{question.qid}/{case.name}" for case in cases]
+    submitted = [{"error": problems[n]} if n in problems else results.get(n, {"error": "no result"}) for n in names]
+    variant = Variant.from_key({**question.raw, "hidden_tests": {"exercise": question.kind, **hidden_tests}})
+    score = KINDS[question.kind].grade(variant, submitted)
+    share = question.points / len(cases)
+    parts, failed = [], []
+    for case, part, got in zip(cases, score.parts, submitted):
+        if isinstance(got, dict) and "error" in got:
+            why = f"raised {str(got['error'])[:200]}"
+        elif part["points"] <= 0:
+            why = check_array(got, case.expected) or "differs from the NumPy reference"
+        else:
+            why = check_array(got, case.expected_torch)  # the PyTorch reference must agree as well
+        parts.append((case.description, 0.0 if why else round(share, 6), round(share, 6)))
         if why:
-            lines.append(f"{case.name} ({case.description}): {why}")
-    passed = sum(p for _, p, _ in parts)
-    earned = round(points * passed / len(cases), 4) if cases else 0.0
-    summary = f"{int(passed)}/{len(cases)} hidden test cases passed"
-    return QuestionScore(qid, earned, points, "; ".join([summary, *lines[:3]]) + ("; ..." if len(lines) > 3 else ""),
-                         tuple((label, round(points * p / len(cases), 4), round(points / len(cases), 4))
-                               for label, p, _ in parts))
+            failed.append(f"{case.name} ({case.description}): {why}")
+    points = question.points if not failed else round(sum(p for _, p, _ in parts), 6)
+    lines = [f"{len(cases) - len(failed)}/{len(cases)} hidden test cases passed", *failed[:3]]
+    return QuestionScore(question.qid, points, question.points,
+                         "; ".join(lines) + ("; ..." if len(failed) > 3 else ""), tuple(parts))
 
 
 def _shape(value: Any) -> tuple[int, ...] | None:

@@ -14,7 +14,7 @@ from grader.console import progress_bar, summary_table
 from grader.outputs import write_class_outputs
 from grader.pipeline import Batch, grade_all
 from grader.roster import Roster, read_roster
-from grader.sandbox import Limits
+from grader.sandbox.api import Limits
 from grader.steps import Env
 from grader.store import Store
 

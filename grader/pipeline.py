@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 from grader.feedback import feedback_notebook
 from grader.gradescope import results_json
 from grader.records import GradedSubmission, RawSubmission
-from grader.sandbox import Limits, Sandbox
+from grader.sandbox import Sandbox
+from grader.sandbox.api import Limits
 from grader.scoring import cell_error_notes, score_plan
 from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_plans,
                           read_notebook)

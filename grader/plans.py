@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 
-from grader.hidden_tests import Case, build_cases, operation_for
+from grader.hidden_tests import EDGE_CASES, Case, build_cases, with_edge_cases
 from grader.records import KeyQuestion
-from solutions.architectures import ARCHITECTURES
-from solutions.shapes import layer_table
+from solutions.architectures import lenet5_layers
+from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
 
 Method = Literal["answer", "cases", "architecture"]
 
@@ -31,6 +31,7 @@ class Plan:
     question: KeyQuestion
     method: Method
     cases: tuple[Case, ...] = ()
+    hidden_tests: dict[str, Any] = field(default_factory=dict)  # the key's cases plus the grader's edge cases
     architecture: Expected | None = None
 
     @property
@@ -39,32 +40,30 @@ class Plan:
         return self.question.qid
 
 
-def architecture_of(question: KeyQuestion) -> Expected | None:
-    """The reference architecture a model-building question names (params['architecture'], default by input size)."""
-    name = question.params.get("architecture")
-    if name is None and "lenet" in str(question.entry_point).lower():
-        name = "lenet5-28" if question.params.get("input_size") == 28 else "lenet5"
-    arch = ARCHITECTURES.get(str(name)) if name is not None else None
-    if arch is None:
-        return None
-    table = layer_table(arch.input_shape, arch.layers)
-    return Expected(table.total_params, tuple(row.output_shape for row in table.rows), arch.input_shape)
+def lenet5_expected(params: dict[str, Any]) -> Expected:
+    """LeNet-5 as the code_lenet5 variant asks for it: input size, class count, pooling style."""
+    size, classes = int(params.get("input_size", 32)), int(params.get("num_classes", 10))
+    pool = AvgPool2d if params.get("style") == "classic" else MaxPool2d
+    layers = [*lenet5_layers(padding=2 if size == 28 else 0, pool=pool)[:-1], Dense(classes)]
+    table = layer_table((1, size, size), layers)
+    return Expected(table.total_params, tuple(row.output_shape for row in table.rows), (1, size, size))
+
+
+ARCHITECTURES = {"code_lenet5": lenet5_expected}
 
 
 def plan(question: KeyQuestion) -> Plan:
-    """Pick the check: code questions by their operation or architecture, everything else by its kind."""
+    """Pick the check: array exercises by hidden cases, model exercises by architecture, the rest by their kind."""
     if not question.entry_point:
         return Plan(question, "answer")
-    hidden = question.hidden_tests or {}
-    op = operation_for(question.entry_point, question.params)
-    if op is not None:
-        seed = int(hidden.get("seed", question.seed))
-        return Plan(question, "cases", build_cases(op, seed, int(hidden.get("random_cases", 4))))
-    expected = architecture_of(question)
-    if expected is not None:
-        return Plan(question, "architecture", architecture=expected)
-    raise ValueError(f"answer key question {question.qid!r}: no hidden tests for entry point "
-                     f"{question.entry_point!r} (kind {question.kind!r})")
+    if question.kind in EDGE_CASES:
+        if not isinstance(question.hidden_tests, dict) or "seed" not in question.hidden_tests:
+            raise ValueError(f"answer key question {question.qid!r}: hidden_tests must hold a seed and cases")
+        hidden = with_edge_cases(question.kind, question.hidden_tests)
+        return Plan(question, "cases", build_cases(question.kind, hidden), hidden)
+    if question.kind in ARCHITECTURES:
+        return Plan(question, "architecture", architecture=ARCHITECTURES[question.kind](question.params))
+    raise ValueError(f"answer key question {question.qid!r}: no hidden tests for kind {question.kind!r}")
 
 
 def probe_input(expected: Expected) -> np.ndarray:

@@ -6,7 +6,7 @@ from grader.answers import grade_answer
 from grader.code_checks import score_architecture, score_cases
 from grader.plans import Plan
 from grader.records import QuestionScore
-from grader.sandbox import Outcome
+from grader.sandbox.api import Outcome
 
 
 def _unfinished(outcome: Outcome) -> str | None:
@@ -33,7 +33,7 @@ def score_plan(p: Plan, outcome: Outcome | None, fatal: str | None) -> QuestionS
         for key in (f"{p.call_prefix}/{c.name}" for c in p.cases):
             problems.setdefault(key, stopped)
     if p.method == "cases":
-        return score_cases(q.qid, q.points, p.cases, outcome.results, problems, p.call_prefix)
+        return score_cases(q, p.hidden_tests, p.cases, outcome.results, problems)
     assert p.architecture is not None
     name = f"{p.call_prefix}/summary"
     problem = problems.get(name) or (stopped if name not in outcome.results else None)

@@ -16,7 +16,7 @@ from grader.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, 
 from grader.plans import Plan, plan, probe_input
 from grader.records import AnswerKey, Identity, RawSubmission
 from grader.roster import Roster
-from grader.sandbox import Call, Job, Outcome
+from grader.sandbox.api import Call, Job, Outcome
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
 
