@@ -1,0 +1,74 @@
+"""The sandbox's public records: what a job asks for and what comes back (docs/CONTRACT.md)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple, TypeAlias
+
+import numpy as np
+
+JSON: TypeAlias = Any  # None | bool | int | float | str | list[JSON] | dict[str, JSON]
+Arg: TypeAlias = "np.ndarray | int | float | str | bool | tuple[Arg, ...] | list[Arg] | None"
+Status = Literal["ok", "timeout", "memory", "crashed", "output_limit"]
+Probe = Literal["call", "module_summary"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps per submission, so one student can neither stall nor starve the class."""
+
+    cell_timeout_s: float = 10.0
+    total_timeout_s: float = 60.0
+    cpu_s: float = 60.0
+    memory_mb: int = 2048
+    max_processes: int = 32
+    max_output_bytes: int = 1_000_000
+    max_result_bytes: int = 64_000_000  # JSON + .npy sent back; more is refused as a problem
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call made after the cells, on the student's names, so hidden inputs never sit in a cell."""
+
+    name: str
+    entry_point: str
+    args: tuple[Arg, ...] = ()
+    kwargs: Mapping[str, Arg] = field(default_factory=dict)
+    probe: Probe = "call"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission: its code cells in notebook order and what to bring back."""
+
+    job_id: str
+    cells: tuple[str, ...]
+    variables: tuple[str, ...] = ()
+    calls: tuple[Call, ...] = ()
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    seed: int = 0  # random, numpy and torch are seeded with it, so reruns agree
+
+
+class CellError(NamedTuple):
+    """(cell index, error name, one-line message): a tuple, so it also unpacks like one."""
+
+    cell: int
+    name: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job produced, as plain data only, with the isolation that was in force."""
+
+    job_id: str
+    status: Status
+    cell_errors: tuple[CellError, ...]
+    variables: Mapping[str, JSON]
+    results: Mapping[str, np.ndarray | JSON]
+    problems: Mapping[str, str]
+    stdout: str
+    isolation: str
+    seconds: float
+    reason: str = ""  # why the status is not "ok", in one line
+    output_truncated: bool = False

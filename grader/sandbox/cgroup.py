@@ -1,0 +1,145 @@
+"""Per-worker cgroups (v2, or v1 memory+pids): hard memory and process caps that rlimits cannot give."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path("/sys/fs/cgroup")
+
+
+@dataclass(frozen=True)
+class Cgroup:
+    """The memory and pids cgroup folders of one worker (the same folder under cgroup v2)."""
+
+    memory: Path
+    pids: Path
+    version: int
+
+    @property
+    def procs_files(self) -> tuple[Path, ...]:
+        return tuple(dict.fromkeys([self.memory / "cgroup.procs", self.pids / "cgroup.procs"]))
+
+    def members(self) -> set[int]:
+        found: set[int] = set()
+        for path in self.procs_files:
+            try:
+                found |= {int(x) for x in path.read_text().split()}
+            except OSError:
+                continue
+        return found
+
+    def memory_usage(self) -> int:
+        name = "memory.current" if self.version == 2 else "memory.usage_in_bytes"
+        return int((self.memory / name).read_text())
+
+    def pids_current(self) -> int:
+        return int((self.pids / "pids.current").read_text())
+
+    def set_limits(self, memory_bytes: int, pids: int) -> None:
+        """Write the caps; under v1 the swap cap (if any) must follow the memory cap."""
+        if self.version == 2:
+            (self.memory / "memory.max").write_text(str(memory_bytes))
+            _try_write(self.memory / "memory.swap.max", "0")
+        else:
+            (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            _try_write(self.memory / "memory.memsw.limit_in_bytes", str(memory_bytes))
+        (self.pids / "pids.max").write_text(str(pids))
+
+    def oom_kills(self) -> int:
+        """How many processes the kernel killed here for memory so far."""
+        name = "memory.events" if self.version == 2 else "memory.oom_control"
+        try:
+            for line in (self.memory / name).read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except OSError:
+            pass
+        return 0
+
+    def remove(self) -> None:
+        """Kill what is left inside, then remove the folders."""
+        for _ in range(200):
+            members = self.members()
+            for pid in members:
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+            try:
+                for folder in dict.fromkeys([self.memory, self.pids]):
+                    if folder.exists():
+                        folder.rmdir()
+                return
+            except OSError:
+                time.sleep(0.01)
+
+
+def _try_write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except OSError:
+        pass
+
+
+def _own_path(controller: str) -> str | None:
+    """This process's cgroup path for a v1 controller, or for v2 when controller is ''."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(",") or (controller == "" and controllers == ""):
+            return path.lstrip("/")
+    return None
+
+
+def create(name: str) -> Cgroup | None:
+    """A fresh cgroup under our own, or None where cgroups are not writable here."""
+    v2 = _create_v2(name)
+    return v2 if v2 is not None else _create_v1(name)
+
+
+def _create_v2(name: str) -> Cgroup | None:
+    own = _own_path("")
+    controllers = ROOT / "cgroup.controllers"
+    if own is None or not controllers.exists():
+        return None
+    if not {"memory", "pids"} <= set(controllers.read_text().split()):
+        return None
+    folder = ROOT / own / name
+    try:
+        folder.mkdir()
+    except OSError:
+        return None
+    if not (folder / "memory.max").exists() or not (folder / "pids.max").exists():
+        _try_write(ROOT / own / "cgroup.subtree_control", "+memory +pids")
+    if (folder / "memory.max").exists() and (folder / "pids.max").exists():
+        return Cgroup(folder, folder, 2)
+    folder.rmdir()
+    return None
+
+
+def _create_v1(name: str) -> Cgroup | None:
+    folders = []
+    for controller in ("memory", "pids"):
+        own = _own_path(controller)
+        base = ROOT / controller / own if own is not None else None
+        if base is None or not base.is_dir():
+            base = ROOT / controller
+        folder = base / name
+        try:
+            folder.mkdir()
+        except OSError:
+            for made in folders:
+                made.rmdir()
+            return None
+        folders.append(folder)
+    if not (folders[0] / "memory.limit_in_bytes").exists() or not (folders[1] / "pids.max").exists():
+        for made in folders:
+            made.rmdir()
+        return None
+    return Cgroup(folders[0], folders[1], 1)

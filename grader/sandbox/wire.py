@@ -1,0 +1,172 @@
+"""Plain-data transport: jobs out as JSON + .npy, results back parsed with caps and no pickle."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .api import Arg, CellError, Job
+
+RESULT_MAGIC = b"CNNLABR1"
+ARRAY_KINDS = "biufc"
+MAX_FILE_NAME = 200
+
+
+class BadJob(ValueError):
+    """A job the sandbox refuses to send (its args or files are not plain data)."""
+
+
+class BadResult(ValueError):
+    """Bytes on the result channel that do not follow the protocol."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The child's report after validation: only names the job asked for, only plain data."""
+
+    cell_errors: tuple[CellError, ...]
+    variables: dict[str, Any]
+    results: dict[str, Any]
+    problems: dict[str, str]
+
+
+def _encode(value: Arg, arrays: list[np.ndarray]) -> dict[str, Any]:
+    """Tag a call argument so tuples stay tuples and arrays travel as .npy."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in ARRAY_KINDS or value.dtype.fields is not None:
+            raise BadJob(f"an array argument of dtype {value.dtype} is not plain data")
+        arrays.append(value)
+        return {"npy": len(arrays) - 1}
+    if isinstance(value, np.generic):
+        return _encode(value.item(), arrays)
+    if isinstance(value, tuple):
+        return {"tuple": [_encode(v, arrays) for v in value]}
+    if isinstance(value, list):
+        return {"list": [_encode(v, arrays) for v in value]}
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return {"v": value}
+    raise BadJob(f"a call argument of type {type(value).__name__} is not plain data")
+
+
+def _check_file_name(name: str) -> None:
+    if (not isinstance(name, str) or not name or name in (".", "..") or "/" in name or "\0" in name
+            or len(name) > MAX_FILE_NAME):
+        raise BadJob(f"file name {name!r} must be a plain name inside the scratch folder")
+
+
+def write_job(job: Job, folder: Path) -> None:
+    """Write job.json, arg<k>.npy and file<k> into a fresh folder only the zygote can read."""
+    if not all(isinstance(c, str) for c in job.cells):
+        raise BadJob("every cell must be a str")
+    if not all(isinstance(v, str) and v.isidentifier() for v in job.variables):
+        raise BadJob("every variable must be a Python identifier")
+    names = [call.name for call in job.calls]
+    if len(set(names)) != len(names):
+        raise BadJob("call names must be unique")
+    arrays: list[np.ndarray] = []
+    calls = [{"name": str(c.name), "entry_point": str(c.entry_point), "probe": str(c.probe),
+              "args": [_encode(a, arrays) for a in c.args],
+              "kwargs": {str(k): _encode(v, arrays) for k, v in dict(c.kwargs).items()}} for c in job.calls]
+    for name, content in job.files.items():
+        _check_file_name(name)
+        if not isinstance(content, (bytes, bytearray)):
+            raise BadJob(f"file {name!r} must be bytes")
+    folder.mkdir(mode=0o700)
+    for index, array in enumerate(arrays):
+        np.save(folder / f"arg{index}.npy", array, allow_pickle=False)
+    for index, content in enumerate(job.files.values()):
+        (folder / f"file{index}").write_bytes(bytes(content))
+    spec = {"cells": list(job.cells), "variables": list(job.variables), "calls": calls,
+            "files": list(job.files), "n_arrays": len(arrays), "seed": int(job.seed)}
+    (folder / "job.json").write_text(json.dumps(spec))
+
+
+def read_capped(path: Path, cap: int) -> bytes:
+    """Read at most cap bytes of a regular file, never following a link."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return b""
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(cap) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+
+
+def _array(blob: bytes) -> np.ndarray:
+    array = np.load(io.BytesIO(blob), allow_pickle=False)
+    if not isinstance(array, np.ndarray) or array.dtype.kind not in ARRAY_KINDS or array.dtype.fields:
+        raise BadResult("an array of a dtype that is not numeric")
+    return array
+
+
+def parse_result(data: bytes, job: Job) -> Parsed:
+    """Validate the child's bytes: magic, sizes, JSON shape, .npy blobs; keep only asked-for names."""
+    if len(data) < 16 or data[:8] != RESULT_MAGIC:
+        raise BadResult("no result came back")
+    size = int.from_bytes(data[8:16], "big")
+    if size > len(data) - 16:
+        raise BadResult("the result header is cut short")
+    try:
+        header = json.loads(data[16:16 + size])
+    except (ValueError, RecursionError) as exc:
+        raise BadResult(f"the result header is not JSON: {exc}") from exc
+    if not isinstance(header, dict):
+        raise BadResult("the result header is not an object")
+    arrays = _arrays(header.get("arrays"), data[16 + size:])
+    cells = _cell_errors(header.get("cell_errors"), len(job.cells))
+    variables = {k: v for k, v in _dict(header.get("variables")).items() if k in job.variables}
+    call_names = {c.name for c in job.calls}
+    problems = {k: v[:500] for k, v in _dict(header.get("problems")).items()
+                if (k in call_names or k in job.variables) and isinstance(v, str)}
+    results: dict[str, Any] = {}
+    for name, tagged in _dict(header.get("results")).items():
+        if name not in call_names or not isinstance(tagged, dict):
+            continue
+        if isinstance(tagged.get("npy"), int) and 0 <= tagged["npy"] < len(arrays):
+            value = arrays[tagged["npy"]]
+            if isinstance(value, str):
+                problems[name] = value
+            else:
+                results[name] = value
+        elif "json" in tagged:
+            results[name] = tagged["json"]
+    return Parsed(cells, variables, results, problems)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadResult("the result header has a field of the wrong type")
+    return value
+
+
+def _arrays(lengths: Any, body: bytes) -> list[np.ndarray | str]:
+    """Split the body by the announced lengths; a bad blob becomes a problem string, not an array."""
+    if not isinstance(lengths, list) or not all(isinstance(n, int) and n >= 0 for n in lengths):
+        raise BadResult("the array lengths are not a list of sizes")
+    if sum(lengths) != len(body):
+        raise BadResult("the arrays are cut short")
+    arrays: list[np.ndarray | str] = []
+    offset = 0
+    for length in lengths:
+        try:
+            arrays.append(_array(body[offset:offset + length]))
+        except (ValueError, BadResult, EOFError, OSError) as exc:
+            arrays.append(f"not plain data: {exc}")
+        offset += length
+    return arrays
+
+
+def _cell_errors(value: Any, n_cells: int) -> tuple[CellError, ...]:
+    if not isinstance(value, list):
+        raise BadResult("cell_errors is not a list")
+    errors = []
+    for item in value:
+        if (isinstance(item, list) and len(item) == 3 and isinstance(item[0], int) and 0 <= item[0] < n_cells
+                and isinstance(item[1], str) and isinstance(item[2], str)):
+            errors.append(CellError(item[0], item[1][:100], item[2][:300]))
+    return tuple(errors)
