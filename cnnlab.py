@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 COMMANDS: dict[str, str] = {
     "table": "solutions.table_command",
+    "grade": "grader.grade_command",
+    "report": "grader.report_command",
 }
 
 
