@@ -48,7 +48,8 @@ def cell_error_notes(outcome: Outcome | None, code_cell_indices: tuple[int, ...]
     notes = []
     for index, name, message in outcome.cell_errors:
         where = code_cell_indices[index] if 0 <= index < len(code_cell_indices) else index
-        notes.append(f"cell {where} raised {name}: {message}")
+        detail = message if message.startswith(name) else f"{name}: {message}"
+        notes.append(f"cell {where} raised {detail}")
     stopped = _unfinished(outcome)
     detail = f": {outcome.reason}" if outcome.reason else ""
     return tuple(notes) + ((f"{stopped} (status {outcome.status}{detail})",) if stopped else ())
