@@ -13,6 +13,9 @@ from collections.abc import Sequence
 
 COMMANDS: dict[str, str] = {
     "table": "solutions.table_command",
+    "generate": "generator.cli_generate",
+    "preview": "generator.cli_preview",
+    "validate": "generator.cli_validate",
     "grade": "grader.grade_command",
     "report": "grader.report_command",
 }

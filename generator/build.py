@@ -1,0 +1,106 @@
+"""Per-student generation: variants from HMAC seeds, then the student notebook, instructor notebook and key.
+
+Layout of the output folder: students/ (hand these out), instructor/ (worked solutions), key/ (never hand out),
+exam/ (printable Markdown, with --exam) and manifest.json (the class list of what was written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generator.exam import exam_markdown
+from generator.files import write_atomic
+from generator.kinds import KINDS
+from generator.notebook import INSTRUCTOR_STEPS, STUDENT_STEPS, Question, Sheet, build_notebook, dumps
+from generator.roster import Student
+from generator.seeds import question_seed, student_seed
+from generator.spec import Spec
+
+KEY_FORMAT = 1
+FOLDERS = {"student": "students", "instructor": "instructor", "key": "key", "exam": "exam"}
+
+
+@dataclass(frozen=True)
+class StudentFiles:
+    """Everything written for one student, as text, plus what the manifest records."""
+
+    student: Student
+    texts: dict[str, str]  # folder role ('student', 'instructor', 'key', 'exam') -> file content
+    qids: tuple[str, ...]
+    points: float
+
+
+def sheet_for(spec: Spec, student: Student, secret: bytes) -> tuple[Sheet, int]:
+    """The student's questions (selection and order from the student seed, variants from question seeds)."""
+    seed = student_seed(secret, spec.id, student.student_id)
+    templates = spec.questions_for(np.random.default_rng(seed))
+    questions = tuple(
+        Question(number, KINDS[t.kind].generate(t, question_seed(secret, spec.id, student.student_id, t.id)),
+                 KINDS[t.kind])
+        for number, t in enumerate(templates, start=1))
+    sheet = Sheet(spec.id, spec.title, spec.instructions, spec.due, student.student_id, student.name, questions)
+    return sheet, seed
+
+
+def answer_key(sheet: Sheet, seed: int) -> dict[str, Any]:
+    """The key (docs/CONTRACT.md): the student seed and every variant's key entry, in notebook order."""
+    return {"format": KEY_FORMAT, "assignment": sheet.assignment, "student_id": sheet.student_id, "seed": seed,
+            "questions": [q.variant.to_key() for q in sheet.questions]}
+
+
+def build_student(spec: Spec, student: Student, secret: bytes, exam: bool = False) -> StudentFiles:
+    """All of one student's files, as text."""
+    sheet, seed = sheet_for(spec, student, secret)
+    texts = {"student": dumps(build_notebook(sheet, STUDENT_STEPS, "student")),
+             "instructor": dumps(build_notebook(sheet, INSTRUCTOR_STEPS, "instructor")),
+             "key": dumps(answer_key(sheet, seed))}
+    if exam:
+        texts["exam"] = exam_markdown(sheet)
+    return StudentFiles(student, texts, tuple(q.variant.qid for q in sheet.questions), sheet.total_points)
+
+
+def file_name(role: str, student_id: str) -> str:
+    """Relative path of one output file."""
+    suffix = {"key": ".json", "exam": ".md"}.get(role, ".ipynb")
+    return f"{FOLDERS[role]}/{student_id}{suffix}"
+
+
+def write_student(out_dir: Path, files: StudentFiles) -> None:
+    """Write one student's files atomically."""
+    for role, text in files.texts.items():
+        write_atomic(out_dir / file_name(role, files.student.student_id), text)
+
+
+def manifest(spec: Spec, written: Iterable[StudentFiles]) -> dict[str, Any]:
+    """The class manifest: who got which questions and where their files are (no times, so runs are identical)."""
+    students = []
+    counts: dict[str, int] = {}
+    for files in written:
+        for qid in files.qids:
+            counts[qid] = counts.get(qid, 0) + 1
+        students.append({"student_id": files.student.student_id, "name": files.student.name,
+                         "questions": list(files.qids), "points": files.points,
+                         "files": {role: file_name(role, files.student.student_id) for role in files.texts}})
+    return {"format": KEY_FORMAT, "assignment": spec.id, "title": spec.title, "due": spec.due,
+            "students": students, "question_counts": counts}
+
+
+def generate_class(spec: Spec, students: Iterable[Student], secret: bytes, out_dir: Path,
+                   exam: bool = False) -> dict[str, Any]:
+    """Generate and write every student's files and the manifest; returns the manifest."""
+    roles = ("student", "instructor", "key", "exam") if exam else ("student", "instructor", "key")
+    for role in roles:
+        (out_dir / FOLDERS[role]).mkdir(parents=True, exist_ok=True)
+    written = []
+    for student in students:
+        files = build_student(spec, student, secret, exam)
+        write_student(out_dir, files)
+        written.append(files)
+    result = manifest(spec, written)
+    write_atomic(out_dir / "manifest.json", dumps(result))
+    return result

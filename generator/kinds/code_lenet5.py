@@ -1,0 +1,151 @@
+"""Coding exercise: a LeNet-5 nn.Module; graded against solutions.torch_ref.LeNet5 with the same weights.
+
+Variants differ in input size (28 with padding 2 on conv1, or 32), number of classes, and classic (tanh, average
+pooling) versus modern (ReLU, max pooling). torch is imported only when tests run, never while generating.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._code import (Exercise, answer_stub, check_template, checks_source, draw_size, explain,
+                                   generate, grade, hidden_inputs, model_submission, near_miss, render,
+                                   run_hidden_tests, solution_source)
+from solutions.architectures import lenet5_layers
+from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
+
+FORMATS = ("code",)
+REQUIRED = ("input_size", "num_classes", "style")
+EXTRA_KEYS: dict[str, bool] = {}
+__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "hidden_inputs",
+           "model_submission", "near_miss", "render", "run_hidden_tests", "solution_source"]
+STYLES = {"classic": ("nn.Tanh", "nn.AvgPool2d", "tanh", "average"),
+          "modern": ("nn.ReLU", "nn.MaxPool2d", "ReLU", "max")}
+
+
+def _config(params: dict[str, Any]) -> tuple[int, int, str]:
+    """(input_size, num_classes, style), checked."""
+    size, classes, style = params["input_size"], params["num_classes"], params["style"]
+    if size not in (28, 32) or style not in STYLES or not isinstance(classes, int) or classes < 2:
+        raise ValueError(f"need input_size 28 or 32, num_classes >= 2 and style classic or modern, got "
+                         f"{size!r}, {classes!r}, {style!r}")
+    return size, classes, style
+
+
+def parameter_count(params: dict[str, Any]) -> int:
+    """Learnable parameters of this variant's LeNet-5, from solutions.shapes (no torch needed)."""
+    size, classes, style = _config(params)
+    layers = list(lenet5_layers(padding=2 if size == 28 else 0, pool=AvgPool2d if style == "classic" else MaxPool2d))
+    layers[-1] = Dense(classes)
+    return layer_table((1, size, size), layers).total_params
+
+
+def _signature(params: dict[str, Any]) -> str:
+    size, classes, style = _config(params)
+    act, pool, act_word, pool_word = STYLES[style]
+    return f'''import torch
+from torch import nn
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 for {size}x{size} grey images and {classes} classes ({style} style: {act_word}, {pool_word} pooling).
+
+    LeNet5() takes no arguments. forward(x): x of shape (N, 1, {size}, {size}) -> logits of shape (N, {classes}).
+    Layers, in this order (the grader copies reference weights into your parameters in this order):
+    conv1: 6 filters 5x5{", padding 2" if size == 28 else ""}; {act_word}; {pool_word} pool 2x2;
+    conv2: 16 filters 5x5; {act_word}; {pool_word} pool 2x2; flatten;
+    fc1: 400 -> 120; {act_word}; fc2: 120 -> 84; {act_word}; fc3: 84 -> {classes} (no activation after fc3).
+    """
+'''
+
+
+def _body(params: dict[str, Any]) -> str:
+    size, classes, style = _config(params)
+    act, pool = STYLES[style][:2]
+    return f'''    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, kernel_size=5, padding={2 if size == 28 else 0})
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, {classes})
+        self.act = {act}()
+        self.pool = {pool}(2)
+
+    def forward(self, x):
+        x = self.pool(self.act(self.conv1(x)))
+        x = self.pool(self.act(self.conv2(x)))
+        x = torch.flatten(x, 1)
+        x = self.act(self.fc1(x))
+        x = self.act(self.fc2(x))
+        return self.fc3(x)'''
+
+
+def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Parameter count, output shape, and a forward pass with reference weights."""
+    size, classes, style = _config(params)
+    config = {"input_size": size, "num_classes": classes, "style": style}
+    return [{"check": "parameter_count", **config},
+            {"check": "output_shape", "batch": draw_size(rng, 2, 5), **config},
+            {"check": "forward", "batch": draw_size(rng, 2, 4), **config}]
+
+
+def _reference(case: dict[str, Any]) -> Any:
+    """solutions.torch_ref.LeNet5 for this case (its random init is replaced before any comparison)."""
+    import torch
+    from solutions.torch_ref import LeNet5
+    with torch.random.fork_rng():
+        return LeNet5(case["style"], case["input_size"], case["num_classes"])
+
+
+def _inputs(case: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """A batch of images and, for the forward check, one weight array per reference parameter."""
+    if case["check"] == "parameter_count":
+        return {}
+    x = rng.standard_normal((case["batch"], 1, case["input_size"], case["input_size"])).astype(np.float32)
+    if case["check"] == "output_shape":
+        return {"x": x}
+    shapes = [tuple(p.shape) for p in _reference(case).parameters()]
+    return {"x": x, "parameters": [(0.2 * rng.standard_normal(s)).astype(np.float32) for s in shapes]}
+
+
+def _call(candidate: Any, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    """Build the model and measure what the case checks."""
+    import torch
+    with torch.random.fork_rng():
+        model = candidate()
+    if case["check"] == "parameter_count":
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    with torch.no_grad():
+        if case["check"] == "output_shape":
+            return list(model(torch.from_numpy(inputs["x"])).shape)
+        own = list(model.parameters())
+        if [tuple(p.shape) for p in own] != [v.shape for v in inputs["parameters"]]:
+            raise ValueError("parameter shapes differ from LeNet-5's (check the layer order and sizes)")
+        for param, value in zip(own, inputs["parameters"]):
+            param.copy_(torch.from_numpy(value))
+        return model(torch.from_numpy(inputs["x"])).numpy()
+
+
+def _checks(params: dict[str, Any], rng: np.random.Generator) -> str:
+    size, classes, _ = _config(params)
+    count = parameter_count(params)
+    return (f"# Visible sanity checks: output shape and parameter count.\nmodel = LeNet5()\n"
+            f"out = model(torch.zeros(2, 1, {size}, {size}))\n"
+            f"assert tuple(out.shape) == (2, {classes}), f\"wrong output shape {{tuple(out.shape)}}\"\n"
+            f"count = sum(p.numel() for p in model.parameters())\n"
+            f"assert count == {count}, f\"{{count}} parameters, expected {count}\"\n"
+            f"print(\"LeNet5: sanity checks passed\")")
+
+
+EXERCISE = Exercise("LeNet5", "solutions.torch_ref.LeNet5", _signature, _body, _draw_cases, _inputs, _call,
+                    lambda case, inputs: _call(_reference_class(case), case, inputs), _checks,
+                    "Two conv-activation-pool blocks, flatten, then three dense layers; the weights are replaced by "
+                    "the reference's before comparing outputs.", stub_body="    ...  # write __init__ and forward")
+
+
+def _reference_class(case: dict[str, Any]) -> Any:
+    """A zero-argument constructor for the reference model, so it runs through the same checks as the student's."""
+    return lambda: _reference(case)

@@ -1,0 +1,49 @@
+"""2D convolution by hand on a small integer image (binary by default), with sampled stride and padding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._common import (answer_stub, explain_answer, exact_list, grade, integer_array,
+                                     model_submission, near_miss, padding_stated as check_template, render,
+                                     sample_variant, solution_source)
+from generator.model import Template, Variant
+from generator.render import matrix
+from solutions.numpy_ref import conv2d
+
+FORMATS = ("matrix",)
+REQUIRED = ("H", "K", "S", "P")
+EXTRA_KEYS: dict[str, bool] = {}
+__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
+
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """Draw image and kernel; convolve with solutions.numpy_ref.conv2d."""
+    height, width = params["H"], params.get("W", params["H"])
+    image = integer_array(rng, params.get("x_low", 0), params.get("x_high", 1), (height, width))
+    kernel = integer_array(rng, params.get("w_low", -1), params.get("w_high", 1), (params["K"], params["K"]))
+    if not kernel.any() or not image.any():
+        raise ValueError("the image or the kernel came out all zeros")
+    out = conv2d(image[None, None], kernel[None, None], stride=params["S"], padding=params["P"])[0, 0]
+    drawn = {**params, "W": width, "image": exact_list(image), "kernel": exact_list(kernel),
+             "out_shape": list(out.shape)}
+    return drawn, exact_list(out)
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """An image, a kernel, a stride and a padding."""
+    return sample_variant(template, seed, _compute)
+
+
+def explain(variant: Variant) -> str:
+    """Output size first, then one window per output entry."""
+    p = variant.params
+    rows, cols = p["out_shape"]
+    return (f"Output size: $\\lfloor ({p['H']} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {rows}$ "
+            f"rows and {cols} columns. Zero-pad the image by {p['P']}, place the kernel (not flipped) at every "
+            f"{p['S']}-th position, multiply element-wise and sum:\n\n"
+            f"$${matrix(variant.answer)}$$\n\n" + explain_answer(variant))
+

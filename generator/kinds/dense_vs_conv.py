@@ -1,0 +1,46 @@
+"""Why convolutions: a dense layer on a 1000x1000 image with 1M hidden units needs 10^12 weights;
+100 conv filters of 10x10 need 10,100 parameters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss,
+                                     no_checks as check_template, render, sample_variant, solution_source)
+from generator.model import Template, Variant
+from solutions.shapes import conv2d_params, dense_params
+
+FORMATS = ("numbers",)
+REQUIRED = ("H", "W", "hidden", "F", "K")
+EXTRA_KEYS: dict[str, bool] = {}
+__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
+
+
+def _counts(params: dict[str, Any]) -> tuple[int, int]:
+    """Dense weights (every pixel to every hidden unit, biases left out) and conv parameters (with biases)."""
+    channels = params.get("C", 1)
+    dense = dense_params(params["H"] * params["W"] * channels, params["hidden"]).weights
+    return dense, conv2d_params(channels, params["F"], params["K"]).total
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """Both counts, from solutions.shapes."""
+    dense, conv = _counts(params)
+    return {**params, "C": params.get("C", 1)}, {"dense_weights": dense, "conv_params": conv}
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """An image size, hidden width and filter bank."""
+    return sample_variant(template, seed, _compute)
+
+
+def explain(variant: Variant) -> str:
+    """Dense: every input value connects to every hidden unit. Conv: weights shared across positions."""
+    p = variant.params
+    dense, conv = _counts(p)
+    return (f"- dense: ${p['H']} \\cdot {p['W']} \\cdot {p['C']}$ inputs $\\times$ {p['hidden']:,} hidden units "
+            f"$= {dense:,}$ weights ($\\approx 10^{{{len(str(dense)) - 1}}}$)\n"
+            f"- conv: ${p['F']} \\cdot ({p['K']} \\cdot {p['K']} \\cdot {p['C']} + 1) = {conv:,}$ parameters, "
+            f"whatever the image size\n- ratio: about {dense / conv:,.0f} to 1\n\n" + explain_answer(variant))

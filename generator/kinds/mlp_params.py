@@ -1,0 +1,50 @@
+"""Parameter table of a dense network (MLP): weights and biases per layer, and the total.
+
+The lecture's 784-512-512-10 network has 669,706 parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss,
+                                     no_checks as check_template, render, sample_variant, solution_source)
+from generator.model import Template, Variant
+from solutions.shapes import dense_params
+
+FORMATS = ("table", "number")
+REQUIRED = ("sizes",)
+EXTRA_KEYS: dict[str, bool] = {}
+__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """Count each dense layer's weights (in x out) and biases (out) with solutions.shapes.dense_params."""
+    sizes = params["sizes"]
+    if not isinstance(sizes, list) or len(sizes) < 2 or not all(type(s) is int and s > 0 for s in sizes):
+        raise ValueError(f"sizes must list at least two positive layer widths, got {sizes!r}")
+    counts = [dense_params(a, b) for a, b in zip(sizes, sizes[1:])]
+    table = {"weights": [c.weights for c in counts], "biases": [c.biases for c in counts],
+             "total": sum(c.total for c in counts)}
+    return {**params, "n_layers": len(counts)}, table if template.answer_format == "table" else table["total"]
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """A network of sampled widths."""
+    return sample_variant(template, seed, _compute)
+
+
+def explain(variant: Variant) -> str:
+    """One row per layer: in x out weights, out biases."""
+    sizes = variant.params["sizes"]
+    rows = ["| layer | weights | biases | parameters |", "|---|---:|---:|---:|"]
+    total = 0
+    for index, (a, b) in enumerate(zip(sizes, sizes[1:]), start=1):
+        count = dense_params(a, b)
+        total += count.total
+        rows.append(f"| {a} → {b} | {a} × {b} = {count.weights:,} | {count.biases:,} | {count.total:,} |")
+    rows.append(f"| **total** | | | **{total:,}** |")
+    return "A dense layer from $n$ to $m$ units has $n m$ weights and $m$ biases.\n\n" + "\n".join(rows) + \
+        "\n\n" + explain_answer(variant)

@@ -1,0 +1,83 @@
+"""The named filters (identity, edge detection, sharpen, box blur, Gaussian blur): compute the output on a small
+image (answer format `matrix`), or identify which filter produced a given output (format `choice`, options
+shuffled per variant)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._common import (answer_stub, explain_answer, exact_list, extra_error, grade, integer_array,
+                                     model_submission, near_miss, options_markdown, sample_variant,
+                                     solution_source)
+from generator.model import Template, Variant
+from generator.render import matrix
+from solutions.numpy_ref import conv2d
+
+FORMATS = ("matrix", "choice")
+REQUIRED = ("filter", "H")
+EXTRA_KEYS: dict[str, bool] = {}
+FILTERS: dict[str, tuple[str, np.ndarray]] = {
+    "identity": ("identity", np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], float)),
+    "edge": ("edge detection", np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], float)),
+    "sharpen": ("sharpen", np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], float)),
+    "box_blur": ("box blur", np.ones((3, 3)) / 9),
+    "gaussian_blur": ("Gaussian blur", np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], float) / 16),
+}
+__all__ = ["answer_stub", "grade", "model_submission", "near_miss", "solution_source"]
+
+
+def check_template(template: Template) -> None:
+    """Every filter the template can draw must be one we know."""
+    param = next(p for p in template.space.params if p.name == "filter")
+    unknown = [v for v in param.values if v not in FILTERS] if param.form in ("choices", "value") else []
+    if unknown:
+        raise extra_error(template, "params", f"unknown filter {unknown[0]!r}; known: {', '.join(FILTERS)}")
+
+
+def _apply(name: str, image: np.ndarray, padding: int) -> np.ndarray:
+    """One named filter on one image, with solutions.numpy_ref.conv2d."""
+    return conv2d(image[None, None], FILTERS[name][1][None, None], padding=padding)[0, 0]
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """Draw an image on which all five filters give different outputs; answer the output or the letter."""
+    name, padding = params["filter"], params.get("P", 0)
+    if name not in FILTERS:
+        raise ValueError(f"unknown filter {name!r}")
+    image = integer_array(rng, params.get("x_low", 0), params.get("x_high", 9), (params["H"], params["H"]))
+    outputs = {key: exact_list(_apply(key, image, padding)) for key in FILTERS}
+    if len({repr(v) for v in outputs.values()}) < len(FILTERS):
+        raise ValueError("two filters give the same output on this image")
+    drawn = {**params, "P": padding, "image": exact_list(image), "kernel": exact_list(FILTERS[name][1]),
+             "filter_name": FILTERS[name][0], "output": outputs[name]}
+    if template.answer_format == "matrix":
+        return drawn, outputs[name]
+    order = [list(FILTERS)[i] for i in rng.permutation(len(FILTERS))]
+    drawn["options"] = [FILTERS[key][0] for key in order]
+    return drawn, "ABCDE"[order.index(name)]
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """A filter and an image (and shuffled options for the identify version)."""
+    return sample_variant(template, seed, _compute)
+
+
+def render(variant: Variant) -> str:
+    """The prompt, plus the lettered options when identifying."""
+    if variant.answer_format != "choice":
+        return variant.prompt
+    return f"{variant.prompt}\n\n{options_markdown(variant.params['options'])}"
+
+
+def explain(variant: Variant) -> str:
+    """The filter's kernel and what it does."""
+    p = variant.params
+    purpose = {
+        "identity": "copies the centre pixel", "edge": "sums to 0, so flat regions become 0 and edges stand out",
+        "sharpen": "identity plus edges: sums to 1 and boosts the centre against its neighbours",
+        "box_blur": "the plain mean of the 3×3 neighbourhood", "gaussian_blur": "a weighted mean, centre heaviest",
+    }[p["filter"]]
+    return (f"The filter is **{p['filter_name']}**, $${matrix(p['kernel'])}$$ which {purpose}. "
+            f"With padding {p['P']} the output is $${matrix(p['output'])}$$\n\n" + explain_answer(variant))

@@ -1,0 +1,48 @@
+"""The receptive field of one output unit of a stack of conv and pool layers, in input pixels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss, render,
+                                     sample_variant, solution_source)
+from generator.kinds._layers import build_layers, check_layers
+from generator.model import Template, Variant
+from solutions.shapes import layer_table, receptive_fields
+
+FORMATS = ("number",)
+REQUIRED: tuple[str, ...] = ()
+EXTRA_KEYS = {"layers": True}
+__all__ = ["answer_stub", "grade", "model_submission", "near_miss", "render", "solution_source"]
+
+
+def check_template(template: Template) -> None:
+    """Only conv and pool layers have a receptive field."""
+    check_layers(template, ("conv2d", "maxpool2d", "avgpool2d"))
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """solutions.shapes.receptive_fields after each layer; the answer is the last (side, or [h, w] if not square)."""
+    layers = build_layers(template, params)
+    fields = receptive_fields(layers)
+    rows = layer_table((1, 10_000, 10_000), layers).rows  # only for the layers' printed descriptions
+    stack = "\n".join(f"{i}. {row.description}" for i, row in enumerate(rows, start=1))
+    height, width = fields[-1]
+    drawn = {**params, "stack": stack, "descriptions": [r.description for r in rows],
+             "fields": [list(f) for f in fields]}
+    return drawn, height if height == width else [height, width]
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """A stack with sampled kernels and strides."""
+    return sample_variant(template, seed, _compute)
+
+
+def explain(variant: Variant) -> str:
+    """r grows by (k - 1) times the product of the strides before the layer."""
+    lines = ["$r_{out} = r_{in} + (k - 1)\\, j_{in}$ and $j_{out} = j_{in} s$, starting from $r = 1$, $j = 1$:", ""]
+    for text, (height, width) in zip(variant.params["descriptions"], variant.params["fields"]):
+        lines.append(f"- after {text}: {height} × {width}")
+    return "\n".join(lines + ["", explain_answer(variant)])

@@ -1,0 +1,163 @@
+"""The parameter space of a template: how each parameter is drawn, and the constraints a draw must meet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from generator.errors import TemplateError, suggest
+from generator.expressions import Expression, compile_expression
+from generator.yamlio import Located, LocatedList, check_keys, plain
+
+MAX_TRIES = 1000  # draws per variant before a constraint is declared unsatisfiable
+PARAM_FORMS = ("range", "choices", "value", "expr")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: drawn from an inclusive integer range or a list of choices, fixed, or derived."""
+
+    name: str
+    form: str  # one of PARAM_FORMS
+    values: tuple[Any, ...] = ()  # choices; or (low, high, step) for a range; or (value,) when fixed
+    expr: Expression | None = None
+
+    def draw(self, rng: np.random.Generator, known: Mapping[str, Any]) -> Any:
+        """A value for this parameter, using only rng and the parameters drawn before it."""
+        if self.form == "range":
+            low, high, step = self.values
+            return low + step * int(rng.integers(0, (high - low) // step + 1))
+        if self.form == "choices":
+            return self.values[int(rng.integers(0, len(self.values)))]
+        if self.form == "value":
+            return self.values[0]
+        assert self.expr is not None
+        return _jsonable(self.expr(known))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A named condition every variant must meet, e.g. 'the output size is an exact integer'."""
+
+    name: str
+    check: Expression
+    where: str
+
+
+@dataclass(frozen=True)
+class ParamSpace:
+    """Parameters in declaration order, and the constraints on them."""
+
+    params: tuple[Param, ...]
+    constraints: tuple[Constraint, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every parameter name, in order."""
+        return tuple(p.name for p in self.params)
+
+    def draw(self, rng: np.random.Generator) -> tuple[dict[str, Any], Constraint | None]:
+        """One draw of every parameter, and the first constraint it breaks (None when it meets them all)."""
+        values: dict[str, Any] = {}
+        for param in self.params:
+            values[param.name] = param.draw(rng, values)
+        for constraint in self.constraints:
+            if not constraint.check(values):
+                return values, constraint
+        return values, None
+
+
+def _jsonable(value: Any) -> Any:
+    """NumPy scalars and tuples from expressions to plain JSON types."""
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _scalar(value: Any) -> bool:
+    """Whether a value can be a parameter value (numbers, text, booleans, and lists of them)."""
+    if isinstance(value, list):
+        return all(_scalar(v) for v in value)
+    return isinstance(value, (int, float, str, bool))
+
+
+def _parse_param(name: str, spec: Any, where: str, known: tuple[str, ...]) -> Param:
+    """Read one entry of `params:`; a bare value is a fixed parameter."""
+    if not isinstance(spec, Located):
+        if not _scalar(spec):
+            raise TemplateError(where, f"parameter {name!r}: a fixed value must be a number, text or a list")
+        return Param(name, "value", (plain(spec),))
+    forms = [form for form in PARAM_FORMS if form in spec]
+    extra = sorted(set(spec) - set(PARAM_FORMS))
+    if extra:
+        raise spec.error(extra[0], f"parameter {name!r}: unknown key {extra[0]!r}{suggest(extra[0], PARAM_FORMS)}; "
+                                   f"use exactly one of {', '.join(PARAM_FORMS)}")
+    if len(forms) != 1:
+        raise spec.error(None, f"parameter {name!r}: use exactly one of {', '.join(PARAM_FORMS)}")
+    form, raw = forms[0], spec[forms[0]]
+    at = spec.where(form)
+    if form == "range":
+        if not (isinstance(raw, list) and len(raw) in (2, 3) and all(type(v) is int for v in raw)):
+            raise TemplateError(at, f"parameter {name!r}: range must be [low, high] or [low, high, step] of "
+                                    f"integers (both ends included), got {plain(raw)!r}")
+        low, high, step = (*raw, 1) if len(raw) == 2 else raw
+        if step <= 0:
+            raise TemplateError(at, f"parameter {name!r}: range step must be positive, got {step}")
+        if low > high:
+            raise TemplateError(at, f"parameter {name!r}: empty range [{low}, {high}] (low is above high)")
+        return Param(name, form, (low, high, step))
+    if form == "choices":
+        if not isinstance(raw, list) or not raw:
+            raise TemplateError(at, f"parameter {name!r}: choices must be a non-empty list (empty range)")
+        if not all(_scalar(v) for v in raw):
+            raise TemplateError(at, f"parameter {name!r}: choices must be numbers, text or lists of them")
+        return Param(name, form, tuple(plain(raw)))
+    if form == "value":
+        if not _scalar(raw):
+            raise TemplateError(at, f"parameter {name!r}: value must be a number, text or a list")
+        return Param(name, form, (plain(raw),))
+    try:
+        return Param(name, form, expr=compile_expression(raw, known))
+    except ValueError as error:
+        raise TemplateError(at, f"parameter {name!r}: {error}") from None
+
+
+def parse_space(params: Any, constraints: Any, owner: Located) -> ParamSpace:
+    """Read a template's `params:` and `constraints:` sections."""
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise owner.error("params", "params must be a mapping of parameter name to its range, choices or value")
+    parsed: list[Param] = []
+    for name, spec in params.items():
+        if not name.isidentifier():
+            raise TemplateError(params.where(name), f"parameter name {name!r} must be a Python-style identifier")
+        parsed.append(_parse_param(name, spec, params.where(name), tuple(p.name for p in parsed)))
+    names = tuple(p.name for p in parsed)
+    return ParamSpace(tuple(parsed), _parse_constraints(constraints, owner, names))
+
+
+def _parse_constraints(constraints: Any, owner: Located, names: tuple[str, ...]) -> tuple[Constraint, ...]:
+    """Each constraint is `{name: ..., check: EXPR}` or just `EXPR` (then the expression is its name)."""
+    if constraints is None:
+        return ()
+    if not isinstance(constraints, LocatedList):
+        raise owner.error("constraints", "constraints must be a list of {name: ..., check: ...} entries")
+    result = []
+    for index, item in enumerate(constraints):
+        where = constraints.where(index)
+        if isinstance(item, Located):
+            check_keys(item, ("check",), ("name",), "a constraint")
+            name, text, where = str(item.get("name", item["check"])), item["check"], item.where("check")
+        else:
+            name, text = str(item), item
+        try:
+            result.append(Constraint(name, compile_expression(text, names), where))
+        except ValueError as error:
+            raise TemplateError(where, f"constraint {name!r}: {error}") from None
+    return tuple(result)

@@ -1,0 +1,61 @@
+"""Jinja2 for prompts (Markdown with LaTeX math) and the filters that print numbers, matrices and shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import jinja2
+from jinja2 import meta
+
+
+def number(value: Any) -> str:
+    """Integers with thousands separators (669,706); floats without trailing zeros."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:.4g}"
+    return str(value)
+
+
+def latex_number(value: Any) -> str:
+    """A number for inside $...$: integers with thin-space thousands, fractions to 4 significant digits."""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.4g}"
+    return str(value)
+
+
+def matrix(rows: Any) -> str:
+    """A vector or matrix as a LaTeX bmatrix (use inside $$ ... $$)."""
+    data = rows if rows and isinstance(rows[0], list) else [rows]
+    body = r" \\ ".join(" & ".join(latex_number(v) for v in row) for row in data)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def shape(dims: Sequence[int], sep: str = r" \times ") -> str:
+    """A shape as the lecture writes it: 32 × 32 × 3 (LaTeX)."""
+    return sep.join(str(d) for d in dims)
+
+
+def letter(index: int) -> str:
+    """Option letter for a zero-based index."""
+    return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index]
+
+
+ENVIRONMENT = jinja2.Environment(
+    undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True,
+    lstrip_blocks=True,
+)
+ENVIRONMENT.filters.update(number=number, matrix=matrix, shape=shape, letter=letter)
+
+
+def compile_prompt(text: str) -> jinja2.Template:
+    """A prompt template; raises jinja2.TemplateSyntaxError (with lineno) on bad syntax."""
+    return ENVIRONMENT.from_string(text)
+
+
+def undeclared(text: str) -> set[str]:
+    """Variables a prompt reads, to check them against the parameters before any sampling."""
+    return set(meta.find_undeclared_variables(ENVIRONMENT.parse(text)))

@@ -1,0 +1,136 @@
+"""Assignment and exam specs: which questions (by id, or `pick k from a pool`), points, order, title, due date."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from generator.errors import TemplateError, suggest
+from generator.model import Template
+from generator.templates import ID_PATTERN, load_templates, template_files
+from generator.yamlio import Located, LocatedList, check_keys, load_yaml
+
+REQUIRED = ("id", "title", "questions")
+OPTIONAL = ("instructions", "due", "shuffle", "templates")
+ENTRY_KEYS = ("id", "pick", "from", "points")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of `questions:`: a fixed question (pool of one, pick 1) or `pick k from` a pool."""
+
+    pool: tuple[str, ...]
+    pick: int
+    points: float | None  # None keeps each template's own points
+    where: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A checked assignment or exam spec with the templates it draws from."""
+
+    id: str
+    title: str
+    instructions: str
+    due: str
+    shuffle: bool
+    entries: tuple[Entry, ...]
+    templates: Mapping[str, Template]
+    where: str
+
+    def questions_for(self, rng: np.random.Generator) -> list[Template]:
+        """One student's questions: picks from each pool, points applied, order shuffled if the spec says so."""
+        chosen: list[Template] = []
+        for entry in self.entries:
+            picked = sorted(rng.choice(len(entry.pool), entry.pick, replace=False)) if entry.pick < len(entry.pool) \
+                else range(len(entry.pool))
+            for index in picked:
+                template = self.templates[entry.pool[index]]
+                chosen.append(template if entry.points is None else template.with_points(entry.points))
+        if self.shuffle:
+            chosen = [chosen[i] for i in rng.permutation(len(chosen))]
+        return chosen
+
+
+def _template_paths(data: Located, base: Path) -> list[Path]:
+    """Template files named by `templates:` (folders or files, relative to the spec), default ./templates/."""
+    raw = data.get("templates", "templates")
+    items = raw if isinstance(raw, list) else [raw]
+    paths: list[Path] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise data.error("templates", "templates must be a folder or file path, or a list of them")
+        path = base / item
+        if path.is_dir():
+            paths += template_files(path)
+        elif path.is_file():
+            paths.append(path)
+        else:
+            raise data.error("templates", f"no such template folder or file: {item!r} (relative to {base})")
+    return paths
+
+
+def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
+    """Read one `questions:` entry: 'id', {id, points} or {pick, from, points}."""
+    if isinstance(item, str):
+        item_id, pool, pick, points = item, (item,), 1, None
+    elif isinstance(item, Located):
+        check_keys(item, (), ENTRY_KEYS, "a question entry")
+        if ("id" in item) == ("from" in item):
+            raise item.error(None, "a question entry needs either 'id' or 'pick' with 'from'")
+        points = item.get("points")
+        if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0):
+            raise item.error("points", f"points must be a positive number, got {points!r}")
+        if "id" in item:
+            item_id, pool, pick, where = item["id"], (item["id"],), 1, item.where("id")
+        else:
+            pool_raw, pick = item["from"], item.get("pick", 1)
+            if not isinstance(pool_raw, list) or not pool_raw or not all(isinstance(q, str) for q in pool_raw):
+                raise item.error("from", "from must be a non-empty list of question ids")
+            if len(set(pool_raw)) != len(pool_raw):
+                raise item.error("from", "the pool lists a question id twice")
+            if type(pick) is not int or not 1 <= pick <= len(pool_raw):
+                raise item.error("pick", f"pick must be a whole number from 1 to {len(pool_raw)} (the pool size), "
+                                         f"got {pick!r}")
+            pool, where = tuple(pool_raw), item.where("from")
+        points = None if points is None else float(points)
+    else:
+        raise TemplateError(where, "each question is an id, {id: ..., points: ...} or {pick: k, from: [...]}")
+    for qid in pool:
+        if qid not in templates:
+            raise TemplateError(where, f"unknown question id {qid!r}{suggest(qid, templates)}")
+    return Entry(pool, pick, points, where)
+
+
+def parse_spec(data: Located, base: Path) -> Spec:
+    """Check a spec mapping and load the templates it uses."""
+    check_keys(data, REQUIRED, OPTIONAL, "an assignment spec")
+    if not isinstance(data["id"], str) or not ID_PATTERN.fullmatch(data["id"]):
+        raise data.error("id", f"id must be letters, digits, '-' or '_', got {data['id']!r}")
+    for key in ("title", "instructions", "due"):
+        if key in data and not isinstance(data[key], str):
+            raise data.error(key, f"{key} must be text")
+    if not isinstance(data.get("shuffle", False), bool):
+        raise data.error("shuffle", "shuffle must be true or false")
+    questions = data["questions"]
+    if not isinstance(questions, LocatedList) or not questions:
+        raise data.error("questions", "questions must be a non-empty list")
+    templates = load_templates(_template_paths(data, base))
+    entries = tuple(_entry(item, questions.where(i), templates) for i, item in enumerate(questions))
+    seen: dict[str, str] = {}
+    for entry in entries:
+        for qid in entry.pool:
+            if qid in seen:
+                raise TemplateError(entry.where, f"question {qid!r} is already used at {seen[qid]}")
+            seen[qid] = entry.where
+    return Spec(data["id"], data["title"].strip(), data.get("instructions", "").strip(), str(data.get("due", "")),
+                data.get("shuffle", False), entries, templates, data.where())
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and check a spec file."""
+    return parse_spec(load_yaml(path), Path(path).parent)
