@@ -7,6 +7,7 @@ JSON line out per job on stdout; the job's inputs and the child's output live in
 from __future__ import annotations
 
 import ctypes
+import io
 import json
 import os
 import select
@@ -20,6 +21,11 @@ RESULT_MAGIC = b"CNNLABR1"
 KEEP_IN_TMP = {".ipython"}
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 CLONE_NEWNET = 0x40000000
+WARM_MODULES = ("bdb", "pdb", "json", "math", "cmath", "collections", "itertools", "functools", "random",
+                "re", "typing", "dataclasses", "statistics", "time", "copy", "io", "string", "fractions",
+                "decimal", "heapq", "bisect", "operator", "csv", "gzip", "struct", "timeit", "pprint",
+                "textwrap", "numpy.linalg", "numpy.fft", "torch.nn", "torch.nn.functional", "torch.optim",
+                "torch.utils.data", "matplotlib_inline.backend_inline")
 GRACE_S = 1.0  # the child's own timer fires first; the zygote kills only if that was ignored
 
 
@@ -50,12 +56,20 @@ class Zygote:
         self.cgroup_procs: list[str] = config.get("cgroup_procs", [])
         self.libc = _libc()
         self.libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+        import random  # noqa: F401  warmed here so no child pays for these imports
+
         import numpy
+        import numpy.random
         import torch
         from IPython.core.interactiveshell import InteractiveShell
         from traitlets.config import Config
 
         torch.set_num_threads(1)
+        for name in WARM_MODULES:  # children run as a uid that may not read the interpreter's folders
+            try:
+                __import__(name)
+            except ImportError:
+                pass
         try:
             import matplotlib
 
@@ -459,6 +473,7 @@ class Harness:
         self.tensor_detach, self.tensor_cpu = self.torch.Tensor.detach, self.torch.Tensor.cpu
         self.np_scalars = (self.np.bool_, self.np.integer, self.np.floating)
         self.setitimer, self.itimer_real = signal.setitimer, signal.ITIMER_REAL
+        self.write_array, self.bytes_io = self.np.lib.format.write_array, io.BytesIO
         self.max_items = 10_000_000
 
     def run(self) -> dict[str, Any]:
@@ -479,7 +494,7 @@ class Harness:
                 problems[call["name"]] = self._describe(exc)
         self.setitimer(self.itimer_real, 0)
         self._flush()
-        return {"cell_errors": [e for e in cell_errors if e], "variables": variables,
+        return {"token": self.job["token"], "cell_errors": [e for e in cell_errors if e], "variables": variables,
                 "results": results, "problems": problems}
 
     def _flush(self) -> None:
@@ -587,10 +602,8 @@ class Harness:
         """A call's value: a numeric array travels as .npy, anything else as JSON."""
         array = self._as_array(value)
         if array is not None:
-            import io
-
-            buffer = io.BytesIO()
-            self.np.lib.format.write_array(buffer, array, allow_pickle=False)
+            buffer = self.bytes_io()
+            self.write_array(buffer, array, allow_pickle=False)
             self.child.arrays.append(buffer.getvalue())
             return {"npy": self.len(self.child.arrays) - 1}
         return {"json": self._plain(value, 0)}

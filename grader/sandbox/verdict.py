@@ -38,14 +38,15 @@ def _status(job: Job, limits: Limits, facts: dict[str, Any], parsed: Parsed | No
 
 
 def build_outcome(job: Job, limits: Limits, facts: dict[str, Any], stdout: bytes, result: bytes,
-                  oom_kills: int, isolation: str, seconds: float) -> Outcome:
+                  oom_kills: int, isolation: str, seconds: float, token: str) -> Outcome:
     """Trust the zygote's facts for the status and the child's bytes only as plain values."""
     parsed: Parsed | None = None
-    crash = ""
-    try:
-        parsed = parse_result(result, job)
-    except BadResult as exc:
-        crash = str(exc)
+    crash = "the harness did not finish"
+    if facts.get("exit_code") == 0:
+        try:
+            parsed = parse_result(result, job, token)
+        except BadResult as exc:
+            crash = str(exc)
     status, reason = _status(job, limits, facts, parsed, oom_kills, crash)
     cell_errors = parsed.cell_errors if parsed else ()
     if facts.get("timed_out") == "cell" and isinstance(facts.get("index"), int):

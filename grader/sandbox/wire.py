@@ -60,7 +60,7 @@ def _check_file_name(name: str) -> None:
         raise BadJob(f"file name {name!r} must be a plain name inside the scratch folder")
 
 
-def write_job(job: Job, folder: Path) -> None:
+def write_job(job: Job, folder: Path, token: str) -> None:
     """Write job.json, arg<k>.npy and file<k> into a fresh folder only the zygote can read."""
     if not all(isinstance(c, str) for c in job.cells):
         raise BadJob("every cell must be a str")
@@ -83,7 +83,8 @@ def write_job(job: Job, folder: Path) -> None:
     for index, content in enumerate(job.files.values()):
         (folder / f"file{index}").write_bytes(bytes(content))
     spec = {"cells": list(job.cells), "variables": list(job.variables), "calls": calls,
-            "files": list(job.files), "n_arrays": len(arrays), "seed": int(job.seed)}
+            "files": list(job.files), "n_arrays": len(arrays), "seed": int(job.seed),
+            "token": token}
     (folder / "job.json").write_text(json.dumps(spec))
 
 
@@ -104,7 +105,7 @@ def _array(blob: bytes) -> np.ndarray:
     return array
 
 
-def parse_result(data: bytes, job: Job) -> Parsed:
+def parse_result(data: bytes, job: Job, token: str) -> Parsed:
     """Validate the child's bytes: magic, sizes, JSON shape, .npy blobs; keep only asked-for names."""
     if len(data) < 16 or data[:8] != RESULT_MAGIC:
         raise BadResult("no result came back")
@@ -117,6 +118,8 @@ def parse_result(data: bytes, job: Job) -> Parsed:
         raise BadResult(f"the result header is not JSON: {exc}") from exc
     if not isinstance(header, dict):
         raise BadResult("the result header is not an object")
+    if header.get("token") != token:
+        raise BadResult("the result does not carry this job's token")
     arrays = _arrays(header.get("arrays"), data[16 + size:])
     cells = _cell_errors(header.get("cell_errors"), len(job.cells))
     variables = {k: v for k, v in _dict(header.get("variables")).items() if k in job.variables}

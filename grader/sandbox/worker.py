@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import selectors
 import shutil
 import subprocess
@@ -156,7 +157,8 @@ class Worker:
         self.seq += 1
         host_dir = self.folder / "jobs" / str(self.seq)
         try:
-            write_job(job, host_dir)
+            token = secrets.token_hex(16)
+            write_job(job, host_dir, token)
             inside = SANDBOX_IO if self.plan.mode == "bubblewrap" else str(self.folder)
             message = {"seq": self.seq, "dir": f"{inside}/jobs/{self.seq}", "limits": asdict(self.limits)}
             oom_before = self.cgroup.oom_kills() if self.cgroup else 0
@@ -171,7 +173,7 @@ class Worker:
         finally:
             shutil.rmtree(host_dir, ignore_errors=True)
         return build_outcome(job, self.limits, facts, stdout, result, oom, self.isolation,
-                             time.monotonic() - started)
+                             time.monotonic() - started, token)
 
     def close(self) -> None:
         """Stop the zygote (closing stdin ends it; the namespace dies with it) and free everything."""
