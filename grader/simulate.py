@@ -76,3 +76,38 @@ def write_simulated(generated: Path, out: Path, flavours: list[Flavour]) -> list
         path.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
         written.append(path)
     return written
+
+
+CODE_TEMPLATES = {  # the generator's code kinds, as templates (assignments/templates holds the answer questions)
+    "grader-code-conv": ("code_conv2d", "Implement conv2d", 4, "n_cases: {value: 3}"),
+    "grader-code-pool": ("code_max_pool2d", "Implement max pooling", 3, "n_cases: {value: 3}"),
+    "grader-code-lenet": ("code_lenet5", "Build LeNet-5", 4,
+                          "input_size: {value: 32}\n  num_classes: {value: 10}\n  style: {choices: [classic, modern]}"),
+}
+ANSWER_TEMPLATES = ("output-size", "conv-params", "pooling", "lenet-table", "filter-identify")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def make_class(folder: Path, students: int, secret: str = "cnnlab-simulated-class-secret") -> Path:
+    """Run the real `cnnlab generate` on a spec of answer and code questions for s001..sNNN; returns its --out."""
+    from cnnlab import main as cnnlab_main
+
+    templates = folder / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    for qid, (kind, title, points, params) in CODE_TEMPLATES.items():
+        (templates / f"{qid}.yaml").write_text(
+            f"id: {qid}\nkind: {kind}\ntitle: {title}\npoints: {points}\nparams:\n  {params}\n"
+            f"prompt: |\n  {title}.\n", encoding="utf-8")
+    questions = "".join(f"  - id: {qid}\n" for qid in (*ANSWER_TEMPLATES, *CODE_TEMPLATES))
+    (folder / "spec.yaml").write_text(
+        f"id: simulated-hw\ntitle: Simulated homework\ntemplates: [{REPO / 'assignments' / 'templates'}, "
+        f"{templates}]\nquestions:\n{questions}", encoding="utf-8")
+    (folder / "roster.csv").write_text("student_id,name\n" + "".join(
+        f"s{i:03d},Student {i}\n" for i in range(1, students + 1)), encoding="utf-8")
+    (folder / "secret").write_text(secret, encoding="utf-8")
+    out = folder / "generated"
+    code = cnnlab_main(["generate", str(folder / "spec.yaml"), "--roster", str(folder / "roster.csv"),
+                        "--out", str(out), "--secret-file", str(folder / "secret")])
+    if code != 0:
+        raise OSError(f"cnnlab generate failed with exit code {code}")
+    return out
