@@ -6,6 +6,8 @@ pooling) versus modern (ReLU, max pooling). torch is imported only when tests ru
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -92,11 +94,24 @@ def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[s
             {"check": "forward", "batch": draw_size(rng, 2, 4), **config}]
 
 
+@contextmanager
+def _quiet_torch() -> Iterator[None]:
+    """One intra-op thread (these models are tiny: more threads only contend on a busy machine) and the global RNG
+    left as it was (model init draws from it, but every compared weight comes from the case's seed)."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.random.fork_rng():
+            yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _reference(case: dict[str, Any]) -> Any:
     """solutions.torch_ref.LeNet5 for this case (its random init is replaced before any comparison)."""
-    import torch
     from solutions.torch_ref import LeNet5
-    with torch.random.fork_rng():
+    with _quiet_torch():
         return LeNet5(case["style"], case["input_size"], case["num_classes"])
 
 
@@ -113,9 +128,13 @@ def _inputs(case: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
 
 def _call(candidate: Any, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
     """Build the model and measure what the case checks."""
+    with _quiet_torch():
+        return _measure(candidate(), case, inputs)
+
+
+def _measure(model: Any, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    """Parameter count, output shape, or logits with the case's weights loaded in parameter order."""
     import torch
-    with torch.random.fork_rng():
-        model = candidate()
     if case["check"] == "parameter_count":
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     with torch.no_grad():

@@ -1,0 +1,71 @@
+"""Coding exercises: stubs, hidden tests rebuilt from the key's seed, and grading of real (buggy) solutions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generator.kinds import KINDS
+from generator.kinds._code import hidden_inputs, run_hidden_tests
+from tests.generator.conftest import bundled
+
+
+def _namespace(source: str) -> dict:
+    namespace: dict = {}
+    exec("import numpy as np\n" + source, namespace)  # noqa: S102 - the generated cell, as a notebook runs it
+    return namespace
+
+
+def test_stub_raises_and_scores_zero() -> None:
+    kind = KINDS["code_conv2d"]
+    variant = kind.generate(bundled("code-conv2d"), 1)
+    stub = _namespace(kind.answer_stub(variant))["conv2d_forward"]
+    results = run_hidden_tests(stub, variant.hidden_tests)
+    assert all("NotImplementedError" in r["error"] for r in results)
+    assert kind.grade(variant, results).points == 0
+
+
+def test_a_bug_costs_only_the_cases_it_breaks() -> None:
+    kind = KINDS["code_conv2d"]
+    variant = kind.generate(bundled("code-conv2d"), 2)
+    right = _namespace(kind.solution_source(variant))["conv2d_forward"]
+
+    def no_padding(x, w, b, stride=1, padding=0):  # a typical mistake: ignores padding
+        return right(x, w, b, stride=stride, padding=0)
+
+    score = kind.grade(variant, run_hidden_tests(no_padding, variant.hidden_tests))
+    cases = variant.hidden_tests["cases"]
+    unpadded = sum(1 for case in cases if case["padding"] == 0)
+    assert 0 < unpadded < len(cases)  # seed 2 mixes both
+    assert score.points == pytest.approx(variant.points * unpadded / len(cases))
+    assert "wrong" in score.feedback or "shape" in score.feedback
+
+
+def test_hidden_inputs_are_rebuilt_identically_from_the_key() -> None:
+    variant = KINDS["code_max_pool2d"].generate(bundled("code-maxpool"), 4)
+    first, second = hidden_inputs(variant.hidden_tests), hidden_inputs(dict(variant.hidden_tests))
+    assert all(np.array_equal(a["x"], b["x"]) for a, b in zip(first, second))
+    assert [list(a["x"].shape) for a in first] == [c["x_shape"] for c in variant.hidden_tests["cases"]]
+
+
+def test_pool_cases_include_overlap_and_default_stride() -> None:
+    cases = KINDS["code_avg_pool2d"].generate(bundled("code-avgpool"), 0).hidden_tests["cases"]
+    assert cases[0]["stride"] < cases[0]["kernel_size"] and cases[1]["stride"] is None
+
+
+def test_garbage_results_never_raise() -> None:
+    kind = KINDS["code_lenet5"]
+    variant = kind.generate(bundled("code-lenet5"), 0)
+    for junk in (None, "x", [], [None, "a", {"b": 1}], [{"error": "boom"}] * 3, [[1, 2], [3], "nan"]):
+        score = kind.grade(variant, junk)
+        assert score.points == 0 and score.feedback
+
+
+def test_lenet_variants_differ_and_checks_match_the_reference() -> None:
+    kind = KINDS["code_lenet5"]
+    configs = {tuple(kind.generate(bundled("code-lenet5"), s).params[k] for k in ("input_size", "num_classes",
+                                                                                   "style")) for s in range(40)}
+    assert len(configs) >= 8
+    variant = kind.generate(bundled("code-lenet5"), 0)
+    namespace = _namespace(kind.solution_source(variant))
+    exec(kind.checks_source(variant), namespace)  # noqa: S102 - the visible sanity checks pass on the solution
