@@ -11,15 +11,20 @@ ROOT = Path("/sys/fs/cgroup")
 
 @dataclass(frozen=True)
 class Cgroup:
-    """The memory and pids cgroup folders of one worker (the same folder under cgroup v2)."""
+    """The memory, pids (and cpu) cgroup folders of one worker (one folder under cgroup v2)."""
 
     memory: Path
     pids: Path
     version: int
+    cpu: Path | None = None  # a one-core quota, so a fork bomb cannot starve the other workers
+
+    @property
+    def folders(self) -> tuple[Path, ...]:
+        return tuple(dict.fromkeys(p for p in (self.memory, self.pids, self.cpu) if p is not None))
 
     @property
     def procs_files(self) -> tuple[Path, ...]:
-        return tuple(dict.fromkeys([self.memory / "cgroup.procs", self.pids / "cgroup.procs"]))
+        return tuple(folder / "cgroup.procs" for folder in self.folders)
 
     def members(self) -> set[int]:
         found: set[int] = set()
@@ -46,6 +51,11 @@ class Cgroup:
             (self.memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
             _try_write(self.memory / "memory.memsw.limit_in_bytes", str(memory_bytes))
         (self.pids / "pids.max").write_text(str(pids))
+        if self.cpu is not None and self.version == 2:
+            _try_write(self.cpu / "cpu.max", "100000 100000")
+        elif self.cpu is not None:
+            _try_write(self.cpu / "cpu.cfs_period_us", "100000")
+            _try_write(self.cpu / "cpu.cfs_quota_us", "100000")
 
     def oom_kills(self) -> int:
         """How many processes the kernel killed here for memory so far."""
@@ -69,7 +79,7 @@ class Cgroup:
                 except ProcessLookupError:
                     pass
             try:
-                for folder in dict.fromkeys([self.memory, self.pids]):
+                for folder in self.folders:
                     if folder.exists():
                         folder.rmdir()
                 return
@@ -116,30 +126,36 @@ def _create_v2(name: str) -> Cgroup | None:
     except OSError:
         return None
     if not (folder / "memory.max").exists() or not (folder / "pids.max").exists():
-        _try_write(ROOT / own / "cgroup.subtree_control", "+memory +pids")
+        _try_write(ROOT / own / "cgroup.subtree_control", "+memory +pids +cpu")
     if (folder / "memory.max").exists() and (folder / "pids.max").exists():
-        return Cgroup(folder, folder, 2)
+        return Cgroup(folder, folder, 2, folder if (folder / "cpu.max").exists() else None)
     folder.rmdir()
     return None
 
 
-def _create_v1(name: str) -> Cgroup | None:
-    folders = []
-    for controller in ("memory", "pids"):
-        own = _own_path(controller)
-        base = ROOT / controller / own if own is not None else None
-        if base is None or not base.is_dir():
-            base = ROOT / controller
-        folder = base / name
-        try:
-            folder.mkdir()
-        except OSError:
-            for made in folders:
-                made.rmdir()
-            return None
-        folders.append(folder)
-    if not (folders[0] / "memory.limit_in_bytes").exists() or not (folders[1] / "pids.max").exists():
-        for made in folders:
-            made.rmdir()
+def _mkdir_v1(controller: str, name: str) -> Path | None:
+    """Our folder under this process's own v1 cgroup for one controller, or None."""
+    own = _own_path(controller)
+    base = ROOT / controller / own if own is not None else ROOT / controller
+    if not base.is_dir():
+        base = ROOT / controller
+    try:
+        (base / name).mkdir()
+    except OSError:
         return None
-    return Cgroup(folders[0], folders[1], 1)
+    return base / name
+
+
+def _create_v1(name: str) -> Cgroup | None:
+    memory, pids = _mkdir_v1("memory", name), _mkdir_v1("pids", name)
+    if memory is None or pids is None or not (memory / "memory.limit_in_bytes").exists() \
+            or not (pids / "pids.max").exists():
+        for made in (memory, pids):
+            if made is not None:
+                made.rmdir()
+        return None
+    cpu = _mkdir_v1("cpu", name)
+    if cpu is not None and not (cpu / "cpu.cfs_quota_us").exists():
+        cpu.rmdir()
+        cpu = None
+    return Cgroup(memory, pids, 1, cpu)

@@ -176,9 +176,9 @@ def weak_command(plan: Plan, runner_copy: str, config: str) -> list[str]:
     return [plan.python, "-I", "-S", "-B", runner_copy, config]
 
 
-def describe(plan: Plan, cgroup_version: int | None, uid: int | None, net_unshared: bool) -> str:
+def describe(plan: Plan, cgroup: str | None, uid: int | None, net_unshared: bool) -> str:
     """The line every Outcome carries, so a report always says what protected it."""
-    limits = f"cgroup v{cgroup_version} memory+pids" if cgroup_version else "no cgroup (rlimits only)"
+    limits = cgroup or "no cgroup (rlimits only)"
     user = f"uid {uid}" if uid is not None else "same uid as the grader"
     rlimits = "rlimits cpu+fsize+data" + ("+nproc" if uid is not None else "")
     if plan.mode == "bubblewrap":

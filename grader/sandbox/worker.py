@@ -64,8 +64,13 @@ class Worker:
             self._protect_zygote()
             self.cgroup.set_limits(self.cgroup.memory_usage() + (self.limits.memory_mb << 20),
                                    self.cgroup.pids_current() + self.limits.max_processes)
-        self.isolation = describe(self.plan, self.cgroup.version if self.cgroup else None, self.uid,
-                                  bool(ready.get("net_unshare")))
+        self.isolation = describe(self.plan, self._cgroup_words(), self.uid, bool(ready.get("net_unshare")))
+
+    def _cgroup_words(self) -> str | None:
+        if self.cgroup is None:
+            return None
+        cpu = "+cpu (1 core)" if self.cgroup.cpu is not None else ""
+        return f"cgroup v{self.cgroup.version} memory+pids{cpu}"
 
     def _host_env(self) -> dict[str, str]:
         from .isolation import CHILD_ENV

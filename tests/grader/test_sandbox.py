@@ -12,7 +12,7 @@ from grader.sandbox import Call, CellError, Job, Limits, Outcome, Sandbox
 from grader.sandbox.isolation import make_plan
 from grader.sandbox.wire import BadResult, parse_result
 
-LIMITS = Limits(cell_timeout_s=2.0, total_timeout_s=8.0, cpu_s=8.0, memory_mb=512, max_processes=16,
+LIMITS = Limits(cell_timeout_s=2.0, total_timeout_s=5.0, cpu_s=8.0, memory_mb=512, max_processes=16,
                 max_output_bytes=20_000)
 
 CONV_CELLS = (
