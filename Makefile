@@ -30,6 +30,9 @@ test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
 demo: system-deps $(STAMP)
+	$(VENV)/bin/cnnlab validate assignments/cnn-problem-set.yaml
+	$(VENV)/bin/cnnlab generate assignments/cnn-problem-set.yaml --roster assignments/roster.csv \
+		--secret-file assignments/demo.secret --out out/demo --exam
 	$(VENV)/bin/cnnlab table lenet5
 	$(VENV)/bin/cnnlab table mlp
 

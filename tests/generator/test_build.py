@@ -1,0 +1,159 @@
+"""Generating a whole class: determinism, personalisation, valid notebooks, metadata, keys and the manifest."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from generator.build import generate_class
+from generator.kinds import KINDS
+from generator.model import Variant
+from generator.roster import read_roster
+from generator.spec import load_spec
+from tests.generator.conftest import ROSTER, SECRET, SPEC
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled assignment generated once for the bundled 30-student roster (with the exam)."""
+    folder = tmp_path_factory.mktemp("class")
+    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, folder, exam=True)
+    return folder
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _keys(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted((out / "key").glob("*.json"))]
+
+
+def _cells(path: Path, role: str) -> dict[str, dict[str, Any]]:
+    notebook = json.loads(path.read_text())
+    return {c["metadata"]["cnnlab"]["qid"]: c for c in notebook["cells"]
+            if c["metadata"].get("cnnlab", {}).get("role") == role}
+
+
+def test_outputs_are_byte_identical_across_runs(out: Path, tmp_path: Path) -> None:
+    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, tmp_path, exam=True)
+    first, second = _tree(out), _tree(tmp_path)
+    assert len(first) == 30 * 4 + 1 and first == second
+
+
+def test_layout_and_no_leftover_temporary_files(out: Path) -> None:
+    names = set(_tree(out))
+    assert {"manifest.json", "students/s2025001.ipynb", "instructor/s2025001.ipynb", "key/s2025001.json",
+            "exam/s2025001.md"} <= names
+    assert not [n for n in names if n.endswith(".tmp") or "/." in n]
+
+
+def test_variants_differ_across_students(out: Path) -> None:
+    """Count distinct variants (parameters and hidden tests) per question over the 30 students."""
+    variants: dict[str, list[str]] = {}
+    for key in _keys(out):
+        for q in key["questions"]:
+            drawn = {"params": q["params"], "hidden": q.get("hidden_tests")}
+            variants.setdefault(q["qid"], []).append(json.dumps(drawn, sort_keys=True))
+    distinct = {qid: (len(set(v)), len(v)) for qid, v in variants.items()}
+    assert distinct.pop("homework-output-size") == (2, 30)  # the lecture's fixed instance: P = 0 or P = 2 only
+    for qid, (count, students) in distinct.items():
+        assert count >= 0.6 * students, f"{qid}: only {count} different variants for {students} students"
+    assert sum(count for count, _ in distinct.values()) >= 0.85 * sum(n for _, n in distinct.values())
+    per_student = Counter(tuple(q["seed"] for q in key["questions"]) for key in _keys(out))
+    assert max(per_student.values()) == 1
+
+
+def test_every_kind_is_covered(out: Path) -> None:
+    """Each notebook has every kind but one of the two pooling exercises (a pick); the class covers all."""
+    pools, union = {"code_max_pool2d", "code_avg_pool2d"}, set()
+    for key in _keys(out):
+        kinds = {q["kind"] for q in key["questions"]}
+        assert set(KINDS) - pools <= kinds and len(kinds & pools) == 1
+        union |= kinds
+    assert union == set(KINDS)
+
+
+def test_every_notebook_validates(out: Path) -> None:
+    paths = sorted(out.glob("students/*.ipynb")) + sorted(out.glob("instructor/*.ipynb"))
+    assert len(paths) == 60
+    for path in paths:
+        nbformat.validate(nbformat.read(path, as_version=4))
+
+
+def test_answer_cells_carry_the_contract_metadata(out: Path) -> None:
+    for key in _keys(out):
+        student = out / "students" / f"{key['student_id']}.ipynb"
+        notebook = json.loads(student.read_text())
+        assert notebook["metadata"]["cnnlab"] == {"format": 1, "assignment": "cnn-ps1",
+                                                  "student_id": key["student_id"]}
+        answers, code = _cells(student, "answer"), _cells(student, "code")
+        for q in key["questions"]:
+            if "entry_point" in q:
+                assert code[q["qid"]]["metadata"]["cnnlab"]["entry_point"] == q["entry_point"]
+                assert f"{'class' if q['kind'] == 'code_lenet5' else 'def'} {q['entry_point']}" in \
+                    code[q["qid"]]["source"]
+            else:
+                assert answers[q["qid"]]["metadata"]["cnnlab"]["variable"] == q["variable"]
+                assert answers[q["qid"]]["source"].startswith(f"{q['variable']} = ")
+        assert len(answers) + len(code) == len(key["questions"])
+
+
+def test_student_notebook_holds_no_seed_and_no_answer(out: Path) -> None:
+    for key in _keys(out):
+        text = (out / "students" / f"{key['student_id']}.ipynb").read_text()
+        assert '"seed"' not in text and str(key["seed"]) not in text
+        for q in key["questions"]:
+            assert str(q["seed"]) not in text
+            if "hidden_tests" in q:
+                assert str(q["hidden_tests"]["seed"]) not in text
+        assert '"hidden_tests"' not in text and "solution" not in json.dumps(
+            [c["metadata"] for c in json.loads(text)["cells"]])
+
+
+def _grade_cells(out: Path, folder: str) -> list[float]:
+    """Run every answer cell of a notebook and grade the variable it assigns against the key (as the grader does)."""
+    ratios = []
+    for key in _keys(out)[:5]:
+        answers = _cells(out / folder / f"{key['student_id']}.ipynb", "answer")
+        for q in key["questions"]:
+            if "entry_point" in q:
+                continue
+            namespace: dict[str, Any] = {}
+            exec("import numpy as np\n" + answers[q["qid"]]["source"], namespace)  # noqa: S102
+            variant = Variant.from_key(q)
+            ratios.append(KINDS[q["kind"]].grade(variant, namespace[q["variable"]]).points / variant.points)
+    return ratios
+
+
+def test_instructor_answers_score_full_and_student_stubs_zero(out: Path) -> None:
+    assert set(_grade_cells(out, "instructor")) == {1.0}
+    assert set(_grade_cells(out, "students")) == {0.0}
+
+
+def test_key_format(out: Path) -> None:
+    key = _keys(out)[0]
+    assert set(key) == {"format", "assignment", "student_id", "seed", "questions"}
+    for q in key["questions"]:
+        assert {"qid", "kind", "seed", "points", "variable", "params", "answer"} <= set(q)
+        if q["kind"].startswith("code_"):
+            assert {"entry_point", "hidden_tests"} <= set(q) and {"seed", "cases"} <= set(q["hidden_tests"])
+
+
+def test_manifest(out: Path) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["assignment"] == "cnn-ps1" and len(manifest["students"]) == 30
+    first = manifest["students"][0]
+    assert first["files"]["key"] == "key/s2025001.json" and len(first["questions"]) == 17
+    assert sum(manifest["question_counts"].values()) == 30 * 17
+
+
+def test_exam_markdown(out: Path) -> None:
+    text = (out / "exam" / "s2025001.md").read_text()
+    assert text.startswith("# Problem set 1") and text.count("## Question ") == 17
+    assert "**Answer:**" in text and "seed" not in text
