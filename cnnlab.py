@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "generate": "generator.cli_generate",
     "preview": "generator.cli_preview",
     "validate": "generator.cli_validate",
+    "bench": "solutions.bench_command",
     "grade": "grader.grade_command",
     "report": "grader.report_command",
 }

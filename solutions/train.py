@@ -32,7 +32,7 @@ WARMUP_STEPS = 3  # forward+backward passes before the clock starts: compile, cu
 class TrainConfig:
     """Everything that decides a training run besides the model, the data and the device."""
 
-    epochs: int = 12
+    epochs: int = 10
     batch_size: int = 256
     lr: float = 4e-3  # peak learning rate of the OneCycle schedule
     optimizer: Optimizer = "adamw"
@@ -41,7 +41,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     flip: bool = False  # random horizontal flips (sensible for clothes, not for digits)
     seed: int = 0
-    amp: bool = True  # bf16 autocast on CUDA; the CPU always trains in float32
+    amp: bool = True  # bf16 autocast on CUDA (float32 weights and optimizer); the CPU always trains in float32
     compile: bool = False  # torch.compile the loss (forward + backward)
     cuda_graphs: bool = False  # CUDA graphs through torch.compile(mode="reduce-overhead"); CUDA only
     evals_per_epoch: int = 1  # test-set evaluations per epoch (finer for time-to-accuracy measurements)
@@ -121,8 +121,8 @@ def _sync(device: torch.device) -> None:
 
 
 def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager[object]:
-    """bf16 autocast on CUDA when asked; a no-op elsewhere."""
-    if device.type == "cuda" and amp:
+    """bf16 autocast on CUDA when asked; the CPU trains in float32 (bf16 was not faster end to end here)."""
+    if amp and device.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return contextlib.nullcontext()
 

@@ -1,0 +1,118 @@
+"""Time to a test accuracy: solutions.train against a plain DataLoader loop in the style of pytorch/examples' MNIST.
+
+Both train the same seeded LeNet-5 (modern) on the same device in the same process, and both are evaluated on
+the whole test set every `--eval-every` training images; evaluation time is excluded from both clocks.
+The DataLoader loop is the tutorial's: TensorDataset + DataLoader(batch_size=64, shuffle=True), a per-batch
+.to(device), Adadelta(lr=1.0) with StepLR(gamma=0.7) per epoch. Ours: data on the device, batches gathered by
+index, batch 256, AdamW under OneCycle (warm-up is counted in its time).
+
+    .venv/bin/python benchmarks/lenet5_speed.py [--device cpu|cuda] [--dataset fashion-mnist] [--threshold 0.85]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from solutions.idx import Dataset, load_dataset  # noqa: E402
+from solutions.torch_ref import LeNet5  # noqa: E402
+from solutions.train import Normalisation, TrainConfig, predict, seeded, train  # noqa: E402
+
+Curve = list[tuple[int, float, float]]  # (training images seen, training seconds, test accuracy)
+
+
+def fresh_model(seed: int) -> LeNet5:
+    """The same initial LeNet-5 for both contestants."""
+    with seeded(seed):
+        return LeNet5("modern", input_size=28)
+
+
+def ours(data: Dataset, device: torch.device, epochs: int, eval_every: int, seed: int) -> Curve:
+    """solutions.train with a OneCycle schedule sized to the run; warm-up counts as training time."""
+    evals_per_epoch = max(1, round(len(data.train.labels) / eval_every))
+    config = TrainConfig(epochs=epochs, batch_size=256, evals_per_epoch=evals_per_epoch, seed=seed)
+    result = train(fresh_model(seed), data, config, device)
+    return [(c.images, result.warmup_seconds + c.seconds, c.test_accuracy) for c in result.history]
+
+
+def dataloader_loop(data: Dataset, device: torch.device, epochs: int, eval_every: int, seed: int) -> Curve:
+    """pytorch/examples' MNIST loop: DataLoader batches of 64 copied to the device, Adadelta, StepLR."""
+    norm = Normalisation.of(data.train.images)
+    images = norm.apply(data.train.images, torch.device("cpu"))
+    loader = DataLoader(TensorDataset(images, torch.from_numpy(data.train.labels)), batch_size=64, shuffle=True,
+                        generator=torch.Generator().manual_seed(seed))
+    model = fresh_model(seed).to(device)
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    curve: Curve = []
+    seen, seconds, next_eval = 0, 0.0, eval_every
+    for _ in range(epochs):
+        model.train()
+        clock = time.perf_counter()
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            seen += len(y)
+            if seen >= next_eval:
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                seconds += time.perf_counter() - clock
+                accuracy = float((predict(model, data.test.images, norm, device) == data.test.labels).mean())
+                curve.append((seen, seconds, accuracy))
+                next_eval += eval_every
+                model.train()
+                clock = time.perf_counter()
+        seconds += time.perf_counter() - clock
+        scheduler.step()
+    return curve
+
+
+def time_to(curve: Curve, threshold: float) -> tuple[float, int] | None:
+    """Training seconds and images at the first evaluation reaching the threshold, or None if none did."""
+    return next(((seconds, seen) for seen, seconds, accuracy in curve if accuracy >= threshold), None)
+
+
+def main() -> int:
+    """Run both, print each curve's time to the threshold and the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--dataset", default="fashion-mnist")
+    parser.add_argument("--data", default=None, help="data root holding named sets (default: $CNNLAB_DATA)")
+    parser.add_argument("--threshold", type=float, default=0.85)
+    parser.add_argument("--eval-every", type=int, default=15_000, help="training images between evaluations")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of each run (ours: the OneCycle length)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    device, data = torch.device(args.device), load_dataset(args.dataset, args.data)
+    print(f"{data.name} on {device} (torch {torch.__version__}, {torch.get_num_threads()} threads), "
+          f"threshold {100 * args.threshold:.1f}%, evaluation every {args.eval_every:,} images")
+    contestants: dict[str, Callable[..., Curve]] = {"solutions.train": ours, "DataLoader loop": dataloader_loop}
+    reached: dict[str, tuple[float, int] | None] = {}
+    for name, run in contestants.items():
+        curve = run(data, device, args.epochs, args.eval_every, args.seed)
+        reached[name] = time_to(curve, args.threshold)
+        points = ", ".join(f"{seen // 1000}k: {100 * acc:.1f}% @ {seconds:.1f}s" for seen, seconds, acc in curve)
+        print(f"{name:>16}: {points}")
+    for name, hit in reached.items():
+        print(f"{name:>16}: " + (f"{100 * args.threshold:.1f}% after {hit[0]:.1f} s ({hit[1]:,} images)"
+                                 if hit else f"never reached {100 * args.threshold:.1f}%"))
+    fast, slow = reached["solutions.train"], reached["DataLoader loop"]
+    if fast and slow:
+        print(f"speed-up: {slow[0] / fast[0]:.2f}x (DataLoader loop time / solutions.train time)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
