@@ -582,7 +582,7 @@ class Harness:
         return tagged["v"]
 
     def _module_summary(self, cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Instantiate, count parameters, forward zeros, record each child's output shape."""
+        """Instantiate, count parameters, forward zeros, record each submodule's output shape in run order."""
         torch = self.torch
         shape = tuple(args[0].shape) if self.isinstance(args[0], self.ndarray) else tuple(args[0])
         model = cls(*args[1:], **kwargs)
@@ -597,7 +597,8 @@ class Harness:
                                  "output_shape": _shape_of(output)})
             return record
 
-        handles = [m.register_forward_hook(hook(n, m)) for n, m in model.named_children()]
+        named = [(n, m) for n, m in model.named_modules() if n]  # every submodule, recorded as it runs
+        handles = [m.register_forward_hook(hook(n, m)) for n, m in named]
         model.eval()
         with torch.no_grad():
             output = model(torch.zeros(shape))
