@@ -6,20 +6,23 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+
+import torch
 
 from grader.feedback import feedback_notebook
 from grader.gradescope import results_json
 from grader.records import GradedSubmission, RawSubmission
 from grader.sandbox import Sandbox
-from grader.sandbox.api import Limits
+from grader.sandbox.api import Job, Limits
 from grader.scoring import cell_error_notes, score_plan
-from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_plans,
-                          read_notebook)
+from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, job_cells, load_key,
+                          make_plans, read_notebook)
 from grader.store import Store, json_bytes
 
 Step = Callable[[State, Env], State]
@@ -42,7 +45,7 @@ def prepare(raw: RawSubmission, env: Env) -> State:
 def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
     """Score every question, then the per-submission files: results.json and the feedback notebook."""
     scores = tuple(score_plan(p, state.outcome, state.fatal) for p in state.plans)
-    code_cells = tuple(c.index for c in state.cells if c.cell_type == "code")
+    code_cells = tuple(c.index for c in job_cells(state.cells))
     notes = (*((state.fatal,) if state.fatal else ()), *state.notes, *cell_error_notes(state.outcome, code_cells))
     outcome = state.outcome
     status = ("error" if state.fatal.startswith("grader error") else "rejected") if state.fatal else (
@@ -93,7 +96,12 @@ def _unique(raws: Iterable[RawSubmission]) -> list[RawSubmission]:
 
 def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult = lambda r, c: None
               ) -> list[GradedSubmission]:
-    """Grade every submission not graded before; each result is stored the moment it is ready."""
+    """Grade every submission not graded before; each result is stored the moment it is ready.
+
+    The sandbox starts in the background while submissions are prepared, and jobs are queued as they are
+    built, so reading, sandbox start-up and running overlap.
+    """
+    torch.set_num_threads(1)  # the references run on tiny arrays; thread start-up would cost 40x the work
     done: list[GradedSubmission] = []
 
     def complete(state: State) -> None:
@@ -102,24 +110,37 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
         done.append(record)
         on_result(record, False)
 
-    pending: dict[str, State] = {}
+    todo = []
     for raw in _unique(raws):
         reused = _reusable(batch, raw)
-        if reused is not None:
+        if reused is None:
+            todo.append(raw)
+        else:
             done.append(reused)
             on_result(reused, True)
-            continue
-        state = prepare(raw, batch.env)
-        if state.job is None:
-            complete(state)
-        else:
-            pending[state.job.job_id] = state
+    if not todo:
+        return done
+    pending: dict[str, State] = {}
+
+    def jobs() -> Iterator[Job]:
+        for raw in todo:
+            state = prepare(raw, batch.env)
+            if state.job is None:
+                complete(state)
+            else:
+                pending[state.job.job_id] = state
+                yield state.job
+
+    sandbox, queue = Sandbox(workers=batch.workers, limits=batch.limits), jobs()
+    try:
+        with ThreadPoolExecutor(1) as background:
+            starting = background.submit(sandbox.start)
+            first = list(itertools.islice(queue, batch.workers * 4))  # prepared while the workers start
+            starting.result()
+        for outcome in sandbox.map(itertools.chain(first, queue)):
+            complete(replace(pending.pop(outcome.job_id), outcome=outcome))
+    finally:
+        sandbox.close()
     if pending:
-        started = time.monotonic()
-        with Sandbox(workers=batch.workers, limits=batch.limits) as sandbox:
-            for outcome in sandbox.map([s.job for s in pending.values() if s.job is not None]):
-                complete(replace(pending.pop(outcome.job_id), outcome=outcome))
-        if pending:
-            raise OSError(f"the sandbox returned no outcome for {len(pending)} job(s) after "
-                               f"{time.monotonic() - started:.0f} s")
+        raise OSError(f"the sandbox returned no outcome for {len(pending)} job(s)")
     return done

@@ -19,6 +19,7 @@ from grader.roster import Roster
 from grader.sandbox.api import Call, Job, Outcome
 
 MAX_SOURCE_BYTES = 2 * 1024 * 1024
+SKIPPED = ("check",)  # the generator's visible sanity checks: for the student; the grader runs hidden tests
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,16 @@ def _calls(p: Plan) -> tuple[Call, ...]:
     return ()
 
 
+def job_cells(found: tuple[Cell, ...]) -> tuple[Cell, ...]:
+    """The cells sent to the sandbox: every code cell but the visible checks, in notebook order."""
+    return tuple(c for c in found if c.cell_type == "code" and c.cnnlab.get("role") not in SKIPPED)
+
+
 def build_job(state: State, env: Env) -> State:
     """Code cells in notebook order, the answer variables to read back, and the hidden calls: sources only."""
     if state.fatal or state.notebook is None or state.key is None:
         return state
-    sources = tuple(c.source for c in state.cells if c.cell_type == "code")
+    sources = tuple(c.source for c in job_cells(state.cells))
     size = sum(len(s.encode("utf-8", "replace")) for s in sources)
     if size > MAX_SOURCE_BYTES:
         return replace(state, fatal=f"{state.raw.filename}: the code cells hold {size // 1024} KB of source, "

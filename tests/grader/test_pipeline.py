@@ -65,7 +65,7 @@ def test_simulated_flavours(graded: tuple[Path, Path, dict[str, GradedSubmission
     correct, wrong, blank, crash = (records[n] for n in ("s001_correct", "s002_wrong", "s003_blank", "s004_crash"))
     assert correct.points == correct.max_points > 0 and correct.status == "graded"
     assert 0 < wrong.points < wrong.max_points
-    assert blank.points == 0 and any("NotImplementedError" in n for n in blank.notes)
+    assert blank.points == 0 and any("NotImplementedError" in s.feedback for s in blank.scores)
     assert crash.points == 0 and crash.status == "crashed"
     conv = next(s for s in wrong.scores if s.qid == "grader-code-conv")
     assert 0 < conv.points < conv.max_points and "padding" in conv.feedback, "partial credit per hidden case"
