@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import jinja2
@@ -59,7 +59,7 @@ class Variant:
 
     def to_key(self) -> dict[str, Any]:
         """The answer-key entry (docs/CONTRACT.md): everything but the rendered prompt."""
-        data = {k: v for k, v in asdict(self).items() if k != "prompt"}
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "prompt"}  # values are plain JSON
         if self.entry_point is None:
             del data["entry_point"], data["hidden_tests"]
         return data

@@ -139,6 +139,20 @@ def build_notebook(sheet: Sheet, steps: tuple[Step, ...], audience: str) -> dict
                                          "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def dumps(data: Any) -> str:
-    """Deterministic JSON as nbformat writes it: sorted keys, one-space indent, trailing newline."""
-    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
+def dumps(data: dict[str, Any]) -> str:
+    """Deterministic JSON: sorted keys, each top-level key and each list item (cell, question) on its own line.
+
+    Diffs stay per cell, and every item goes through json's C encoder (indent= would force the slow Python one).
+    """
+    def compact(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+    lines = []
+    for key in sorted(data):
+        value = data[key]
+        if isinstance(value, list) and value:
+            items = ",\n".join(f"  {compact(item)}" for item in value)
+            lines.append(f" {compact(key)}: [\n{items}\n ]")
+        else:
+            lines.append(f" {compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"

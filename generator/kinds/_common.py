@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import pprint
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -45,9 +44,17 @@ def sample_variant(template: Template, seed: int, compute: Compute, **fields: An
     raise TemplateError(where, f"template {template.id!r}: {reason}: no draw out of {MAX_TRIES} tries met it")
 
 
-def python_literal(value: Any) -> str:
-    """Readable Python source for a plain JSON value (matrices one row per line)."""
-    return pprint.pformat(value, width=100, sort_dicts=False)
+def python_literal(value: Any, indent: int = 0) -> str:
+    """Readable Python source for a plain JSON value: one line if it fits, else one item (matrix row) per line."""
+    text = repr(value)
+    if len(text) + indent <= 90 or not isinstance(value, (dict, list)):
+        return text
+    pad = " " * (indent + 4)
+    if isinstance(value, dict):
+        items = [f"{pad}{key!r}: {python_literal(item, indent + 4)}," for key, item in value.items()]
+        return "{\n" + "\n".join(items) + "\n" + " " * indent + "}"
+    items = [f"{pad}{python_literal(item, indent + 4)}," for item in value]
+    return "[\n" + "\n".join(items) + "\n" + " " * indent + "]"
 
 
 def solution_source(variant: Variant) -> str:
