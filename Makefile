@@ -35,6 +35,7 @@ demo: system-deps $(STAMP)
 		--secret-file assignments/demo.secret --out out/demo --exam
 	$(VENV)/bin/cnnlab table lenet5
 	$(VENV)/bin/cnnlab table mlp
+	$(PY) -m grader.demo out/demo out/demo-grading
 
 bench: $(STAMP)
 	$(PY) benchmarks/conv_speed.py
