@@ -87,7 +87,8 @@ def answer_stub(variant: Variant) -> str:
     if isinstance(variant.answer, dict):
         body = "".join(f"    {key!r}: {skeleton(value)!r},\n" for key, value in variant.answer.items())
         return f"{name} = {{\n{body}}}"
-    return f"{name} = {skeleton(variant.answer)!r}"
+    hint = "  # (height, width, channels), e.g. (28, 28, 6)" if variant.answer_format == "shape" else ""
+    return f"{name} = {skeleton(variant.answer)!r}{hint}"
 
 
 def grade(variant: Variant, submitted: Any) -> Score:
