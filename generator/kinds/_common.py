@@ -168,6 +168,12 @@ def integer_array(rng: np.random.Generator, low: int, high: int, shape: tuple[in
     return rng.integers(low, high + 1, size=shape).astype(float)
 
 
+def draw_image(rng: np.random.Generator, params: dict[str, Any], high: int) -> np.ndarray:
+    """An H x W integer image (W defaults to H) with values in [x_low, x_high] (defaults 0 and `high`)."""
+    shape = (params["H"], params.get("W", params["H"]))
+    return integer_array(rng, params.get("x_low", 0), params.get("x_high", high), shape)
+
+
 def exact_list(values: np.ndarray) -> list[Any]:
     """Array to nested lists, integers where the value is whole, else rounded to 4 decimals."""
     rounded = np.round(values.astype(float), 4)

@@ -18,7 +18,6 @@ EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
 
-
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """Draw the signal and kernel, and convolve them with solutions.numpy_ref.conv1d (cross-correlation)."""
     x = integer_array(rng, params.get("x_low", 0), params.get("x_high", 5), (params["L"],))

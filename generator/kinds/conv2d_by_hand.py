@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, explain_answer, exact_list, grade, integer_array,
+from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, grade, integer_array,
                                      model_submission, near_miss, padding_stated as check_template, render,
                                      sample_variant, solution_source)
 from generator.model import Template, Variant
@@ -19,16 +19,14 @@ EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
 
-
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """Draw image and kernel; convolve with solutions.numpy_ref.conv2d."""
-    height, width = params["H"], params.get("W", params["H"])
-    image = integer_array(rng, params.get("x_low", 0), params.get("x_high", 1), (height, width))
+    image = draw_image(rng, params, 1)
     kernel = integer_array(rng, params.get("w_low", -1), params.get("w_high", 1), (params["K"], params["K"]))
     if not kernel.any() or not image.any():
         raise ValueError("the image or the kernel came out all zeros")
     out = conv2d(image[None, None], kernel[None, None], stride=params["S"], padding=params["P"])[0, 0]
-    drawn = {**params, "W": width, "image": exact_list(image), "kernel": exact_list(kernel),
+    drawn = {**params, "W": image.shape[1], "image": exact_list(image), "kernel": exact_list(kernel),
              "out_shape": list(out.shape)}
     return drawn, exact_list(out)
 

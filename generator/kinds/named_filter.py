@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, explain_answer, exact_list, extra_error, grade, integer_array,
+from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, extra_error, grade,
                                      model_submission, near_miss, options_markdown, sample_variant,
                                      solution_source)
 from generator.model import Template, Variant
@@ -50,7 +50,7 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     name, padding = params["filter"], params.get("P", 0)
     if name not in FILTERS:
         raise ValueError(f"unknown filter {name!r}")
-    image = integer_array(rng, params.get("x_low", 0), params.get("x_high", 9), (params["H"], params["H"]))
+    image = draw_image(rng, {**params, "W": params["H"]}, 9)
     outputs = _apply_all(image, padding)
     if len({repr(v) for v in outputs.values()}) < len(FILTERS):
         raise ValueError("two filters give the same output on this image")

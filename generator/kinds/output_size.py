@@ -25,7 +25,6 @@ FLOOR_RULE = ("*Here $(W - K + 2P)$ is not a multiple of $S$: round down, "
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "solution_source"]
 
 
-
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """H_out and W_out from solutions.shapes.conv_output_size; channels are F for conv, C for pooling."""
     layer = params.get("layer", "conv")

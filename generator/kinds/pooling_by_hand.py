@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, explain_answer, exact_list, grade, integer_array,
+from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, grade,
                                      model_submission, near_miss, no_checks as check_template, render,
                                      sample_variant, solution_source)
 from generator.model import Template, Variant
@@ -24,10 +24,9 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     """Draw the image; pool it with solutions.numpy_ref."""
     if params["mode"] not in MODES:
         raise ValueError(f"mode must be 'max' or 'avg', got {params['mode']!r}")
-    height, width = params["H"], params.get("W", params["H"])
-    image = integer_array(rng, params.get("x_low", 0), params.get("x_high", 9), (height, width))
+    image = draw_image(rng, params, 9)
     out = MODES[params["mode"]](image[None, None], params["K"], params["S"])[0, 0]
-    drawn = {**params, "W": width, "image": exact_list(image), "overlapping": params["S"] < params["K"],
+    drawn = {**params, "W": image.shape[1], "image": exact_list(image), "overlapping": params["S"] < params["K"],
              "out_shape": list(out.shape)}
     return drawn, exact_list(out)
 
