@@ -41,7 +41,7 @@ def explain(variant: Variant) -> str:
     p = variant.params
     rows, cols = p["out_shape"]
     return (f"Output size: $\\lfloor ({p['H']} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {rows}$ "
-            f"rows and {cols} columns. Zero-pad the image by {p['P']}, place the kernel (not flipped) at every "
-            f"{p['S']}-th position, multiply element-wise and sum:\n\n"
+            f"rows and {cols} columns. Zero-pad the image by {p['P']}, slide the kernel (not flipped) with "
+            f"stride {p['S']}, multiply element-wise and sum:\n\n"
             f"$${matrix(variant.answer)}$$\n\n" + explain_answer(variant))
 

@@ -18,12 +18,18 @@ from solutions.numpy_ref import conv2d
 FORMATS = ("matrix", "choice")
 REQUIRED = ("filter", "H")
 EXTRA_KEYS: dict[str, bool] = {}
-FILTERS: dict[str, tuple[str, np.ndarray]] = {
-    "identity": ("identity", np.array([[0, 0, 0], [0, 1, 0], [0, 0, 0]], float)),
-    "edge": ("edge detection", np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], float)),
-    "sharpen": ("sharpen", np.array([[0, -1, 0], [-1, 5, -1], [0, -1, 0]], float)),
-    "box_blur": ("box blur", np.ones((3, 3)) / 9),
-    "gaussian_blur": ("Gaussian blur", np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]], float) / 16),
+FILTERS: dict[str, tuple[str, list[list[int]], int]] = {  # name: (display name, integer kernel, divisor)
+    "identity": ("identity", [[0, 0, 0], [0, 1, 0], [0, 0, 0]], 1),
+    "edge": ("edge detection", [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], 1),
+    "sharpen": ("sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], 1),
+    "box_blur": ("box blur", [[1, 1, 1], [1, 1, 1], [1, 1, 1]], 9),
+    "gaussian_blur": ("Gaussian blur", [[1, 2, 1], [2, 4, 2], [1, 2, 1]], 16),
+}
+PURPOSE = {
+    "identity": "copies the centre pixel", "edge": "sums to 0, so flat regions become 0 and edges stand out",
+    "sharpen": "is the identity plus an edge filter: it sums to 1 and boosts the centre against its neighbours",
+    "box_blur": "takes the plain mean of the 3×3 neighbourhood",
+    "gaussian_blur": "takes a weighted mean, centre heaviest",
 }
 __all__ = ["answer_stub", "grade", "model_submission", "near_miss", "solution_source"]
 
@@ -36,7 +42,13 @@ def check_template(template: Template) -> None:
         raise extra_error(template, "params", f"unknown filter {unknown[0]!r}; known: {', '.join(FILTERS)}")
 
 
-BANK = np.stack([kernel for _, kernel in FILTERS.values()])[:, None]  # (5, 1, 3, 3): every filter in one conv
+BANK = np.array([np.array(k, float) / d for _, k, d in FILTERS.values()])[:, None]  # (5, 1, 3, 3), one conv for all
+
+
+def kernel_latex(name: str) -> str:
+    """The kernel as LaTeX, with its divisor in front: \\frac{1}{9} [[1, 1, 1], ...]."""
+    _, kernel, divisor = FILTERS[name]
+    return (f"\\frac{{1}}{{{divisor}}} " if divisor != 1 else "") + matrix(kernel)
 
 
 def _apply_all(image: np.ndarray, padding: int) -> dict[str, list[Any]]:
@@ -54,7 +66,7 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     outputs = _apply_all(image, padding)
     if len({repr(v) for v in outputs.values()}) < len(FILTERS):
         raise ValueError("two filters give the same output on this image")
-    drawn = {**params, "P": padding, "image": exact_list(image), "kernel": exact_list(FILTERS[name][1]),
+    drawn = {**params, "P": padding, "image": exact_list(image), "kernel": kernel_latex(name),
              "filter_name": FILTERS[name][0], "output": outputs[name]}
     if template.answer_format == "matrix":
         return drawn, outputs[name]
@@ -78,10 +90,5 @@ def render(variant: Variant) -> str:
 def explain(variant: Variant) -> str:
     """The filter's kernel and what it does."""
     p = variant.params
-    purpose = {
-        "identity": "copies the centre pixel", "edge": "sums to 0, so flat regions become 0 and edges stand out",
-        "sharpen": "identity plus edges: sums to 1 and boosts the centre against its neighbours",
-        "box_blur": "the plain mean of the 3×3 neighbourhood", "gaussian_blur": "a weighted mean, centre heaviest",
-    }[p["filter"]]
-    return (f"The filter is **{p['filter_name']}**, $${matrix(p['kernel'])}$$ which {purpose}. "
+    return (f"The filter is **{p['filter_name']}**, $${p['kernel']}$$ which {PURPOSE[p['filter']]}. "
             f"With padding {p['P']} the output is $${matrix(p['output'])}$$\n\n" + explain_answer(variant))
