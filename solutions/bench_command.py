@@ -92,6 +92,7 @@ def record(data: Dataset, model: LeNet5, config: TrainConfig, result: TrainResul
         "cuda": torch.version.cuda,
         "cudnn": torch.backends.cudnn.version() if device.type == "cuda" else None,
         "python": platform.python_version(),
+        "load_average_after": list(os.getloadavg()),  # 1, 5, 15 min: other processes competing for the cores
         "seed": config.seed,
         "git_commit": _git("rev-parse", "HEAD"),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

@@ -12,7 +12,7 @@ import cnnlab
 from solutions.idx import DATA_ENV, Split, write_folder
 from tests.solutions.test_train import quadrant_split
 
-FIELDS = {"benchmark", "model", "dataset", "device", "device_name", "torch", "cuda", "cudnn", "python", "seed",
+FIELDS = {"benchmark", "model", "dataset", "device", "device_name", "torch", "cuda", "cudnn", "python", "load_average_after", "seed",
           "git_commit", "created", "config", "test_accuracy_per_epoch", "final_test_accuracy", "train_seconds",
           "warmup_seconds", "eval_seconds", "images", "images_per_second", "normalisation", "history"}
 
