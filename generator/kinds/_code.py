@@ -187,6 +187,14 @@ def array_literal(values: np.ndarray) -> str:
     return f"np.array({values.tolist()!r}, dtype=float)"
 
 
+def case_count(params: dict[str, Any], default: int = 4) -> int:
+    """How many hidden cases a template asks for (`n_cases`, 1 to 20)."""
+    count = params.get("n_cases", default)
+    if type(count) is not int or not 1 <= count <= 20:
+        raise ValueError(f"n_cases must be a whole number from 1 to 20, got {count!r}")
+    return count
+
+
 def draw_size(rng: np.random.Generator, low: int, high: int) -> int:
     """One integer in [low, high] as a plain int."""
     return int(rng.integers(low, high + 1))

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import Exercise, array_literal, draw_size
+from generator.kinds._code import Exercise, array_literal, case_count, draw_size
 from solutions.numpy_ref import avg_pool2d, max_pool2d
 
 REFERENCES = {"max": max_pool2d, "avg": avg_pool2d}
@@ -38,7 +38,7 @@ def pool_exercise(mode: str) -> Exercise:
     def draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
         """Window and stride per case; the first case overlaps, the second uses the default stride."""
         cases = []
-        for index in range(params.get("n_cases", 4)):
+        for index in range(case_count(params)):
             kernel = draw_size(rng, 2, 3)
             stride = [kernel - 1, None][index] if index < 2 else draw_size(rng, 1, 3)
             size = [draw_size(rng, kernel + 1, 9) for _ in range(2)]

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, answer_stub, array_literal, check_template, checks_source, draw_size,
-                                   explain, generate, grade, hidden_inputs, model_submission, near_miss, render,
-                                   run_hidden_tests, solution_source)
+from generator.kinds._code import (Exercise, answer_stub, array_literal, case_count, check_template, checks_source,
+                                   draw_size, explain, generate, grade, hidden_inputs, model_submission, near_miss,
+                                   render, run_hidden_tests, solution_source)
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("code",)
@@ -42,7 +42,7 @@ BODY = '''    n, _, height, width = x.shape
 def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
     """Shapes, strides and paddings of the hidden cases (the kernel always fits the padded input)."""
     cases = []
-    for _ in range(params.get("n_cases", 4)):
+    for _ in range(case_count(params)):
         kernel, stride, padding = draw_size(rng, 1, 4), draw_size(rng, 1, params.get("max_stride", 3)), \
             draw_size(rng, 0, params.get("max_padding", 2))
         height, width = draw_size(rng, max(kernel, 3), 9), draw_size(rng, max(kernel, 3), 9)

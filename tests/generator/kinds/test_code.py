@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from generator.errors import TemplateError
 from generator.kinds import KINDS
 from generator.kinds._code import hidden_inputs, run_hidden_tests
+from generator.templates import load_template
 from tests.generator.conftest import bundled
 
 
@@ -69,3 +73,10 @@ def test_lenet_variants_differ_and_checks_match_the_reference() -> None:
     variant = kind.generate(bundled("code-lenet5"), 0)
     namespace = _namespace(kind.solution_source(variant))
     exec(kind.checks_source(variant), namespace)  # noqa: S102 - the visible sanity checks pass on the solution
+
+
+def test_bad_case_count_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("id: c\nkind: code_conv2d\ntitle: C\npoints: 1\nprompt: Write it.\nparams:\n  n_cases: 0\n")
+    with pytest.raises(TemplateError, match=r"t.yaml:1: .*n_cases must be a whole number from 1 to 20, got 0"):
+        KINDS["code_conv2d"].generate(load_template(path), 0)
