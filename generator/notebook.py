@@ -139,14 +139,15 @@ def build_notebook(sheet: Sheet, steps: tuple[Step, ...], audience: str) -> dict
                                          "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
+
+
 def dumps(data: dict[str, Any]) -> str:
     """Deterministic JSON: sorted keys, each top-level key and each list item (cell, question) on its own line.
 
     Diffs stay per cell, and every item goes through json's C encoder (indent= would force the slow Python one).
     """
-    def compact(value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False)
-
+    compact = _ENCODER.encode
     lines = []
     for key in sorted(data):
         value = data[key]
