@@ -105,10 +105,13 @@ def load_template(path: str | Path) -> Template:
 
 
 def load_templates(paths: list[Path]) -> dict[str, Template]:
-    """Read many templates; ids must be unique across them."""
+    """Read many templates (skipping specs, so templates and specs can share a folder); ids must be unique."""
     found: dict[str, Template] = {}
     for path in paths:
-        template = load_template(path)
+        data = load_yaml(path)
+        if not is_template(data):
+            continue
+        template = parse_template(data)
         if template.id in found:
             raise TemplateError(template.locations["id"], f"duplicate template id {template.id!r} "
                                                           f"(also in {found[template.id].where})")

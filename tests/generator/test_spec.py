@@ -79,3 +79,16 @@ def test_missing_template_folder(write_yaml: Callable[[str, str], Path]) -> None
     path = write_yaml("spec.yaml", SPEC_TEXT)
     with pytest.raises(TemplateError, match="no such template folder"):
         load_spec(path)
+
+
+def test_templates_and_specs_can_share_a_folder(tmp_path: Path, write_yaml: Callable[[str, str], Path]) -> None:
+    for template in TEMPLATES.glob("*.yaml"):
+        shutil.copy(template, tmp_path / template.name)
+    spec = load_spec(write_yaml("spec.yaml", SPEC_TEXT + "templates: .\n"))
+    assert "mlp-lecture" in spec.templates and len(spec.entries) == 3
+
+
+def test_duplicate_template_id(spec_dir: Path, write_yaml: Callable[[str, str], Path]) -> None:
+    shutil.copy(TEMPLATES / "conv1d.yaml", spec_dir / "templates" / "zz-copy.yaml")
+    with pytest.raises(TemplateError, match=r"zz-copy.yaml:1: duplicate template id 'conv1d' \(also in .*conv1d.yaml"):
+        load_spec(write_yaml("spec.yaml", SPEC_TEXT))

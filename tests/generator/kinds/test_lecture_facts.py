@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 from generator.kinds import KINDS
+from generator.model import Template
 from generator.templates import load_template
 from tests.generator.conftest import bundled
+
+
+def inline(write_yaml: Callable[[str, str], Path], body: str) -> Template:
+    """A one-off template: id, title and points filled in, the rest (kind, params, ...) from body."""
+    return load_template(write_yaml("t.yaml", "id: t\ntitle: T\npoints: 1\n" + textwrap.dedent(body)))
 
 
 def test_lecture_mlp_has_669706_parameters() -> None:
@@ -51,14 +58,11 @@ def test_exact_constraint_holds_in_every_variant() -> None:
 
 
 def test_dense_versus_conv_lecture_numbers(write_yaml: Callable[[str, str], Path]) -> None:
-    template = load_template(write_yaml("t.yaml", """
-        id: lecture
+    template = inline(write_yaml, """
         kind: dense_vs_conv
-        title: T
-        points: 1
         params: {H: 1000, W: 1000, hidden: 1000000, F: 100, K: 10}
         prompt: "{{ H }}"
-        """))
+        """)
     assert KINDS["dense_vs_conv"].generate(template, 0).answer == {"dense_weights": 10**12, "conv_params": 10_100}
 
 
@@ -111,11 +115,8 @@ def test_concept_options_are_shuffled_and_hold_one_correct_statement() -> None:
 
 
 def test_lenet_table_of_the_classic_network(write_yaml: Callable[[str, str], Path]) -> None:
-    template = load_template(write_yaml("t.yaml", """
-        id: lenet
+    template = inline(write_yaml, """
         kind: layer_table
-        title: T
-        points: 1
         params: {input_shape: [1, 32, 32]}
         layers:
           - {type: conv2d, out_channels: 6, kernel_size: 5}
@@ -127,23 +128,20 @@ def test_lenet_table_of_the_classic_network(write_yaml: Callable[[str, str], Pat
           - {type: dense, out_features: 84}
           - {type: dense, out_features: 10}
         prompt: "{{ stack }}"
-        """))
+        """)
     answer = KINDS["layer_table"].generate(template, 0).answer
     assert answer["total"] == 61_706
     assert answer["rows"][0] == [[6, 28, 28], 156] and answer["rows"][4] == [[400], 0]
 
 
 def test_receptive_field_of_two_3x3_convs_is_5(write_yaml: Callable[[str, str], Path]) -> None:
-    template = load_template(write_yaml("t.yaml", """
-        id: rf
+    template = inline(write_yaml, """
         kind: receptive_field
-        title: T
-        points: 1
         layers:
           - {type: conv2d, out_channels: 4, kernel_size: 3}
           - {type: conv2d, out_channels: 4, kernel_size: 3}
           - {type: maxpool2d, kernel_size: 2}
           - {type: conv2d, out_channels: 4, kernel_size: 3}
         prompt: "{{ stack }}"
-        """))
+        """)
     assert KINDS["receptive_field"].generate(template, 0).answer == 10  # 1 + 2 + 2 + 1, then + 2 * 2
