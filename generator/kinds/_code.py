@@ -13,7 +13,7 @@ import copy
 import importlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -62,7 +62,7 @@ def generate(template: Template, seed: int) -> Variant:
     variant = sample_variant(template, seed, _compute, entry_point=exercise(template.kind).entry_point)
     params = dict(variant.params)
     hidden = params.pop("hidden_tests")
-    return Variant(**{**variant.__dict__, "params": params, "hidden_tests": hidden})
+    return replace(variant, params=params, hidden_tests=hidden)
 
 
 def render(variant: Variant) -> str:
