@@ -90,3 +90,8 @@ def test_cuda_graphs_need_cuda(quadrants: Dataset) -> None:
     with pytest.raises(ValueError, match="cuda_graphs needs a CUDA device"):
         run(quadrants, TrainConfig(epochs=1, cuda_graphs=True))
 
+
+
+def test_compiled_training_learns(quadrants: Dataset) -> None:
+    _, result = run(quadrants, TrainConfig(epochs=2, batch_size=64, lr=5e-3, seed=7, compile=True))
+    assert result.test_accuracy >= 0.9 and result.warmup_seconds > 0
