@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.exam import exam_markdown
+from generator.exam import exam_html, exam_markdown
 from generator.files import write_atomic
 from generator.kinds import KINDS
 from generator.notebook import INSTRUCTOR_STEPS, STUDENT_STEPS, Question, Sheet, build_notebook, dumps
@@ -22,7 +22,8 @@ from generator.seeds import question_seed, student_seed
 from generator.spec import Spec
 
 KEY_FORMAT = 1
-FOLDERS = {"student": "students", "instructor": "instructor", "key": "key", "exam": "exam"}
+FOLDERS = {"student": "students", "instructor": "instructor", "key": "key", "exam": "exam", "exam_html": "exam"}
+SUFFIXES = {"key": ".json", "exam": ".md", "exam_html": ".html"}  # notebooks otherwise
 
 
 @dataclass(frozen=True)
@@ -60,14 +61,13 @@ def build_student(spec: Spec, student: Student, secret: bytes, exam: bool = Fals
              "instructor": dumps(build_notebook(sheet, INSTRUCTOR_STEPS, "instructor")),
              "key": dumps(answer_key(sheet, seed))}
     if exam:
-        texts["exam"] = exam_markdown(sheet)
+        texts["exam"], texts["exam_html"] = exam_markdown(sheet), exam_html(sheet)
     return StudentFiles(student, texts, tuple(q.variant.qid for q in sheet.questions), sheet.total_points)
 
 
 def file_name(role: str, student_id: str) -> str:
     """Relative path of one output file."""
-    suffix = {"key": ".json", "exam": ".md"}.get(role, ".ipynb")
-    return f"{FOLDERS[role]}/{student_id}{suffix}"
+    return f"{FOLDERS[role]}/{student_id}{SUFFIXES.get(role, '.ipynb')}"
 
 
 def write_student(out_dir: Path, files: StudentFiles) -> None:
@@ -93,9 +93,9 @@ def manifest(spec: Spec, written: Iterable[StudentFiles]) -> dict[str, Any]:
 def generate_class(spec: Spec, students: Iterable[Student], secret: bytes, out_dir: Path,
                    exam: bool = False) -> dict[str, Any]:
     """Generate and write every student's files and the manifest; returns the manifest."""
-    roles = ("student", "instructor", "key", "exam") if exam else ("student", "instructor", "key")
-    for role in roles:
-        (out_dir / FOLDERS[role]).mkdir(parents=True, exist_ok=True)
+    for role, folder in FOLDERS.items():
+        if exam or not role.startswith("exam"):
+            (out_dir / folder).mkdir(parents=True, exist_ok=True)
     written = []
     for student in students:
         files = build_student(spec, student, secret, exam)

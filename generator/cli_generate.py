@@ -20,7 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--secret-file", type=Path, default=None,
                         help="file holding the course secret (default: $CNNLAB_SECRET)")
-    parser.add_argument("--exam", action="store_true", help="also write a printable Markdown exam per student")
+    parser.add_argument("--exam", action="store_true",
+                        help="also write a printable exam per student (Markdown and HTML)")
 
 
 def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, exam: bool) -> int:
@@ -31,7 +32,9 @@ def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, exam:
     print(f"{loaded.title}: {len(students)} students, questions per student: "
           f"{len(result['students'][0]['questions'])}")
     for role, folder in FOLDERS.items():
-        if role != "exam" or exam:
+        if role == "exam" and exam:
+            print(f"  {'exam':<10} {out / folder}/ (Markdown and printable HTML)")
+        elif not role.startswith("exam"):
             print(f"  {role:<10} {out / folder}/")
     print(f"  manifest   {out / 'manifest.json'}")
     print(f"  hand out only {out / FOLDERS['student']}/; keep {out / FOLDERS['key']}/ private")

@@ -43,7 +43,7 @@ def _cells(path: Path, role: str) -> dict[str, dict[str, Any]]:
 def test_outputs_are_byte_identical_across_runs(out: Path, tmp_path: Path) -> None:
     generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, tmp_path, exam=True)
     first, second = _tree(out), _tree(tmp_path)
-    assert len(first) == 30 * 4 + 1 and first == second
+    assert len(first) == 30 * 5 + 1 and first == second
 
 
 def test_layout_and_no_leftover_temporary_files(out: Path) -> None:
@@ -157,3 +157,12 @@ def test_exam_markdown(out: Path) -> None:
     text = (out / "exam" / "s2025001.md").read_text()
     assert text.startswith("# Problem set 1") and text.count("## Question ") == 17
     assert "**Answer:**" in text and "seed" not in text
+
+
+def test_exam_html_keeps_the_math_for_mathjax(out: Path) -> None:
+    page = (out / "exam" / "s2025001.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") and "mathjax@3" in page and page.count("<h2>Question ") == 17
+    assert "<table>" in page and "<pre><code" in page and "MATHFORMULA" not in page
+    assert r"\end{bmatrix} \qquad w = \begin{bmatrix}" in page  # set aside before Markdown, put back verbatim
+    assert r" \\ " in page  # LaTeX row breaks survive Markdown
+    assert "H_{out}" in page
