@@ -22,7 +22,7 @@ Compute = Callable[[Template, dict[str, Any], np.random.Generator], tuple[dict[s
 def sample_variant(template: Template, seed: int, compute: Compute, **fields: Any) -> Variant:
     """Draw parameters until every constraint holds and the kind can answer; render the prompt."""
     rng = np.random.default_rng(seed)
-    failures: Counter[tuple[str, str]] = Counter()
+    failures: Counter[tuple[str, str]] = Counter()  # why draws were thrown away, for the error message
     for _ in range(MAX_TRIES):
         params, broken = template.space.draw(rng)
         if broken is not None:
@@ -176,7 +176,6 @@ def draw_image(rng: np.random.Generator, params: dict[str, Any], high: int) -> n
 
 def exact_list(values: np.ndarray) -> list[Any]:
     """Array to nested lists, integers where the value is whole, else rounded to 4 decimals."""
-    rounded = np.round(values.astype(float), 4)
-    if np.all(rounded == np.round(rounded)):
-        return np.round(rounded).astype(int).tolist()
-    return rounded.tolist()
+    rounded = np.round(values, 4)
+    whole = np.rint(rounded)
+    return whole.astype(int).tolist() if (whole == rounded).all() else rounded.tolist()
