@@ -1,7 +1,8 @@
 """Time to a test accuracy: solutions.train against a plain DataLoader loop in the style of pytorch/examples' MNIST.
 
 Both train the same seeded LeNet-5 (modern) on the same device in the same process, and both are evaluated on
-the whole test set every `--eval-every` training images; evaluation time is excluded from both clocks.
+the whole test set every `--eval-every` training images; evaluation time is excluded from both clocks. Each runs
+`--repeats` times, alternating, and its best time counts (the cores may be shared with other jobs).
 The DataLoader loop is the tutorial's: TensorDataset + DataLoader(batch_size=64, shuffle=True), a per-batch
 .to(device), Adadelta(lr=1.0) with StepLR(gamma=0.7) per epoch. Ours: data on the device, batches gathered by
 index, batch 256, AdamW under OneCycle (warm-up is counted in its time).
@@ -94,23 +95,29 @@ def main() -> int:
     parser.add_argument("--eval-every", type=int, default=15_000, help="training images between evaluations")
     parser.add_argument("--epochs", type=int, default=2, help="epochs of each run (ours: the OneCycle length)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=2, help="runs of each, alternating; the best time counts")
     args = parser.parse_args()
     device, data = torch.device(args.device), load_dataset(args.dataset, args.data)
     print(f"{data.name} on {device} (torch {torch.__version__}, {torch.get_num_threads()} threads), "
           f"threshold {100 * args.threshold:.1f}%, evaluation every {args.eval_every:,} images")
     contestants: dict[str, Callable[..., Curve]] = {"solutions.train": ours, "DataLoader loop": dataloader_loop}
-    reached: dict[str, tuple[float, int] | None] = {}
-    for name, run in contestants.items():
-        curve = run(data, device, args.epochs, args.eval_every, args.seed)
-        reached[name] = time_to(curve, args.threshold)
-        points = ", ".join(f"{seen // 1000}k: {100 * acc:.1f}% @ {seconds:.1f}s" for seen, seconds, acc in curve)
-        print(f"{name:>16}: {points}")
-    for name, hit in reached.items():
-        print(f"{name:>16}: " + (f"{100 * args.threshold:.1f}% after {hit[0]:.1f} s ({hit[1]:,} images)"
-                                 if hit else f"never reached {100 * args.threshold:.1f}%"))
-    fast, slow = reached["solutions.train"], reached["DataLoader loop"]
+    reached: dict[str, list[tuple[float, int] | None]] = {name: [] for name in contestants}
+    for repeat in range(args.repeats):  # alternate the two, and keep each one's best: other jobs share the cores
+        for name, run in contestants.items():
+            curve = run(data, device, args.epochs, args.eval_every, args.seed)
+            reached[name].append(time_to(curve, args.threshold))
+            points = ", ".join(f"{seen // 1000}k: {100 * acc:.1f}% @ {seconds:.1f}s" for seen, seconds, acc in curve)
+            print(f"{name:>16} #{repeat + 1}: {points}", flush=True)
+    best: dict[str, tuple[float, int] | None] = {}
+    for name, hits in reached.items():
+        times = [hit for hit in hits if hit is not None]
+        best[name] = min(times) if len(times) == len(hits) else None
+        print(f"{name:>16}: " + (f"{100 * args.threshold:.1f}% after {best[name][0]:.1f} s at best "
+                                 f"({best[name][1]:,} images; runs: {', '.join(f'{t:.1f} s' for t, _ in times)})"
+                                 if best[name] else f"did not always reach {100 * args.threshold:.1f}%"))
+    fast, slow = best["solutions.train"], best["DataLoader loop"]
     if fast and slow:
-        print(f"speed-up: {slow[0] / fast[0]:.2f}x (DataLoader loop time / solutions.train time)")
+        print(f"speed-up: {slow[0] / fast[0]:.2f}x (DataLoader loop time / solutions.train time, best of each)")
     return 0
 
 
