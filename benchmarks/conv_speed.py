@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PARSER = argparse.ArgumentParser(description="NumPy reference vs torch CPU vs naive loops, float32")
-PARSER.add_argument("--repeats", type=int, default=20)
+PARSER.add_argument("--repeats", type=int, default=50)
 PARSER.add_argument("--threads", type=int, help="BLAS and torch threads; default: run once with 1, once with all")
 ARGS = PARSER.parse_args()
 if ARGS.threads is not None:  # must be set before NumPy loads its BLAS

@@ -37,19 +37,10 @@ def _lowest(dtype: np.dtype) -> float | int:
     return np.iinfo(dtype).min if np.issubdtype(dtype, np.integer) else -np.inf
 
 
-def _window_argmax(x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """The tap index of each window's first maximum in row-major order (torch's tie rule)."""
+def _window_slices(x: np.ndarray, geo: Geometry) -> list[np.ndarray]:
+    """The strided view each kernel tap sees, over the input padded so that padding never wins a max."""
     xp = pad(x, geo, _lowest(x.dtype))
-    best, winner = None, np.zeros((*x.shape[:2], *geo.out_hw), dtype=np.intp)
-    for tap, (_, _, (rows, cols)) in enumerate(taps(geo)):
-        candidate = xp[:, :, rows, cols]
-        if best is None:
-            best = candidate.copy()
-            continue
-        better = candidate > best  # strict: an equal later element never takes over
-        np.copyto(best, candidate, where=better)
-        winner[better] = tap
-    return winner
+    return [xp[:, :, rows, cols] for _, _, (rows, cols) in taps(geo)]
 
 
 def max_pool2d(
@@ -57,9 +48,7 @@ def max_pool2d(
 ) -> np.ndarray:
     """torch.nn.functional.max_pool2d in NumPy; padding never wins."""
     x = np.asarray(x)
-    geo = _pool_setup(x, kernel_size, stride, padding)
-    xp = pad(x, geo, _lowest(x.dtype))
-    slices = [xp[:, :, rows, cols] for _, _, (rows, cols) in taps(geo)]
+    slices = _window_slices(x, _pool_setup(x, kernel_size, stride, padding))
     return np.maximum.reduce(slices) if len(slices) > 1 else slices[0].copy()
 
 
@@ -70,10 +59,14 @@ def max_pool2d_backward(
     x, dout = np.asarray(x), np.asarray(dout)
     geo = _pool_setup(x, kernel_size, stride, padding)
     _check_dout(dout, x, geo)
-    winner = _window_argmax(x, geo)
-    grad = np.zeros((*x.shape[:2], *geo.padded_hw), dtype=np.result_type(dout, x))
-    for tap, (_, _, (rows, cols)) in enumerate(taps(geo)):
-        grad[:, :, rows, cols] += np.where(winner == tap, dout, 0)
+    slices = _window_slices(x, geo)
+    best = np.maximum.reduce(slices) if len(slices) > 1 else slices[0]
+    unclaimed = dout.astype(np.result_type(dout, x))  # taps are visited in row-major order: the first max claims it
+    grad = np.zeros((*x.shape[:2], *geo.padded_hw), dtype=unclaimed.dtype)
+    for candidate, (_, _, (rows, cols)) in zip(slices, taps(geo)):
+        claimed = unclaimed * (candidate == best)
+        grad[:, :, rows, cols] += claimed
+        unclaimed -= claimed
     return unpad(grad, geo)
 
 
