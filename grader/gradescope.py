@@ -1,8 +1,9 @@
 """Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/).
 
-The spec's top level has `score` (which overrides the sum of the tests) and no `max_score`; Gradescope
-takes the maximum from the assignment's settings, so the total maximum goes in `extra_data.max_score`,
-and each test carries its own `max_score`. `status` is "passed" or "failed"; visibility is "visible".
+The spec's top level has `score` (which overrides the sum of the tests); Gradescope takes the maximum from
+the assignment's settings and ignores keys it does not know, so the top-level `max_score` (and its copy in
+`extra_data`) is for every other reader of this file. Each test carries its own `max_score`.
+`status` is "passed" or "failed"; visibility is "visible".
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def results_json(record: GradedSubmission, titles: Mapping[str, str]) -> dict[st
     header = f"Score {record.points:g}/{record.max_points:g} for student {record.student_id or 'unknown'}"
     return {
         "score": record.points,
+        "max_score": record.max_points,
         "output": "\n".join([header, *record.notes]),
         "visibility": "visible",
         "stdout_visibility": "hidden",
