@@ -62,7 +62,10 @@ def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeou
         records = grade_all(raws, Batch(env, store, workers, limits, regrade),
                             lambda r, c: (reused.append(c), on_result(r, c)))
     write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
-    Console().print(summary_table(records, sum(reused)))
+    out_console = Console()
+    if not out_console.is_terminal:  # logs and `make demo` pipes: 80 columns would fold every file name
+        out_console = Console(width=120)
+    out_console.print(summary_table(records, sum(reused)))
     print(f"results in {store.root}")
     errors = [r for r in records if r.status == "error"]
     if errors:
