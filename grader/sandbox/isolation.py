@@ -43,12 +43,16 @@ class Plan:
     weak_reason: str = ""
 
     def uid_for(self, slot: int) -> int | None:
-        """An unprivileged uid with no account, one per slot so RLIMIT_NPROC counts per worker."""
+        """An unprivileged uid with no account, one per slot of this grader process.
+
+        RLIMIT_NPROC counts per uid across the machine, so two graders running at once (two CI jobs, two
+        courses) must not share uids: the grader's pid, unique while it lives, picks a block of 64.
+        """
         if not self.as_root:
             return None
-        uid = 60000 + slot
+        uid = 1_000_000 + (os.getpid() % 4_000_000) * 64 + slot % 64
         while _has_account(uid):
-            uid += 100
+            uid += 1 << 28
         return uid
 
 

@@ -52,6 +52,8 @@ class Zygote:
         self.config = config
         self.uid: int | None = config.get("uid")
         self.scratch_root: str = config["scratch_root"]
+        self.keep_in_scratch = KEEP_IN_TMP | _bound_under(self.scratch_root,
+                                                          config["site_dirs"] + config.get("python_roots", []))
         self.pid_namespace: bool = config["pid_namespace"]
         self.cgroup_procs: list[str] = config.get("cgroup_procs", [])
         self.libc = _libc()
@@ -219,9 +221,15 @@ class Zygote:
             except OSError:
                 continue
             for name in names:
-                if root == self.scratch_root and name in KEEP_IN_TMP:
+                if root == self.scratch_root and name in self.keep_in_scratch:
                     continue
                 _remove(os.path.join(root, name))
+
+
+def _bound_under(root: str, bound: list[str]) -> set[str]:
+    """Top-level names in root that lead to a read-only bind (a venv in a checkout under /tmp): never cleaned."""
+    prefix = root.rstrip("/") + "/"
+    return {path[len(prefix):].split("/", 1)[0] for path in bound if path.startswith(prefix)}
 
 
 def _remove(path: str) -> None:

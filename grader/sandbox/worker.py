@@ -89,7 +89,8 @@ class Worker:
             os.chmod(self.scratch, 0o711)  # the student's uid may enter its own job folder, not list others
             scratch = str(self.scratch)
         config = json.dumps({
-            "site_dirs": list(self.plan.site_dirs), "scratch_root": scratch, "uid": self.uid,
+            "site_dirs": list(self.plan.site_dirs), "python_roots": list(self.plan.python_roots),
+            "scratch_root": scratch, "uid": self.uid,
             "pid_namespace": inside, "unshare_net": not inside and self.plan.as_root,
             "cgroup_procs": [] if inside or self.cgroup is None else [str(p) for p in self.cgroup.procs_files],
         })

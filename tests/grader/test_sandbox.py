@@ -193,3 +193,28 @@ def test_weak_mode_still_runs_jobs_and_says_so_loudly() -> None:
     assert by_id["w1"].variables == {"x": [1, 2]} and by_id["w1"].status == "ok"
     assert by_id["w2"].status == "timeout"
     assert by_id["w3"].cell_errors[0].name == "ModuleNotFoundError"
+
+
+def test_cleaning_the_scratch_root_spares_binds_that_live_under_it() -> None:
+    # A checkout under /tmp puts the venv's site-packages inside the sandbox's scratch /tmp: wiping it after a
+    # job once broke every later import on that worker.
+    from grader.sandbox.runner import _bound_under
+
+    bound = ["/tmp/ci/clone/.venv/lib/python3.11/site-packages", "/root/.pyenv/versions/3.11.7", "/tmp/x"]
+    assert _bound_under("/tmp", bound) == {"ci", "x"}
+    assert _bound_under("/scratch", bound) == set()
+
+
+def test_a_worker_serves_many_jobs_with_fresh_imports(sandbox: Sandbox) -> None:
+    jobs = [Job(f"j{i}", ("import IPython.core.logger, json\nx = json.loads('[1, 2]')",), ("x",)) for i in range(6)]
+    for outcome in sandbox.map(jobs):
+        assert outcome.cell_errors == () and outcome.variables == {"x": [1, 2]}, outcome.cell_errors
+
+
+def test_each_slot_of_each_grader_gets_its_own_unprivileged_uid() -> None:
+    from dataclasses import replace
+
+    plan = replace(make_plan(), as_root=True)
+    uids = [plan.uid_for(slot) for slot in range(64)]
+    assert len(set(uids)) == 64 and all(1_000_000 <= uid < 2**32 - 1 for uid in uids)  # type: ignore[operator]
+    assert replace(plan, as_root=False).uid_for(0) is None  # not root: nothing to drop to
