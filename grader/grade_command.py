@@ -11,6 +11,7 @@ from rich.console import Console
 from grader.answer_key import KeyDir
 from grader.collect import collect
 from grader.console import progress_bar, summary_table
+from grader.lenet5_training import TrainingSetup
 from grader.outputs import write_class_outputs
 from grader.pipeline import Batch, grade_all
 from grader.roster import Roster, read_roster
@@ -33,25 +34,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 if a score is under PCT percent")
     parser.add_argument("--roster", metavar="CSV", help="class roster (student_id, name, optional LMS ids)")
     parser.add_argument("--regrade", action="store_true", help="grade again even what was graded before")
+    parser.add_argument("--data", metavar="DIR", help="data sets for training checks (default: $CNNLAB_DATA, then "
+                                                      "/usr/share/datasets)")
+    parser.add_argument("--bars", metavar="FILE", default=str(TrainingSetup.bars),
+                        help="LeNet-5 bars (default: solutions/benchmarks/lenet5-grading-bars.json)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], help="train students' models on (default: cuda if any)")
 
 
-def _env(key: str, roster_path: str | None) -> Env:
+def _env(key: str, roster_path: str | None, training: TrainingSetup) -> Env:
     """Answer keys and who can be identified: the roster's ids and aliases, plus every student with a key."""
     keys = KeyDir.open(Path(key))
     roster = read_roster(Path(roster_path)) if roster_path else None
     known = Roster.of_ids(keys.paths)
     if roster is not None:
         known = Roster({**known.names, **roster.names}, {**known.aliases, **roster.aliases})
-    return Env(keys, known, roster)
+    return Env(keys, known, roster, training)
 
 
 def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeout: float = 60.0, memory: int = 2048,
          junit: str | None = None, fail_under: float | None = None, roster: str | None = None,
-         regrade: bool = False) -> int:
+         regrade: bool = False, data: str | None = None, bars: str = str(TrainingSetup.bars),
+         device: str | None = None) -> int:
     """Grade, write every output, print the summary; 0 whatever the scores, 1 under --fail-under, 2 on failure."""
     if workers < 1 or timeout <= 0 or memory < 64:
         raise ValueError("--workers must be >= 1, --timeout > 0 and --memory >= 64")
-    env = _env(key, roster)
+    training = TrainingSetup(data, Path(bars), device)
+    env = _env(key, roster, training)
     raws = collect(submissions)
     limits = Limits(cell_timeout_s=min(timeout, Limits.cell_timeout_s), total_timeout_s=timeout, cpu_s=timeout,
                     memory_mb=memory)
@@ -59,7 +67,7 @@ def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeou
     console = Console(stderr=True)
     with progress_bar(len(raws), console) as on_result:
         reused: list[bool] = []
-        records = grade_all(raws, Batch(env, store, workers, limits, regrade),
+        records = grade_all(raws, Batch(env, store, workers, limits, regrade, training.device_class() == "cuda"),
                             lambda r, c: (reused.append(c), on_result(r, c)))
     write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
     out_console = Console()

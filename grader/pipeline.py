@@ -74,6 +74,7 @@ class Batch:
     workers: int = 2
     limits: Limits = Limits()
     regrade: bool = False
+    gpu: bool = False  # bind the GPU into the sandbox (models are trained on CUDA)
 
 
 def _reusable(batch: Batch, raw: RawSubmission) -> GradedSubmission | None:
@@ -131,7 +132,7 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
                 pending[state.job.job_id] = state
                 yield state.job
 
-    sandbox, queue = Sandbox(workers=batch.workers, limits=batch.limits), jobs()
+    sandbox, queue = Sandbox(workers=batch.workers, limits=batch.limits, gpu=batch.gpu), jobs()
     try:
         with ThreadPoolExecutor(1) as background:
             starting = background.submit(sandbox.start)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 
 from grader.hidden_tests import EDGE_CASES, Case, build_cases, with_edge_cases
+from grader.lenet5_training import TrainingCheck, TrainingSetup, training_check
 from grader.records import KeyQuestion
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
@@ -33,6 +34,7 @@ class Plan:
     cases: tuple[Case, ...] = ()
     hidden_tests: dict[str, Any] = field(default_factory=dict)  # the key's cases plus the grader's edge cases
     architecture: Expected | None = None
+    training: TrainingCheck | None = None  # also train the model in the sandbox (the key's `training` params)
 
     @property
     def call_prefix(self) -> str:
@@ -52,7 +54,7 @@ def lenet5_expected(params: dict[str, Any]) -> Expected:
 ARCHITECTURES = {"code_lenet5": lenet5_expected}
 
 
-def plan(question: KeyQuestion) -> Plan:
+def plan(question: KeyQuestion, setup: TrainingSetup = TrainingSetup()) -> Plan:
     """Pick the check: array exercises by hidden cases, model exercises by architecture, the rest by their kind."""
     if not question.entry_point:
         return Plan(question, "answer")
@@ -62,7 +64,8 @@ def plan(question: KeyQuestion) -> Plan:
         hidden = with_edge_cases(question.kind, question.hidden_tests)
         return Plan(question, "cases", build_cases(question.kind, hidden), hidden)
     if question.kind in ARCHITECTURES:
-        return Plan(question, "architecture", architecture=ARCHITECTURES[question.kind](question.params))
+        return Plan(question, "architecture", architecture=ARCHITECTURES[question.kind](question.params),
+                    training=training_check(question, setup))
     raise ValueError(f"answer key question {question.qid!r}: no hidden tests for kind {question.kind!r}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from grader.answers import grade_answer
 from grader.code_checks import score_architecture, score_cases
+from grader.lenet5_training import score_training
 from grader.plans import Plan
 from grader.records import QuestionScore
 from grader.sandbox.api import Outcome
@@ -35,10 +36,20 @@ def score_plan(p: Plan, outcome: Outcome | None, fatal: str | None) -> QuestionS
     if p.method == "cases":
         return score_cases(q, p.hidden_tests, p.cases, outcome.results, problems)
     assert p.architecture is not None
-    name = f"{p.call_prefix}/summary"
-    problem = problems.get(name) or (stopped if name not in outcome.results else None)
-    return score_architecture(q.qid, q.points, outcome.results.get(name), problem, p.architecture.params,
-                              p.architecture.shapes)
+
+    def value(name: str) -> tuple[object, str | None]:
+        """A call's result, or why there is none."""
+        problem = problems.get(name) or (stopped if name not in outcome.results else None)
+        return outcome.results.get(name), problem
+
+    trained_points = p.training.points if p.training else 0.0
+    score = score_architecture(q.qid, q.points - trained_points, *value(f"{p.call_prefix}/summary"),
+                               p.architecture.params, p.architecture.shapes)
+    if p.training is None:
+        return score
+    part, line = score_training(p.training, *value(f"{p.call_prefix}/training"))
+    return QuestionScore(q.qid, round(score.points + part[1], 4), q.points, f"{score.feedback}; {line}",
+                         score.parts + (part,))
 
 
 def cell_error_notes(outcome: Outcome | None, code_cell_indices: tuple[int, ...]) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from grader.answer_key import KeyDir
 from grader.identify import identify
+from grader.lenet5_training import TrainingSetup, harness_files, training_call
 from grader.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, strip_outputs
 from grader.plans import Plan, plan, probe_input
 from grader.records import AnswerKey, Identity, RawSubmission
@@ -29,6 +30,7 @@ class Env:
     keys: KeyDir
     known: Roster
     roster: Roster | None
+    training: TrainingSetup = TrainingSetup()  # data, bars and device for questions that train a model
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,9 @@ def find_cells(state: State, env: Env) -> State:
 
 def make_plans(state: State, env: Env) -> State:
     """Decide each question's check from the key (hidden cases are drawn here, in the grader's process)."""
-    return state if state.key is None else replace(state, plans=tuple(plan(q) for q in state.key.questions))
+    if state.key is None:
+        return state
+    return replace(state, plans=tuple(plan(q, env.training) for q in state.key.questions))
 
 
 def _calls(p: Plan) -> tuple[Call, ...]:
@@ -119,7 +123,10 @@ def _calls(p: Plan) -> tuple[Call, ...]:
     if p.method == "cases":
         return tuple(Call(f"{p.call_prefix}/{c.name}", entry, c.args, dict(c.kwargs)) for c in p.cases)
     if p.method == "architecture" and p.architecture is not None:
-        return (Call(f"{p.call_prefix}/summary", entry, (probe_input(p.architecture),), probe="module_summary"),)
+        summary = Call(f"{p.call_prefix}/summary", entry, (probe_input(p.architecture),), probe="module_summary")
+        if p.training is None:
+            return (summary,)
+        return summary, training_call(f"{p.call_prefix}/training", entry, p.training)
     return ()
 
 
@@ -139,4 +146,5 @@ def build_job(state: State, env: Env) -> State:
                                     f"over the {MAX_SOURCE_BYTES // 1024} KB limit")
     variables = tuple(p.question.variable for p in state.plans if p.method == "answer" and p.question.variable)
     calls = tuple(call for p in state.plans for call in _calls(p))
-    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, seed=state.key.seed))
+    files = harness_files() if any(c.probe == "harness" for c in calls) else {}
+    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, files, seed=state.key.seed))

@@ -1,7 +1,8 @@
 """`cnnlab bench lenet5`: train the reference LeNet-5 with solutions.train and record an honest, reproducible result.
 
 It writes OUT/lenet5-DATASET-DEVICE.json (accuracy per epoch, timings, versions, seed, git commit) and a
-training-curve PNG beside it; docs/BENCHMARK.md explains the committed results.
+training-curve PNG beside it; docs/BENCHMARK.md explains the committed results. `cnnlab bench lenet5-bar` measures
+the bars trained LeNet-5s are graded against (solutions/lenet5_bar.py) and adds them to --bars.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from solutions import lenet5_bar
 from solutions.idx import DATA_ENV, Dataset, load_dataset
 from solutions.torch_ref import LeNet5, count_parameters
 from solutions.train import Checkpoint, TrainConfig, TrainResult, seeded, train
@@ -31,7 +33,8 @@ DEFAULTS = TrainConfig()
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `cnnlab bench`."""
-    parser.add_argument("benchmark", choices=["lenet5"], help="what to benchmark")
+    parser.add_argument("benchmark", choices=["lenet5", "lenet5-bar"],
+                        help="lenet5: a full training run; lenet5-bar: grading bars for trained students' models")
     parser.add_argument("--device", choices=["cuda", "cpu"], default=None, help="default: cuda when available")
     parser.add_argument("--dataset", default="fashion-mnist",
                         help="fashion-mnist, mnist, or a folder of MNIST-style IDX files (default: fashion-mnist)")
@@ -47,7 +50,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--flip", action="store_true", help="random horizontal flips (clothes, not digits)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the training step")
     parser.add_argument("--cuda-graphs", action="store_true", help="CUDA graphs via torch.compile (CUDA only)")
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads for torch (default: torch's choice)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="CPU threads for torch (default: torch's choice; lenet5-bar: 1, as in the sandbox)")
+    bar = parser.add_argument_group("lenet5-bar (the grading budget; --epochs and --batch-size as above)")
+    bar.add_argument("--train-subset", type=int, default=lenet5_bar.Budget.train_subset, metavar="N")
+    bar.add_argument("--test-subset", type=int, default=lenet5_bar.Budget.test_subset, metavar="N")
+    bar.add_argument("--styles", nargs="+", choices=["classic", "modern"], default=["classic", "modern"])
+    bar.add_argument("--input-sizes", nargs="+", type=int, choices=lenet5_bar.SIZES, default=list(lenet5_bar.SIZES))
+    bar.add_argument("--seeds", nargs="+", type=int, default=list(lenet5_bar.BAR_SEEDS))
+    bar.add_argument("--bars", metavar="FILE", default=str(lenet5_bar.BARS), help="the bars file to add to")
 
 
 def _git(*args: str) -> str | None:
@@ -148,15 +159,43 @@ def run_with_progress(model: LeNet5, data: Dataset, config: TrainConfig, device:
                      on_checkpoint=on_checkpoint)
 
 
+def measure_bars(*, dataset: str, data: str | None, target: torch.device, budget: lenet5_bar.Budget, styles: list[str],
+         input_sizes: list[int], seeds: list[int], path: Path) -> int:
+    """Measure and save one bar per style and input size, printing each."""
+    for size in input_sizes:
+        arrays = lenet5_bar.training_data(dataset, budget, size, data)
+        for style in styles:
+            architecture = lenet5_bar.Architecture(style, size, arrays.num_classes)
+            entry = lenet5_bar.measure_bar(arrays, architecture, budget, target.type, _device_name(target),
+                                           _git("rev-parse", "HEAD"), seeds)
+            lenet5_bar.save_bar(entry, path)
+            print(f"bar {entry['accuracy']:.2f}% (seeds {entry['accuracies']}) for {style} {size}x{size} on "
+                  f"{arrays.name} [{arrays.fingerprint}], {target.type}: {budget.describe()}; "
+                  f"{sum(entry['seconds']):.1f} s")
+    print(f"wrote {path}")
+    return 0
+
+
 def main(*, benchmark: str, device: str | None, dataset: str, data: str | None, epochs: int, variant: str, out: str,
          seed: int, batch_size: int, lr: float, flip: bool, compile: bool, cuda_graphs: bool,
-         threads: int | None) -> int:
-    """Train, then write the JSON record and the PNG curve and print where they went."""
+         threads: int | None, train_subset: int = lenet5_bar.Budget.train_subset,
+         test_subset: int = lenet5_bar.Budget.test_subset, styles: list[str] | None = None,
+         input_sizes: list[int] | None = None, seeds: list[int] | None = None, bars: str = str(lenet5_bar.BARS)) -> int:
+    """Train, then write the JSON record and the PNG curve and print where they went (or measure grading bars)."""
+    if benchmark == "lenet5-bar" and threads is None:
+        threads = 1  # as the sandbox trains: one thread on one core
     if threads is not None:
         if threads < 1:
             raise ValueError(f"--threads must be at least 1, got {threads}")
         torch.set_num_threads(threads)
     target = _device(device)
+    if benchmark == "lenet5-bar":
+        if min(epochs, batch_size, train_subset, test_subset) < 1:
+            raise ValueError("--epochs, --batch-size, --train-subset and --test-subset must be at least 1")
+        return measure_bars(dataset=dataset, data=data, target=target,
+                            budget=lenet5_bar.Budget(epochs, train_subset, test_subset, batch_size),
+                            styles=styles or ["classic", "modern"], input_sizes=input_sizes or list(lenet5_bar.SIZES),
+                            seeds=seeds or list(lenet5_bar.BAR_SEEDS), path=Path(bars))
     config = dataclasses.replace(DEFAULTS, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, flip=flip,
                                  compile=compile, cuda_graphs=cuda_graphs)
     loaded = load_dataset(dataset, data)

@@ -42,6 +42,7 @@ class Exercise:
     checks: Callable[[dict[str, Any], np.random.Generator], str]  # visible sanity-check cell source
     explain: str
     stub_body: str = '    raise NotImplementedError("write this function")'
+    prepare: Callable[[Template, dict[str, Any]], dict[str, Any]] = lambda template, params: params  # kind's own keys
 
 
 def exercise(kind: str) -> Exercise:
@@ -52,6 +53,7 @@ def exercise(kind: str) -> Exercise:
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """Draw the hidden cases (descriptions only) and the visible checks."""
     ex = exercise(template.kind)
+    params = ex.prepare(template, params)
     cases = ex.draw_cases(params, rng)
     hidden = {"exercise": template.kind, "seed": int(rng.integers(0, 2**31 - 1)), "cases": cases}
     return {**params, "hidden_tests": hidden, "checks": ex.checks(params, rng)}, ex.reference

@@ -2,6 +2,8 @@
 
 Variants differ in input size (28 with padding 2 on conv1, or 32), number of classes, and classic (tanh, average
 pooling) versus modern (ReLU, max pooling). torch is imported only when tests run, never while generating.
+An optional `training:` block (generator/kinds/_training.py) also has the grader train the student's model; it
+is copied into the variant's params, so the prompt can state the budget and the rule and the key carries them.
 """
 
 from __future__ import annotations
@@ -12,15 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, answer_stub, check_template, checks_source, draw_size, explain,
-                                   generate, grade, hidden_inputs, model_submission, near_miss, render,
-                                   run_hidden_tests, solution_source)
+from generator.errors import TemplateError
+from generator.kinds._code import (Exercise, answer_stub, checks_source, draw_size, explain, generate, grade,
+                                   hidden_inputs, model_submission, near_miss, render, run_hidden_tests,
+                                   solution_source)
+from generator.kinds._training import check_classes, parse_training
+from generator.model import Template
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
 
 FORMATS = ("code",)
 REQUIRED = ("input_size", "num_classes", "style")
-EXTRA_KEYS: dict[str, bool] = {}
+EXTRA_KEYS = {"training": False}
 __all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "hidden_inputs",
            "model_submission", "near_miss", "render", "run_hidden_tests", "solution_source"]
 STYLES = {"classic": ("nn.Tanh", "nn.AvgPool2d", "tanh", "average"),
@@ -34,6 +39,24 @@ def _config(params: dict[str, Any]) -> tuple[int, int, str]:
         raise ValueError(f"need input_size 28 or 32, num_classes >= 2 and style classic or modern, got "
                          f"{size!r}, {classes!r}, {style!r}")
     return size, classes, style
+
+
+def check_template(template: Template) -> None:
+    """A `training:` block must parse, with every error at its line and naming the key."""
+    if "training" in template.extra:
+        try:
+            parse_training(template.extra["training"], template.points)
+        except ValueError as error:
+            raise TemplateError(template.locations.get("training", template.where), str(error)) from None
+
+
+def _prepare(template: Template, params: dict[str, Any]) -> dict[str, Any]:
+    """Copy the checked training block into the params; a class count the data set cannot have is redrawn."""
+    if "training" not in template.extra:
+        return params
+    training = parse_training(template.extra["training"], template.points)
+    check_classes(training, params["num_classes"])
+    return {**params, "training": training.to_json()}
 
 
 def parameter_count(params: dict[str, Any]) -> int:
@@ -162,7 +185,8 @@ def _checks(params: dict[str, Any], rng: np.random.Generator) -> str:
 EXERCISE = Exercise("LeNet5", "solutions.torch_ref.LeNet5", _signature, _body, _draw_cases, _inputs, _call,
                     lambda case, inputs: _call(_reference_class(case), case, inputs), _checks,
                     "Two conv-activation-pool blocks, flatten, then three dense layers; the weights are replaced by "
-                    "the reference's before comparing outputs.", stub_body="    ...  # write __init__ and forward")
+                    "the reference's before comparing outputs.", stub_body="    ...  # write __init__ and forward",
+                    prepare=_prepare)
 
 
 def _reference_class(case: dict[str, Any]) -> Any:

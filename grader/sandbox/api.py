@@ -10,7 +10,7 @@ import numpy as np
 JSON: TypeAlias = Any  # None | bool | int | float | str | list[JSON] | dict[str, JSON]
 Arg: TypeAlias = "np.ndarray | int | float | str | bool | tuple[Arg, ...] | list[Arg] | None"
 Status = Literal["ok", "timeout", "memory", "crashed", "output_limit"]
-Probe = Literal["call", "module_summary"]
+Probe = Literal["call", "module_summary", "harness"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Call:
     args: tuple[Arg, ...] = ()
     kwargs: Mapping[str, Arg] = field(default_factory=dict)
     probe: Probe = "call"
+    harness: str = ""  # probe "harness": "FILE:FUNCTION" of Job.files, called as FUNCTION(entry point, *args, **kwargs)
+    timeout_s: float | None = None  # this call's own cap (e.g. training); None: Limits.cell_timeout_s
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class Plan:
     hidden: tuple[str, ...]
     as_root: bool
     weak_reason: str = ""
+    gpu: bool = False  # bind the NVIDIA device nodes (grading trains on the GPU)
 
     def uid_for(self, slot: int) -> int | None:
         """An unprivileged uid with no account, one per slot of this grader process.
@@ -97,7 +98,7 @@ def _bwrap_works(bwrap: str) -> str:
     return "" if done.returncode == 0 else f"bubblewrap cannot make namespaces: {done.stderr.decode()[:200]}"
 
 
-def make_plan(mode: Mode = "auto", hide: Sequence[str | os.PathLike[str]] = ()) -> Plan:
+def make_plan(mode: Mode = "auto", hide: Sequence[str | os.PathLike[str]] = (), gpu: bool = False) -> Plan:
     """Pick the strongest isolation this machine allows (or the one asked for)."""
     bwrap = shutil.which("bwrap")
     reason = "weak mode was asked for" if mode == "weak" else ""
@@ -115,6 +116,7 @@ def make_plan(mode: Mode = "auto", hide: Sequence[str | os.PathLike[str]] = ()) 
         hidden=_hidden(hide, site_dirs),
         as_root=os.geteuid() == 0,
         weak_reason=reason,
+        gpu=gpu,
     )
 
 
@@ -130,6 +132,14 @@ def _system_binds() -> list[str]:
     for name in ("ld.so.cache", "ld.so.conf", "localtime", "nsswitch.conf"):
         args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     return args
+
+
+def gpu_binds(dev: Path = Path("/dev")) -> list[str]:
+    """The NVIDIA device nodes (nvidiactl, nvidia0.., nvidia-uvm, nvidia-caps/) bound read-write into the sandbox.
+
+    Untested on this project's CPU-only machines: written from the driver's documented device nodes.
+    """
+    return [arg for path in sorted(dev.glob("nvidia*")) for arg in ("--dev-bind", str(path), str(path))]
 
 
 def _hide_args(plan: Plan, bound: Sequence[str]) -> list[str]:
@@ -168,9 +178,13 @@ def bwrap_command(plan: Plan, io_dir: str, tmp_bytes: int, config: str) -> list[
         args += _parents(path) + ["--ro-bind", path, path]
     args += _hide_args(plan, ["/usr", *bound])
     args += ["--ro-bind", str(RUNNER), SANDBOX_RUNNER, "--bind", io_dir, SANDBOX_IO]
+    if plan.gpu:
+        args += gpu_binds()
     args += ["--dir", "/tmp/.config", "--clearenv"]
     for key, value in CHILD_ENV.items():
         args += ["--setenv", key, value]
+    if plan.gpu and "CUDA_VISIBLE_DEVICES" in os.environ:
+        args += ["--setenv", "CUDA_VISIBLE_DEVICES", os.environ["CUDA_VISIBLE_DEVICES"]]
     args += ["--chdir", "/tmp", plan.python, "-I", "-S", "-B", SANDBOX_RUNNER, config]
     return args
 
@@ -186,7 +200,8 @@ def describe(plan: Plan, cgroup: str | None, uid: int | None, net_unshared: bool
     user = f"uid {uid}" if uid is not None else "same uid as the grader"
     rlimits = "rlimits cpu+fsize+data" + ("+nproc" if uid is not None else "")
     if plan.mode == "bubblewrap":
-        return (f"bubblewrap: mount (allow-list), net, pid, ipc, uts namespaces; {limits}; {user}; {rlimits}")
+        gpu = "; NVIDIA devices bound" if plan.gpu else ""
+        return (f"bubblewrap: mount (allow-list), net, pid, ipc, uts namespaces; {limits}; {user}; {rlimits}{gpu}")
     net = "net namespace" if net_unshared else "NETWORK OPEN"
     return (f"WEAK ({plan.weak_reason}): no mount or pid namespace, the repository, solutions/ and the key "
             f"are readable by student code; {net}; {limits}; {user}; {rlimits}")

@@ -15,6 +15,7 @@ import shutil
 import signal
 import sys
 import time
+import types
 from typing import Any
 
 RESULT_MAGIC = b"CNNLABR1"
@@ -336,7 +337,7 @@ class Watch:
             parts = line.split()
             if len(parts) == 2 and parts[0] in (b"cell", b"call", b"results") and parts[1].isdigit():
                 self.phase, self.index = parts[0].decode(), int(parts[1])
-                step = self.limits["cell_timeout_s"] if self.phase != "results" else None
+                step = step_timeout(self.limits, self.phase, self.index) if self.phase != "results" else None
                 self.step_deadline = time.monotonic() + step + GRACE_S if step else None
 
 
@@ -500,11 +501,12 @@ class Harness:
         results: dict[str, Any] = {}
         for index, call in enumerate(self.job["calls"]):
             self.child.progress("call", index)
+            seconds = step_timeout(self.child.limits, "call", index)
             try:
-                value = self._timed(self._call, call)
+                value = self._timed(self._call, call, seconds=seconds)
                 results[call["name"]] = self._plain_top(value)
             except CellTimeout:
-                problems[call["name"]] = f"timeout: took longer than {self.child.limits['cell_timeout_s']} s"
+                problems[call["name"]] = f"timeout: took longer than {seconds:g} s"
             except NotPlain as exc:
                 problems[call["name"]] = f"not plain data: {exc}"
             except BaseException as exc:  # noqa: BLE001  any student error becomes a problem line
@@ -521,8 +523,8 @@ class Harness:
             except BaseException:  # noqa: BLE001  a replaced stream must not cost the results
                 pass
 
-    def _timed(self, function: Any, *args: Any) -> Any:
-        self.setitimer(self.itimer_real, self.child.limits["cell_timeout_s"])
+    def _timed(self, function: Any, *args: Any, seconds: float | None = None) -> Any:
+        self.setitimer(self.itimer_real, seconds or self.child.limits["cell_timeout_s"])
         try:
             return function(*args)
         finally:
@@ -578,7 +580,23 @@ class Harness:
         kwargs = {k: self._decode(v) for k, v in call["kwargs"].items()}
         if call["probe"] == "module_summary":
             return self._module_summary(target, args, kwargs)
+        if call["probe"] == "harness":
+            return self._harness(call.get("harness", ""), target, args, kwargs)
         return target(*args, **kwargs)
+
+    def _harness(self, spec: str, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Run grader-supplied code (e.g. the reference trainer) on the student's name, as a fresh module.
+
+        The source comes from the job's bytes, read before any student code ran, not from the scratch copy.
+        """
+        file_name, _, function = spec.partition(":")
+        source = self.job["file_bytes"].get(file_name)
+        if source is None or not function:
+            raise NameError(f"harness {spec!r} is not among the job's files")
+        module = types.ModuleType(file_name.rsplit(".", 1)[0])
+        sys.modules[module.__name__] = module  # dataclasses look their module up by name
+        exec(compile(source, file_name, "exec"), module.__dict__)  # noqa: S102  the grader's own code
+        return module.__dict__[function](target, *args, **kwargs)
 
     def _decode(self, tagged: dict[str, Any]) -> Any:
         if "npy" in tagged:
@@ -665,6 +683,14 @@ class Harness:
                 raise NotPlain("complex array")
             return array.tolist()
         raise NotPlain(f"a value of type {getattr(kind, '__qualname__', '?')}")
+
+
+def step_timeout(limits: dict[str, Any], phase: str, index: int) -> float:
+    """A call's own timeout when the job set one, else the per-cell timeout."""
+    per_call = limits.get("call_timeouts") or []
+    if phase == "call" and 0 <= index < len(per_call):
+        return float(per_call[index])
+    return float(limits["cell_timeout_s"])
 
 
 def call_name(obj: Any) -> str:

@@ -21,9 +21,9 @@ class Sandbox:
     """Runs Jobs in child processes that cannot see the grader, the key or the network."""
 
     def __init__(self, workers: int = 2, limits: Limits = Limits(), hide: Sequence[str | os.PathLike[str]] = (),
-                 mode: Mode = "auto") -> None:
+                 mode: Mode = "auto", gpu: bool = False) -> None:
         self.limits = limits
-        self.plan: Plan = make_plan(mode, hide)
+        self.plan: Plan = make_plan(mode, hide, gpu)
         self.workers = [Worker(slot, self.plan, limits) for slot in range(max(1, workers))]
         self.jobs: queue.Queue[object] = queue.Queue()
         self.threads: list[threading.Thread] = []

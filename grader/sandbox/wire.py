@@ -70,7 +70,7 @@ def write_job(job: Job, folder: Path, token: str) -> None:
     if len(set(names)) != len(names):
         raise BadJob("call names must be unique")
     arrays: list[np.ndarray] = []
-    calls = [{"name": str(c.name), "entry_point": str(c.entry_point), "probe": str(c.probe),
+    calls = [{"name": str(c.name), "entry_point": str(c.entry_point), "probe": str(c.probe), "harness": str(c.harness),
               "args": [_encode(a, arrays) for a in c.args],
               "kwargs": {str(k): _encode(v, arrays) for k, v in dict(c.kwargs).items()}} for c in job.calls]
     for name, content in job.files.items():

@@ -166,7 +166,9 @@ class Worker:
             token = secrets.token_hex(16)
             write_job(job, host_dir, token)
             inside = SANDBOX_IO if self.plan.mode == "bubblewrap" else str(self.folder)
-            message = {"seq": self.seq, "dir": f"{inside}/jobs/{self.seq}", "limits": asdict(self.limits)}
+            call_timeouts = [float(c.timeout_s or self.limits.cell_timeout_s) for c in job.calls]
+            message = {"seq": self.seq, "dir": f"{inside}/jobs/{self.seq}",
+                       "limits": {**asdict(self.limits), "call_timeouts": call_timeouts}}
             oom_before = self.cgroup.oom_kills() if self.cgroup else 0
             self.process.stdin.write((json.dumps(message) + "\n").encode())
             self.process.stdin.flush()

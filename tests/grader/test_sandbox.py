@@ -218,3 +218,16 @@ def test_each_slot_of_each_grader_gets_its_own_unprivileged_uid() -> None:
     uids = [plan.uid_for(slot) for slot in range(64)]
     assert len(set(uids)) == 64 and all(1_000_000 <= uid < 2**32 - 1 for uid in uids)  # type: ignore[operator]
     assert replace(plan, as_root=False).uid_for(0) is None  # not root: nothing to drop to
+
+
+def test_harness_calls_run_job_files_on_the_students_name_with_their_own_timeout(sandbox: Sandbox) -> None:
+    harness = b"import time\ndef apply(target, x, pause=0.0):\n    time.sleep(pause)\n    return target(x) + 1\n"
+    files = {"h.py": harness}
+    calls = (Call("slow", "double", (3,), {"pause": 2.5}, probe="harness", harness="h.py:apply", timeout_s=4.0),
+             Call("capped", "double", (3,), {"pause": 2.5}, probe="harness", harness="h.py:apply", timeout_s=1.0),
+             Call("absent", "double", (3,), probe="harness", harness="nothere.py:apply"))
+    outcome = run(sandbox, CONV_CELLS[1], "import os\nos.remove('h.py')", calls=calls, files=files)
+    assert outcome.status == "ok", outcome.reason
+    assert outcome.results["slow"] == 7  # longer than cell_timeout_s (2 s), within its own 4 s
+    assert outcome.problems["capped"] == "timeout: took longer than 1 s"
+    assert "not among the job's files" in outcome.problems["absent"]

@@ -1,0 +1,135 @@
+"""Training a student's LeNet-5 in the sandbox and scoring its test accuracy against the committed bar.
+
+The sandbox gets the training images and labels and the test images as .npy call arguments, plus the source of
+solutions/train.py (standalone) as a job file; `fit_predict` there builds the student's class under the trainer's
+seed, trains it and returns int64 test predictions. The test labels stay in this process, which computes the
+accuracy and applies the template's rule against the bar for the same data, budget, architecture and device class.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import solutions.train
+from generator.kinds._training import Rule, parse_training
+from grader.records import KeyQuestion
+from grader.sandbox.api import Call
+from solutions.lenet5_bar import (BARS, GRADING_SEED, Architecture, Budget, TrainingData, accuracy_percent, bar_command,
+                                  bar_key, find_bar, load_bars, training_data)
+
+HARNESS_FILE = "cnnlab_train.py"
+HARNESS = f"{HARNESS_FILE}:fit_predict"
+
+
+@functools.cache
+def harness_files() -> dict[str, bytes]:
+    """The trainer's source, shipped into the sandbox: the one implementation benchmark and grading share."""
+    return {HARNESS_FILE: Path(solutions.train.__file__).read_bytes()}
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """Where grading finds data and bars, and which device class trains (None: CUDA when this machine has it)."""
+
+    data: str | None = None
+    bars: Path = BARS
+    device: str | None = None
+
+    def device_class(self) -> str:
+        """'cuda' or 'cpu'."""
+        if self.device is not None:
+            return self.device
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class TrainingCheck:
+    """One question's training check: what to train on, how long, on what, and the bar to beat."""
+
+    points: float
+    rule: Rule
+    device: str
+    budget: Budget
+    architecture: Architecture
+    bar: Mapping[str, Any]
+    data: TrainingData = field(repr=False, compare=False)
+
+    def describe(self) -> str:
+        """Which bar applied: device class, budget, data."""
+        return (f"{self.device.upper()} bar: reference LeNet-5 ({self.architecture.style}, "
+                f"{self.architecture.input_size}x{self.architecture.input_size}) on {self.data.name}, "
+                f"{self.budget.describe()}, mean of seeds {self.bar.get('seeds')}, measured on "
+                f"{self.bar.get('device_name', '?')} with torch {self.bar.get('torch', '?')}")
+
+
+@functools.lru_cache(maxsize=8)
+def _data(dataset: str, data: str | None, budget: Budget, input_size: int) -> TrainingData:
+    """The budget's arrays, read once per grading run (every student trains on the same ones)."""
+    try:
+        return training_data(dataset, budget, input_size, data)
+    except OSError as error:
+        raise ValueError(f"training data: {error}") from None
+
+
+def training_check(question: KeyQuestion, setup: TrainingSetup) -> TrainingCheck | None:
+    """The check a key question's `training` params ask for; a missing bar or data set is a grader error."""
+    raw = question.params.get("training")
+    if raw is None:
+        return None
+    training = parse_training(raw, question.points)
+    device = setup.device_class()
+    if device not in training.budgets:  # a GPU machine, but the template sets only a CPU budget
+        device = "cpu"
+    budget = training.budgets[device]
+    architecture = Architecture(str(question.params.get("style")), int(question.params.get("input_size", 32)),
+                                int(question.params.get("num_classes", 10)))
+    arrays = _data(training.dataset, setup.data, budget, architecture.input_size)
+    if arrays.num_classes != architecture.num_classes:
+        raise ValueError(f"question {question.qid!r}: {arrays.name} has {arrays.num_classes} classes, the variant "
+                         f"asks for {architecture.num_classes}")
+    bar = find_bar(load_bars(setup.bars), bar_key(arrays, device, budget, architecture))
+    if bar is None:
+        raise ValueError(f"no LeNet-5 bar for {arrays.name} [{arrays.fingerprint}], {device}, {budget.describe()}, "
+                         f"{architecture.style} {architecture.input_size}x{architecture.input_size} in {setup.bars}; "
+                         f"run: {bar_command(training.dataset, architecture, budget, device)} --bars {setup.bars}")
+    return TrainingCheck(training.points, training.rule, device, budget, architecture, bar, arrays)
+
+
+def training_call(name: str, entry_point: str, check: TrainingCheck) -> Call:
+    """The sandbox call: fit_predict(student's class, train images, train labels, test images, ...)."""
+    data = check.data
+    return Call(name, entry_point, (data.train_images, data.train_labels, data.test_images),
+                {"num_classes": data.num_classes, "device": check.device, **check.budget.config(GRADING_SEED)},
+                probe="harness", harness=HARNESS, timeout_s=check.budget.timeout_s)
+
+
+def _predictions(result: Any, count: int) -> tuple[np.ndarray | None, str]:
+    """The returned predictions when they are count integer class ids, else why not."""
+    if not isinstance(result, np.ndarray) or result.dtype.kind not in "iu":
+        return None, f"the trainer returned {type(result).__name__}, not integer class ids"
+    if result.shape != (count,):
+        return None, f"predictions of shape {result.shape}, expected ({count},)"
+    return result, ""
+
+
+def score_training(check: TrainingCheck, result: Any, problem: str | None) -> tuple[tuple[str, float, float], str]:
+    """(part, feedback line): accuracy measured here against labels the sandbox never saw, the bar, the rule."""
+    bar = float(check.bar["accuracy"])
+    header = f"training ({check.describe()}): "
+    rule = f"rule: {check.rule.describe()}"
+    predictions, why = (None, problem) if problem else _predictions(result, len(check.data.test_labels))
+    if predictions is None:
+        return ("training accuracy", 0.0, check.points), f"{header}not trained: {why}; bar {bar:.2f}%; {rule}"
+    accuracy = accuracy_percent(predictions, check.data.test_labels)
+    points = round(check.points * check.rule.share(accuracy, bar), 4)
+    line = (f"{header}test accuracy {accuracy:.2f}% on {len(predictions):,} images, bar {bar:.2f}% "
+            f"({accuracy - bar:+.2f} points); {rule}: {points:g}/{check.points:g}")
+    return ("training accuracy", points, check.points), line
