@@ -30,6 +30,7 @@ test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
 demo: system-deps $(STAMP)
+	rm -rf out/demo out/demo-grading  # the demo's own output: start clean so every figure is from this run
 	$(VENV)/bin/cnnlab validate assignments/cnn-problem-set.yaml
 	$(VENV)/bin/cnnlab generate assignments/cnn-problem-set.yaml --roster assignments/roster.csv \
 		--secret-file assignments/demo.secret --out out/demo --exam

@@ -103,6 +103,10 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     for qid in pool:
         if qid not in templates:
             raise TemplateError(where, f"unknown question id {qid!r}{suggest(qid, templates)}")
+    worth = ", ".join(f"{qid}: {templates[qid].points:g}" for qid in pool)
+    if points is None and pick < len(pool) and len({templates[qid].points for qid in pool}) > 1:
+        raise TemplateError(where, f"the pool's questions are worth different points ({worth}); add 'points:' so "
+                                   "every student can earn the same total")
     return Entry(pool, pick, points, where)
 
 

@@ -66,6 +66,8 @@ def test_same_rng_same_questions(spec_dir: Path, write_yaml: Callable[[str, str]
     (("{id: conv-params, points: 5}", "{id: conv-params, points: 0}"), 7, "points must be a positive number"),
     (("{id: conv-params, points: 5}", "{id: conv-params, pionts: 5}"), 7, "did you mean 'points'?"),
     (("  - mlp-lecture", "  - concept-locality"), 9, "question 'concept-locality' is already used"),
+    (("concept-sharing, concept-pooling]", "concept-sharing, filter-compute]"), 9,
+     "worth different points (concept-locality: 2, concept-sharing: 2, filter-compute: 3); add 'points:'"),
 ])
 def test_spec_errors(spec_dir: Path, write_yaml: Callable[[str, str], Path], change: tuple[str, str], line: int,
                      expected: str) -> None:
@@ -73,6 +75,15 @@ def test_spec_errors(spec_dir: Path, write_yaml: Callable[[str, str], Path], cha
     with pytest.raises(TemplateError) as caught:
         load_spec(path)
     assert str(caught.value).startswith(f"{path}:{line}:") and expected in str(caught.value)
+
+
+def test_a_pool_of_unequal_questions_is_fine_with_points_or_when_all_are_picked(
+        spec_dir: Path, write_yaml: Callable[[str, str], Path]) -> None:
+    unequal = "from: [concept-locality, filter-compute]"
+    with_points = SPEC_TEXT.replace("from: [concept-locality, concept-sharing, concept-pooling]", unequal + "\n    points: 2")
+    assert load_spec(write_yaml("a.yaml", with_points)).entries[-1].points == 2.0
+    all_picked = SPEC_TEXT.replace("from: [concept-locality, concept-sharing, concept-pooling]", unequal)
+    assert load_spec(write_yaml("b.yaml", all_picked)).entries[-1].pick == 2
 
 
 def test_missing_template_folder(write_yaml: Callable[[str, str], Path]) -> None:
