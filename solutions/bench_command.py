@@ -79,7 +79,8 @@ def _device_name(device: torch.device) -> str:
     if cpuinfo.is_file():
         names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
         model = names[0] if names else model
-    return f"{model} ({os.cpu_count()} cores, {torch.get_num_threads()} torch threads)"
+    threads = torch.get_num_threads()
+    return f"{model} ({os.cpu_count()} cores, {threads} torch thread{'s' if threads != 1 else ''})"
 
 
 def _device(requested: str | None) -> torch.device:
