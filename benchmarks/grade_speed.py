@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.answer_key import KeyDir  # noqa: E402
 from grader.collect import collect  # noqa: E402
-from grader.grade_command import _env  # noqa: E402
+from grader.grade_command import load_env  # noqa: E402
 from grader.pipeline import Batch, grade_all  # noqa: E402
 from grader.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
 from grader.store import Store  # noqa: E402
@@ -32,7 +32,7 @@ from grader.store import Store  # noqa: E402
 def time_cnnlab(submissions: Path, key: Path, out: Path, workers: int) -> tuple[float, int]:
     """Wall time of grading every submission with cnnlab's pipeline (sandbox start-up included)."""
     started = time.perf_counter()
-    records = grade_all(collect([submissions]), Batch(_env(str(key), None), Store(out), workers=workers))
+    records = grade_all(collect([submissions]), Batch(load_env(str(key)), Store(out), workers=workers))
     return time.perf_counter() - started, len(records)
 
 

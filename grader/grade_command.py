@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -41,7 +42,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=["cpu", "cuda"], help="train students' models on (default: cuda if any)")
 
 
-def _env(key: str, roster_path: str | None, training: TrainingSetup) -> Env:
+def load_env(key: str, roster_path: str | None = None, training: TrainingSetup = TrainingSetup()) -> Env:
     """Answer keys and who can be identified: the roster's ids and aliases, plus every student with a key."""
     keys = KeyDir.open(Path(key))
     roster = read_roster(Path(roster_path)) if roster_path else None
@@ -59,8 +60,8 @@ def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeou
     if workers < 1 or timeout <= 0 or memory < 64:
         raise ValueError("--workers must be >= 1, --timeout > 0 and --memory >= 64")
     training = TrainingSetup(data, Path(bars), device)
-    env = _env(key, roster, training)
-    raws = collect(submissions)
+    env = load_env(key, roster, training)
+    raws = collect(submissions, lambda line: print(f"cnnlab: warning: {line}", file=sys.stderr))
     limits = Limits(cell_timeout_s=min(timeout, Limits.cell_timeout_s), total_timeout_s=timeout, cpu_s=timeout,
                     memory_mb=memory)
     store = Store(Path(out))
