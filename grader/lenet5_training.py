@@ -120,6 +120,11 @@ def _predictions(result: Any, count: int) -> tuple[np.ndarray | None, str]:
     return result, ""
 
 
+def accuracy_points(check: TrainingCheck, accuracy: float) -> float:
+    """The training points a test accuracy earns under the question's rule and bar (trained here or submitted)."""
+    return round(check.points * check.rule.share(accuracy, float(check.bar["accuracy"])), 4)
+
+
 def score_training(check: TrainingCheck, result: Any, problem: str | None) -> tuple[tuple[str, float, float], str]:
     """(part, feedback line): accuracy measured here against labels the sandbox never saw, the bar, the rule."""
     bar = float(check.bar["accuracy"])
@@ -129,7 +134,7 @@ def score_training(check: TrainingCheck, result: Any, problem: str | None) -> tu
     if predictions is None:
         return ("training accuracy", 0.0, check.points), f"{header}not trained: {why}; bar {bar:.2f}%; {rule}"
     accuracy = accuracy_percent(predictions, check.data.test_labels)
-    points = round(check.points * check.rule.share(accuracy, bar), 4)
+    points = accuracy_points(check, accuracy)
     line = (f"{header}test accuracy {accuracy:.2f}% on {len(predictions):,} images, bar {bar:.2f}% "
             f"({accuracy - bar:+.2f} points); {rule}: {points:g}/{check.points:g}")
     return ("training accuracy", points, check.points), line

@@ -1,7 +1,7 @@
 """The grading pipeline, declared in order in one place: prepare (per file) -> run (sandbox, in parallel) -> finish.
 
-    read_notebook -> drop_outputs -> identify_student -> load_key -> find_cells -> make_plans -> build_job
-    -> Sandbox.map -> score -> feedback notebook + results.json -> record (atomic, keyed by content hash)
+    read_notebook -> drop_outputs -> identify_student -> load_key -> find_cells -> make_plans -> load_weights
+    -> build_job -> Sandbox.map -> score -> feedback notebook + results.json -> record (atomic, keyed by content hash)
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits
 from grader.scoring import cell_error_notes, score_plan
 from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, job_cells, load_key,
-                          make_plans, read_notebook)
+                          load_weights, make_plans, read_notebook)
 from grader.store import Store, json_bytes
 
 Step = Callable[[State, Env], State]
 PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_plans,
-                             build_job)
+                             load_weights, build_job)
 OnResult = Callable[[GradedSubmission, bool], None]  # (record, reused from an earlier run)
 
 
@@ -44,7 +44,7 @@ def prepare(raw: RawSubmission, env: Env) -> State:
 
 def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
     """Score every question, then the per-submission files: results.json and the feedback notebook."""
-    scores = tuple(score_plan(p, state.outcome, state.fatal) for p in state.plans)
+    scores = tuple(score_plan(p, state.outcome, state.fatal, state.weights.get(p.question.qid)) for p in state.plans)
     code_cells = tuple(c.index for c in job_cells(state.cells))
     notes = (*((state.fatal,) if state.fatal else ()), *state.notes, *cell_error_notes(state.outcome, code_cells))
     outcome = state.outcome

@@ -7,6 +7,18 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 JSON = Any
+MAX_WEIGHTS_BYTES = 5 * 1024 * 1024  # LeNet-5's state_dict is about 250 KB; anything much larger is not one
+WEIGHTS_SUFFIXES = (".pt", ".pth")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A weights file submitted beside a notebook; over MAX_WEIGHTS_BYTES its bytes are never read (data empty)."""
+
+    label: str  # e.g. "class.zip:alice_1234_5679_lenet5.pt", shown in every message about this file
+    name: str  # the base name, hashed into the submission's digest (as the notebook's name is)
+    size: int
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -16,11 +28,15 @@ class RawSubmission:
     label: str  # e.g. "class.zip:alice_1234_5678_hw.ipynb", shown in every message about this file
     filename: str  # the base name, which LMS bulk downloads use to carry the student id
     data: bytes = field(repr=False)
+    weights: tuple[Attachment, ...] = ()  # weights files that belong to this notebook (grader/collect.py)
 
     @property
     def digest(self) -> str:
-        """Hash of file name and content: results are stored and resumed by it (the name carries the identity)."""
-        return hashlib.sha256(self.filename.encode("utf-8") + b"\0" + self.data).hexdigest()
+        """Hash of file name, content and weights: results are stored and resumed by it (new weights regrade)."""
+        digest = hashlib.sha256(self.filename.encode("utf-8") + b"\0" + self.data)
+        for weights in self.weights:
+            digest.update(f"\0{weights.name}\0{weights.size}\0".encode("utf-8") + weights.data)
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from grader.answers import grade_answer
 from grader.code_checks import score_architecture, score_cases
 from grader.lenet5_training import score_training
+from grader.lenet5_weights import WeightsResult, with_weights
 from grader.plans import Plan
 from grader.records import QuestionScore
 from grader.sandbox.api import Outcome
@@ -17,7 +18,8 @@ def _unfinished(outcome: Outcome) -> str | None:
     return reasons.get(outcome.status)
 
 
-def score_plan(p: Plan, outcome: Outcome | None, fatal: str | None) -> QuestionScore:
+def score_plan(p: Plan, outcome: Outcome | None, fatal: str | None, weights: WeightsResult | None = None
+               ) -> QuestionScore:
     """One question's score; a submission that never ran scores 0 with the reason."""
     q = p.question
     if fatal is not None or outcome is None:
@@ -48,6 +50,9 @@ def score_plan(p: Plan, outcome: Outcome | None, fatal: str | None) -> QuestionS
     if p.training is None:
         return score
     part, line = score_training(p.training, *value(f"{p.call_prefix}/training"))
+    if weights is not None:
+        architecture_ok = bool(score.parts) and all(got == most for _, got, most in score.parts)
+        part, line = with_weights(p.training, part, line, weights, architecture_ok)
     return QuestionScore(q.qid, round(score.points + part[1], 4), q.points, f"{score.feedback}; {line}",
                          score.parts + (part,))
 

@@ -7,12 +7,13 @@ and later steps do what they still can (a file that is not JSON is still identif
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from grader.answer_key import KeyDir
 from grader.identify import identify
 from grader.lenet5_training import TrainingSetup, harness_files, training_call
+from grader.lenet5_weights import WeightsResult, evaluate_weights
 from grader.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, strip_outputs
 from grader.plans import Plan, plan, probe_input
 from grader.records import AnswerKey, Identity, RawSubmission
@@ -47,6 +48,7 @@ class State:
     job: Job | None = None
     outcome: Outcome | None = None
     notes: tuple[str, ...] = ()
+    weights: dict[str, WeightsResult] = field(default_factory=dict)  # per qid: submitted weights, evaluated here
 
     def note(self, *lines: str) -> State:
         """The same state with more submission-level messages."""
@@ -115,6 +117,21 @@ def make_plans(state: State, env: Env) -> State:
     if state.key is None:
         return state
     return replace(state, plans=tuple(plan(q, env.training) for q in state.key.questions))
+
+
+def load_weights(state: State, env: Env) -> State:
+    """Submitted weights, evaluated in this process on the grader's own LeNet-5 for each question that trains one."""
+    weights = state.raw.weights
+    if not weights or state.fatal or state.key is None:
+        return state
+    names = ", ".join(w.label for w in weights)
+    trained = [p for p in state.plans if p.training is not None]
+    if not trained:
+        return state.note(f"{names}: no question of this assignment grades trained weights; ignored")
+    if len(weights) > 1:
+        return state.note(f"several weights files ({names}); none was evaluated: submit one")
+    return replace(state, weights={p.question.qid: evaluate_weights(weights[0], p.training)
+                                   for p in trained if p.training is not None})
 
 
 def _calls(p: Plan) -> tuple[Call, ...]:
