@@ -31,17 +31,17 @@ from solutions.train import Normalisation, TrainConfig, predict, seeded, train  
 Curve = list[tuple[int, float, float]]  # (training images seen, training seconds, test accuracy)
 
 
-def fresh_model(seed: int) -> LeNet5:
-    """The same initial LeNet-5 for both contestants."""
+def fresh_model(seed: int, num_classes: int) -> LeNet5:
+    """The same initial LeNet-5 for both contestants, with one output per class of the data set."""
     with seeded(seed):
-        return LeNet5("modern", input_size=28)
+        return LeNet5("modern", input_size=28, num_classes=num_classes)
 
 
 def ours(data: Dataset, device: torch.device, epochs: int, eval_every: int, seed: int) -> Curve:
     """solutions.train with a OneCycle schedule sized to the run; warm-up counts as training time."""
     evals_per_epoch = max(1, round(len(data.train.labels) / eval_every))
     config = TrainConfig(epochs=epochs, batch_size=256, evals_per_epoch=evals_per_epoch, seed=seed)
-    result = train(fresh_model(seed), data, config, device)
+    result = train(fresh_model(seed, data.num_classes), data, config, device)
     return [(c.images, result.warmup_seconds + c.seconds, c.test_accuracy) for c in result.history]
 
 
@@ -51,7 +51,7 @@ def dataloader_loop(data: Dataset, device: torch.device, epochs: int, eval_every
     images = norm.apply(data.train.images, torch.device("cpu"))
     loader = DataLoader(TensorDataset(images, torch.from_numpy(data.train.labels)), batch_size=64, shuffle=True,
                         generator=torch.Generator().manual_seed(seed))
-    model = fresh_model(seed).to(device)
+    model = fresh_model(seed, data.num_classes).to(device)
     optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
     curve: Curve = []

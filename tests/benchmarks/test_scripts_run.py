@@ -1,0 +1,56 @@
+"""Every benchmark script still runs end to end and prints its figures (tiny sizes; timings are not checked)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from solutions.idx import write_folder
+from tests.solutions.test_train import quadrant_split
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_script(name: str, *args: str, timeout: int = 240) -> str:
+    """Run benchmarks/NAME with args; fail with its output unless it exits 0."""
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / name), *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, env={**os.environ, "PYTHONUNBUFFERED": "1"}, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_conv_speed_prints_both_ratios() -> None:
+    out = run_script("conv_speed.py", "--repeats", "1", "--threads", "1")
+    assert "numpy/torch =" in out and "loops/numpy =" in out and "worst numpy/torch" in out
+
+
+def test_generate_speed_prints_rate_and_per_notebook_time() -> None:
+    out = run_script("generate_speed.py", "--students", "5", "--nbgrader-runs", "0")
+    assert "notebooks/s" in out and "ms per notebook" in out
+
+
+def test_grade_speed_prints_rate_and_ratio() -> None:
+    out = run_script("grade_speed.py", "--submissions", "8", "--sample", "2")
+    assert "submissions/s" in out and "ratio:" in out and "8 submissions" in out
+
+
+def test_sandbox_speed_prints_rate_and_ratio() -> None:
+    out = run_script("sandbox_speed.py", "--jobs", "8", "--nbclient-sample", "1")
+    assert "jobs/s" in out
+
+
+def test_lenet5_speed_prints_both_times_and_the_ratio(tmp_path: Path) -> None:
+    # 2,048 images: 8 batches of 256 per epoch, enough steps for the trainer's OneCycle schedule
+    folder = write_folder(tmp_path / "quadrants", quadrant_split(2048, 1), quadrant_split(128, 2))
+    out = run_script("lenet5_speed.py", "--dataset", str(folder), "--threshold", "0.4", "--epochs", "3",
+                     "--eval-every", "512", "--repeats", "1", "--device", "cpu")
+    assert "solutions.train: 40.0% after" in out and "DataLoader loop: 40.0% after" in out and "speed-up:" in out
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "benchmarks").glob("*.py")))
+def test_every_benchmark_is_covered_here(name: str) -> None:
+    assert f'"{name}"' in Path(__file__).read_text(encoding="utf-8")
