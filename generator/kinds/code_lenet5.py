@@ -16,10 +16,9 @@ import numpy as np
 
 from generator.errors import TemplateError
 from generator.kinds._code import (Exercise, answer_stub, checks_source, draw_size, explain, generate, grade,
-                                   hidden_inputs, model_submission, near_miss, render, run_hidden_tests,
-                                   solution_source)
+                                   hidden_inputs, model_submission, near_miss, run_hidden_tests, solution_source)
 from generator.kinds._training import check_classes, parse_training
-from generator.model import Template
+from generator.model import Template, Variant
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
 
@@ -65,6 +64,21 @@ def parameter_count(params: dict[str, Any]) -> int:
     layers = list(lenet5_layers(padding=2 if size == 28 else 0, pool=AvgPool2d if style == "classic" else MaxPool2d))
     layers[-1] = Dense(classes)
     return layer_table((1, size, size), layers).total_params
+
+
+def render(variant: Variant) -> str:
+    """The template's prompt, plus how to hand in trained weights when the grader trains the model."""
+    if "training" not in variant.params:
+        return variant.prompt
+    size, _, style = _config(variant.params)
+    padded = ", 28×28 images zero-padded to 32×32" if size == 32 else ""
+    return (f"{variant.prompt}\n\n**Optional: your trained weights.** Train your `LeNet5` as you like, save "
+            'its weights with `torch.save(model.state_dict(), "lenet5.pt")` and upload `lenet5.pt` with this '
+            "notebook (the same folder or zip; naming it after the notebook works too). The grader reads it only "
+            "with `torch.load(..., weights_only=True)` (a state_dict of tensors, at most 5 MB), copies the tensors "
+            f"in order into its own {style} LeNet-5 if your class passes the architecture check, and measures the "
+            f"test accuracy on the same test images, fed as `pixels / 255` (0 to 1, no other normalisation"
+            f"{padded}), against the same bar and rule. The better of its training run and your weights counts.")
 
 
 def _signature(params: dict[str, Any]) -> str:

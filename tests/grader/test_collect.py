@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.collect import collect
+from grader.collect import collect, owners
 
 
 def test_files_folders_and_zips(tmp_path: Path) -> None:
@@ -42,3 +42,51 @@ def test_missing_path_or_broken_zip_is_an_error(tmp_path: Path, name: str, error
 def test_no_notebooks_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no notebooks"):
         collect([tmp_path])
+
+
+def test_weights_files_go_with_their_notebook(tmp_path: Path) -> None:
+    for name in ("alice/hw.ipynb", "alice/lenet5.pt", "bob/hw.ipynb", "flat/s1.ipynb", "flat/s2.ipynb", "flat/s1.pt",
+                 "flat/lenet5.pt", "alone/hw.ipynb"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(name)
+    with zipfile.ZipFile(tmp_path / "canvas.zip", "w") as archive:
+        for name in ("smithada_111_222_hw1.ipynb", "smithada_111_223_lenet5.pt", "jonesbo_LATE_333_444_hw1.ipynb",
+                     "jonesbo_LATE_333_445_lenet5.pt", "__MACOSX/._smithada_111_223_lenet5.pt"):
+            archive.writestr(name, name)
+    (tmp_path / "alone" / "lenet5.pth").write_text("alone")
+    warnings: list[str] = []
+    found = collect([tmp_path / "canvas.zip", tmp_path / "flat", tmp_path / "alice", tmp_path / "bob",
+                     tmp_path / "alone" / "hw.ipynb"], warnings.append)
+    assert {r.label: [(w.label, w.data) for w in r.weights] for r in found} == {
+        "canvas.zip:jonesbo_LATE_333_444_hw1.ipynb": [("canvas.zip:jonesbo_LATE_333_445_lenet5.pt",
+                                                       b"jonesbo_LATE_333_445_lenet5.pt")],
+        "canvas.zip:smithada_111_222_hw1.ipynb": [("canvas.zip:smithada_111_223_lenet5.pt",
+                                                   b"smithada_111_223_lenet5.pt")],
+        str(tmp_path / "flat" / "s1.ipynb"): [(str(tmp_path / "flat" / "s1.pt"), b"flat/s1.pt")],
+        str(tmp_path / "flat" / "s2.ipynb"): [],
+        str(tmp_path / "alice" / "hw.ipynb"): [(str(tmp_path / "alice" / "lenet5.pt"), b"alice/lenet5.pt")],
+        str(tmp_path / "bob" / "hw.ipynb"): [],
+        str(tmp_path / "alone" / "hw.ipynb"): [(str(tmp_path / "alone" / "lenet5.pth"), b"alone")]}
+    assert warnings == [f"{tmp_path / 'flat' / 'lenet5.pt'}: weights file of no notebook in its folder (name it "
+                        "after the notebook, e.g. hw1.ipynb and hw1.pt); ignored"]
+
+
+def test_new_weights_mean_a_new_digest(tmp_path: Path) -> None:
+    (tmp_path / "hw.ipynb").write_text("{}")
+    (tmp_path / "lenet5.pt").write_bytes(b"one")
+    (first,) = collect([tmp_path])
+    (tmp_path / "lenet5.pt").write_bytes(b"two")
+    (second,) = collect([tmp_path])
+    assert first.data == second.data and first.digest != second.digest
+
+
+@pytest.mark.parametrize("weights, notebooks, expected", [
+    ("hw.pt", ["hw.ipynb", "other.ipynb"], ["hw.ipynb"]),
+    ("lenet5_epoch_10_best.pt", ["hw.ipynb"], ["hw.ipynb"]),  # a folder's only notebook, whatever the name
+    ("bob_2_3_lenet5.pt", ["ada_1_2_hw.ipynb"], []),  # another student's upload in an LMS download
+    ("ada_1_5_lenet5.pt", ["ada_1_2_hw.ipynb", "ada_1_4_hw-1.ipynb", "bob_2_3_hw.ipynb"],
+     ["ada_1_2_hw.ipynb", "ada_1_4_hw-1.ipynb"]),  # every resubmission of the same student
+    ("lenet5.pt", ["a.ipynb", "b.ipynb"], []),
+])
+def test_owners(weights: str, notebooks: list[str], expected: list[str]) -> None:
+    assert owners(weights, notebooks) == expected

@@ -1,0 +1,122 @@
+"""Shared by the LeNet-5 training and weights tests: a tiny synthetic data set, a bar measured on it, the plan,
+and four submissions run through the sandbox once.
+
+The submissions: the worked solution, a wrong layer (a global average pool where flatten belongs: every shape is
+right, the spatial information is gone), a model that cannot learn (its layers run under no_grad), and a model
+that hunts for the test labels (files, memory, caller frames) and predicts them if it finds any.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import cnnlab
+from generator.kinds import KINDS
+from generator.model import Variant
+from grader.lenet5_training import TrainingSetup, harness_files
+from grader.plans import Plan, plan
+from grader.records import KeyQuestion
+from grader.sandbox import Sandbox
+from grader.sandbox.api import Job, Limits, Outcome
+from grader.steps import _calls
+from solutions.idx import write_folder
+from tests.solutions.test_train import quadrant_split
+
+TRAIN, TEST = 320, 200
+BUDGET = {"epochs": 2, "train_subset": TRAIN, "test_subset": TEST, "batch_size": 32, "timeout_s": 30}
+PARAMS = {"input_size": 28, "num_classes": 4, "style": "modern",
+          "training": {"points": 4, "dataset": "quadrants", "cpu": BUDGET, "score": {"full_within": 1.5, "zero_at": 10}}}
+QUESTION = KeyQuestion("lenet", "code_lenet5", 1, 8.0, PARAMS, None, entry_point="LeNet5")
+SOLUTION = KINDS["code_lenet5"].solution_source(Variant("lenet", "code_lenet5", 1, PARAMS, None, 8.0))
+WRONG_LAYER = SOLUTION.replace("x = torch.flatten(x, 1)",
+                               "x = x.mean(dim=(2, 3), keepdim=True).expand(-1, -1, 5, 5).flatten(1)")
+CANNOT_LEARN = (SOLUTION.replace("        self.pool =", "        self.bias = nn.Parameter(torch.zeros(4))\n        self.pool =")
+                .replace("    def forward(self, x):\n", "    def forward(self, x):\n        return self._frozen(x) + self.bias\n\n"
+                         "    @torch.no_grad()\n    def _frozen(self, x):\n"))
+LABEL_HUNTER = SOLUTION + '''
+
+import gc, inspect, os, sys
+import numpy as np
+
+def _hunt():
+    """Anything that could be the test labels: files, arrays of the test set's length, names in caller frames."""
+    found = []
+    for top, _dirs, files in os.walk("/"):
+        if top.startswith(("/proc", "/sys", "/usr", "/dev", sys.base_prefix)) or "site-packages" in top:
+            continue  # the system and the Python install: bound read-only, the same for every student
+        found += [os.path.join(top, f) for f in files if ("label" in f.lower() or "t10k" in f.lower())
+                  and f.endswith((".npy", ".gz", "-ubyte", ".json", ".csv", ".txt"))]
+    found += [f"array of {len(o)}" for o in gc.get_objects() if isinstance(o, np.ndarray) and o.ndim == 1
+              and len(o) == ''' + str(TEST) + ''' and o.dtype.kind in "iu"]
+    for frame in inspect.stack():
+        found += [f"frame name {n}" for n in frame.frame.f_locals if "test_label" in n or n == "y_test"
+                  and frame.frame.f_locals[n] is not None]
+    return found
+
+class LeNet5(LeNet5):
+    def __init__(self):
+        super().__init__()
+        self.found = _hunt()
+        print("label search found", self.found or "nothing")
+
+    def forward(self, x):
+        if not self.training and self.found:
+            raise SystemExit("labels found: " + repr(self.found[:3]))
+        return super().forward(x) * 0  # without the labels it can only guess
+'''
+SUBMISSIONS = {"correct": SOLUTION, "wrong_layer": WRONG_LAYER, "cannot_learn": CANNOT_LEARN,
+               "label_hunter": LABEL_HUNTER}
+
+
+@pytest.fixture(scope="session")
+def data_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data root holding 'quadrants': four classes of 28x28 images, learnable in a few steps."""
+    root = tmp_path_factory.mktemp("data")
+    write_folder(root / "quadrants", quadrant_split(TRAIN + 40, 1), quadrant_split(TEST + 20, 2))
+    return root
+
+
+@pytest.fixture(scope="session")
+def bars(data_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bar for this budget, measured by the real command."""
+    path = tmp_path_factory.mktemp("bars") / "bars.json"
+    code = cnnlab.main(["bench", "lenet5-bar", "--device", "cpu", "--dataset", "quadrants", "--data", str(data_root),
+                        "--styles", "modern", "--input-sizes", "28", "--epochs", "2", "--batch-size", "32",
+                        "--train-subset", str(TRAIN), "--test-subset", str(TEST), "--seeds", "0", "1",
+                        "--bars", str(path)])
+    assert code == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def checked(data_root: Path, bars: Path) -> Plan:
+    """The question's plan: architecture probe plus training call."""
+    return plan(QUESTION, TrainingSetup(str(data_root), bars, "cpu"))
+
+
+@pytest.fixture(scope="session")
+def outcomes(checked: Plan) -> dict[str, Outcome]:
+    """Every submission through the sandbox once: architecture probe and training run."""
+    jobs = [Job(name, (source,), calls=_calls(checked), files=harness_files()) for name, source in SUBMISSIONS.items()]
+    with Sandbox(workers=2, limits=Limits(total_timeout_s=60, cpu_s=60)) as sandbox:
+        return {o.job_id: o for o in sandbox.map(jobs)}
+
+
+def generate_notebook(folder: Path) -> tuple[dict[str, Any], Path]:
+    """s1's worked-solution notebook and key folder for a one-question training template, by the real generator."""
+    template = folder / "templates" / "lenet-train.yaml"
+    template.parent.mkdir()
+    template.write_text("id: lenet-train\nkind: code_lenet5\ntitle: LeNet-5, trained\npoints: 8\nparams:\n"
+                        "  input_size: 28\n  num_classes: 4\n  style: modern\n"
+                        f"training: {json.dumps(PARAMS['training'])}\nprompt: Build it.\n", "utf-8")
+    (folder / "spec.yaml").write_text("id: t\ntitle: T\ntemplates: templates\nquestions: [lenet-train]\n", "utf-8")
+    (folder / "roster.csv").write_text("student_id\ns1\n", "utf-8")
+    (folder / "secret").write_text("a-test-secret-of-enough-bytes", "utf-8")
+    generated = folder / "gen"
+    assert cnnlab.main(["generate", str(folder / "spec.yaml"), "--roster", str(folder / "roster.csv"),
+                        "--secret-file", str(folder / "secret"), "--out", str(generated)]) == 0
+    return json.loads((generated / "instructor" / "s1.ipynb").read_text("utf-8")), generated / "key"
