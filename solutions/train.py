@@ -31,6 +31,8 @@ Optimizer = Literal["adamw", "sgd"]
 WARMUP_STEPS = 3  # forward+backward passes before the clock starts: compile, cuDNN autotuning, CUDA graph capture
 
 
+MIN_STEPS = 8  # OneCycle needs a few steps to rise and fall; fewer divide by zero inside torch
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Everything that decides a training run besides the model, the data and the device."""
@@ -240,6 +242,10 @@ def train_arrays(model: nn.Module, train_images: np.ndarray, train_labels: np.nd
     eval_steps = {round(steps_per_epoch * (k + 1) / config.evals_per_epoch) for k in range(config.evals_per_epoch)}
     generator = torch.Generator(device=device).manual_seed(config.seed)
     loss_fn = _loss_function(model, config, device)
+    if total_steps < MIN_STEPS:
+        raise ValueError(f"training needs at least {MIN_STEPS} steps of the learning-rate schedule, got "
+                         f"{total_steps} ({len(x)} images in batches of {batch}, {config.epochs} epochs): "
+                         "use more epochs or data")
 
     with seeded(config.seed, device):
         start = time.perf_counter()

@@ -95,3 +95,11 @@ def test_cuda_graphs_need_cuda(quadrants: Dataset) -> None:
 def test_compiled_training_learns(quadrants: Dataset) -> None:
     _, result = run(quadrants, TrainConfig(epochs=2, batch_size=64, lr=5e-3, seed=7, compile=True))
     assert result.test_accuracy >= 0.9 and result.warmup_seconds > 0
+
+
+def test_too_few_steps_is_a_clear_error_not_a_crash_inside_torch(quadrants: Dataset) -> None:
+    from solutions.train import MIN_STEPS
+
+    config = TrainConfig(epochs=1, batch_size=len(quadrants.train.labels) // (MIN_STEPS - 1))
+    with pytest.raises(ValueError, match=f"at least {MIN_STEPS} steps .* use more epochs or data"):
+        train(LeNet5("modern", input_size=28, num_classes=quadrants.num_classes), quadrants, config, "cpu")
