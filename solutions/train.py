@@ -31,7 +31,7 @@ Optimizer = Literal["adamw", "sgd"]
 WARMUP_STEPS = 3  # forward+backward passes before the clock starts: compile, cuDNN autotuning, CUDA graph capture
 
 
-MIN_STEPS = 8  # OneCycle needs a few steps to rise and fall; fewer divide by zero inside torch
+MIN_STEPS = 8  # fewer steps leave OneCycle no room to rise and fall (and can divide by zero inside torch)
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -219,6 +219,17 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                         data.num_classes, config, device, on_step, on_checkpoint)
 
 
+def _schedule(optimizer: torch.optim.Optimizer, config: TrainConfig,
+              total_steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+    """OneCycle over the whole run; a constant learning rate for runs too short to warm up and anneal."""
+    if total_steps < MIN_STEPS:
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps,
+                                               pct_start=config.warmup_fraction)
+
+
 def train_arrays(model: nn.Module, train_images: np.ndarray, train_labels: np.ndarray, test_images: np.ndarray,
                  test_labels: np.ndarray | None, num_classes: int, config: TrainConfig = TrainConfig(),
                  device: torch.device | str = "cpu", on_step: Callable[[int, int], None] | None = None,
@@ -242,10 +253,6 @@ def train_arrays(model: nn.Module, train_images: np.ndarray, train_labels: np.nd
     eval_steps = {round(steps_per_epoch * (k + 1) / config.evals_per_epoch) for k in range(config.evals_per_epoch)}
     generator = torch.Generator(device=device).manual_seed(config.seed)
     loss_fn = _loss_function(model, config, device)
-    if total_steps < MIN_STEPS:
-        raise ValueError(f"training needs at least {MIN_STEPS} steps of the learning-rate schedule, got "
-                         f"{total_steps} ({len(x)} images in batches of {batch}, {config.epochs} epochs): "
-                         "use more epochs or data")
 
     with seeded(config.seed, device):
         start = time.perf_counter()
@@ -253,8 +260,7 @@ def train_arrays(model: nn.Module, train_images: np.ndarray, train_labels: np.nd
         _sync(device)
         warmup_seconds = time.perf_counter() - start
         optimizer = _optimizer(model, config, device)
-        schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=total_steps,
-                                                       pct_start=config.warmup_fraction)
+        schedule = _schedule(optimizer, config, total_steps)
         history: list[Checkpoint] = []
         train_seconds = eval_seconds = 0.0
         loss_sum, loss_count, done = torch.zeros((), device=device), 0, 0

@@ -38,13 +38,13 @@ def conv2d(
     """torch.nn.functional.conv2d in NumPy: x (N, C, H, W), w (F, C, kh, kw), b (F,) -> (N, F, Ho, Wo)."""
     x, w = np.asarray(x), np.asarray(w)
     geo = _conv_setup(x, w, stride, padding, dilation)
-    out = w.reshape(w.shape[0], -1) @ im2col(x, geo)  # (F, N * Ho * Wo)
+    out = w.reshape(w.shape[0], -1) @ im2col(x, geo)  # (F, Ho * Wo * N)
     if b is not None:
         b = np.asarray(b)
         if b.shape != (w.shape[0],):
             raise ValueError(f"bias must have shape ({w.shape[0]},) to match weight {w.shape}, got {b.shape}")
         out += b[:, None]
-    return np.ascontiguousarray(out.reshape(w.shape[0], x.shape[0], *geo.out_hw).transpose(1, 0, 2, 3))
+    return np.ascontiguousarray(out.reshape(w.shape[0], *geo.out_hw, x.shape[0]).transpose(3, 0, 1, 2))
 
 
 def conv2d_backward(
@@ -62,7 +62,7 @@ def conv2d_backward(
     expected = (n, f, *geo.out_hw)
     if dout.shape != expected:
         raise ValueError(f"dout must have conv2d's output shape {expected}, got {dout.shape}")
-    dout_cols = dout.transpose(1, 0, 2, 3).reshape(f, -1)  # (F, N * Ho * Wo)
+    dout_cols = dout.transpose(1, 2, 3, 0).reshape(f, -1)  # (F, Ho * Wo * N), im2col's column order
     dw = (dout_cols @ im2col(x, geo).T).reshape(w.shape)
     db = dout.sum(axis=(0, 2, 3))
     dx = col2im(w.reshape(f, -1).T @ dout_cols, geo, n)

@@ -53,15 +53,6 @@ def pad(x: np.ndarray, geo: Geometry, value: float = 0.0) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
 
 
-def windows(x_padded: np.ndarray, geo: Geometry) -> np.ndarray:
-    """A read-only (N, C, Ho, Wo, kh, kw) view of every window; no data is copied."""
-    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    view = sliding_window_view(x_padded, span, axis=(2, 3))
-    ho, wo = geo.out_hw
-    return view[:, :, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, ::dh, ::dw]
-
-
 def taps(geo: Geometry) -> Iterator[tuple[int, int, tuple[slice, slice]]]:
     """For each kernel tap (i, j), the strided slice of the padded input that the tap sees at every output.
 
@@ -83,17 +74,25 @@ def unpad(grad_padded: np.ndarray, geo: Geometry) -> np.ndarray:
 
 
 def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Copy every window into one column: (C * kh * kw, N * Ho * Wo), so a conv is one matrix product."""
-    win = windows(pad(x, geo), geo)  # (N, C, Ho, Wo, kh, kw)
-    return win.transpose(1, 4, 5, 0, 2, 3).reshape(x.shape[1] * geo.kernel[0] * geo.kernel[1], -1)
+    """Copy every window into one column: (C * kh * kw, Ho * Wo * N), so a conv is one matrix product.
+
+    The batch axis is innermost: each copy (and each add in col2im) then runs over N contiguous numbers
+    instead of a handful of pixels, which is what keeps the NumPy reference within reach of torch.
+    """
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    ho, wo = geo.out_hw
+    batch_last = np.ascontiguousarray(pad(x, geo).transpose(1, 2, 3, 0))  # (C, Hp, Wp, N)
+    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
+    view = sliding_window_view(batch_last, span, axis=(1, 2))  # (C, Hp', Wp', N, span_h, span_w), no copy
+    win = view[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, :, ::dh, ::dw]  # (C, Ho, Wo, N, kh, kw)
+    return win.transpose(0, 4, 5, 1, 2, 3).reshape(x.shape[1] * kh * kw, -1)
 
 
 def col2im(columns: np.ndarray, geo: Geometry, n_images: int) -> np.ndarray:
     """Adjoint of im2col: sum each column entry back onto the input pixel it was copied from."""
     kh, kw = geo.kernel
-    ho, wo = geo.out_hw
-    blocks = columns.reshape(-1, kh, kw, n_images, ho, wo)  # (C, kh, kw, N, Ho, Wo)
-    grad = np.zeros((blocks.shape[0], n_images, *geo.padded_hw), dtype=columns.dtype)  # (C, N, Hp, Wp)
+    blocks = columns.reshape(-1, kh, kw, *geo.out_hw, n_images)  # (C, kh, kw, Ho, Wo, N)
+    grad = np.zeros((blocks.shape[0], *geo.padded_hw, n_images), dtype=columns.dtype)  # (C, Hp, Wp, N)
     for i, j, (rows, cols) in taps(geo):
-        grad[:, :, rows, cols] += blocks[:, i, j]  # same layout on both sides: contiguous reads
-    return np.ascontiguousarray(unpad(grad.transpose(1, 0, 2, 3), geo))
+        grad[:, rows, cols] += blocks[:, i, j]  # same layout on both sides: long contiguous runs
+    return np.ascontiguousarray(unpad(grad.transpose(3, 0, 1, 2), geo))

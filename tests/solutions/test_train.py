@@ -97,9 +97,14 @@ def test_compiled_training_learns(quadrants: Dataset) -> None:
     assert result.test_accuracy >= 0.9 and result.warmup_seconds > 0
 
 
-def test_too_few_steps_is_a_clear_error_not_a_crash_inside_torch(quadrants: Dataset) -> None:
-    from solutions.train import MIN_STEPS
+# 4 steps (which once divided by zero inside OneCycle) and 2 steps
+@pytest.mark.parametrize(("images", "batch"), [(512, 256), (128, 128)])
+def test_runs_too_short_for_one_cycle_train_at_a_constant_rate(quadrants: Dataset, images: int, batch: int) -> None:
+    from solutions.train import MIN_STEPS, train_arrays
 
-    config = TrainConfig(epochs=1, batch_size=len(quadrants.train.labels) // (MIN_STEPS - 1))
-    with pytest.raises(ValueError, match=f"at least {MIN_STEPS} steps .* use more epochs or data"):
-        train(LeNet5("modern", input_size=28, num_classes=quadrants.num_classes), quadrants, config, "cpu")
+    config = TrainConfig(epochs=2, batch_size=batch, lr=3e-3)
+    assert 2 * (images // batch) < MIN_STEPS
+    model = LeNet5("modern", input_size=28, num_classes=quadrants.num_classes)
+    result = train_arrays(model, quadrants.train.images[:images], quadrants.train.labels[:images],
+                          quadrants.test.images, quadrants.test.labels, quadrants.num_classes, config, "cpu")
+    assert len(result.history) == 2 and all(np.isfinite(c.train_loss) for c in result.history)
