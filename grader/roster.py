@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-ID_COLUMNS = ("student_id", "id", "sis_id", "sis user id")
-ALIAS_COLUMNS = ("lms_id", "canvas_id", "user_id", "username", "email", "login_id")
+from generator.roster import read_roster as read_students
 
 
 @dataclass(frozen=True)
@@ -29,31 +27,11 @@ class Roster:
         return Roster({i: "" for i in ids}, {i: i for i in ids})
 
 
-def _column(header: list[str], choices: tuple[str, ...]) -> list[str]:
-    """Header names (as written) that match any of the choices, case-insensitively."""
-    lowered = {h.strip().lower(): h for h in header}
-    return [lowered[c] for c in choices if c in lowered]
-
-
 def read_roster(path: Path) -> Roster:
-    """Read a roster CSV with a student_id (or id) column and optional name and alias columns."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        header = list(reader.fieldnames or [])
-        id_cols = _column(header, ID_COLUMNS)
-        if not id_cols:
-            raise ValueError(f"{path}: roster needs a student_id column; found {header}")
-        name_cols, alias_cols = _column(header, ("name", "student", "full_name")), _column(header, ALIAS_COLUMNS)
-        names: dict[str, str] = {}
-        aliases: dict[str, str] = {}
-        for line, row in enumerate(reader, start=2):
-            student = (row.get(id_cols[0]) or "").strip()
-            if not student:
-                raise ValueError(f"{path}:{line}: empty {id_cols[0]}")
-            names[student] = (row.get(name_cols[0]) or "").strip() if name_cols else ""
-            aliases[student] = student
-            for col in alias_cols:
-                alias = (row.get(col) or "").strip()
-                if alias:
-                    aliases.setdefault(alias, student)
-    return Roster(names, aliases)
+    """The roster as the generator reads it (same checks, same errors), indexed by id and alias."""
+    students = read_students(path)
+    aliases: dict[str, str] = {student.student_id: student.student_id for student in students}
+    for student in students:
+        for alias in student.aliases:
+            aliases.setdefault(alias, student.student_id)
+    return Roster({student.student_id: student.name for student in students}, aliases)
