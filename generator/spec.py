@@ -77,7 +77,7 @@ def _template_paths(data: Located, base: Path) -> list[Path]:
 def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     """Read one `questions:` entry: 'id', {id, points} or {pick, from, points}."""
     if isinstance(item, str):
-        item_id, pool, pick, points = item, (item,), 1, None
+        pool, pick, points = (item,), 1, None
     elif isinstance(item, Located):
         check_keys(item, (), ENTRY_KEYS, "a question entry")
         if ("id" in item) == ("from" in item):
@@ -86,7 +86,7 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
         if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0):
             raise item.error("points", f"points must be a positive number, got {points!r}")
         if "id" in item:
-            item_id, pool, pick, where = item["id"], (item["id"],), 1, item.where("id")
+            pool, pick, where = (item["id"],), 1, item.where("id")
         else:
             pool_raw, pick = item["from"], item.get("pick", 1)
             if not isinstance(pool_raw, list) or not pool_raw or not all(isinstance(q, str) for q in pool_raw):

@@ -489,7 +489,6 @@ class Harness:
         self.ndarray, self.tensor = self.np.ndarray, self.torch.Tensor
         self.tensor_to_numpy = self.torch.Tensor.numpy
         self.tensor_detach, self.tensor_cpu = self.torch.Tensor.detach, self.torch.Tensor.cpu
-        self.np_scalars = (self.np.bool_, self.np.integer, self.np.floating)
         self.setitimer, self.itimer_real = signal.setitimer, signal.ITIMER_REAL
         self.write_array, self.bytes_io = self.np.lib.format.write_array, io.BytesIO
         self.max_items = 10_000_000
