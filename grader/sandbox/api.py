@@ -11,6 +11,7 @@ JSON: TypeAlias = Any  # None | bool | int | float | str | list[JSON] | dict[str
 Arg: TypeAlias = "np.ndarray | int | float | str | bool | tuple[Arg, ...] | list[Arg] | None"
 Status = Literal["ok", "timeout", "memory", "crashed", "output_limit"]
 Probe = Literal["call", "module_summary", "harness"]
+Phase = Literal["start", "cell", "call", "results"]  # results: reading values after cell <index> (or the end)
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ class Job:
     calls: tuple[Call, ...] = ()
     files: Mapping[str, bytes] = field(default_factory=dict)
     seed: int = 0  # random, numpy and torch are seeded with it, so reruns agree
+    # variable or call name -> the cell after which it is first taken (its answer or code cell), so a later crash
+    # cannot take it away; every variable is read again after the last cell, and the last reading counts
+    checkpoints: Mapping[str, int] = field(default_factory=dict)
 
 
 class CellError(NamedTuple):
@@ -61,7 +65,11 @@ class CellError(NamedTuple):
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a job produced, as plain data only, with the isolation that was in force."""
+    """What a job produced, as plain data only, with the isolation that was in force.
+
+    Values come back as they become final (docs/SANDBOX.md): a run that stops early still returns every value
+    taken before it stopped, and `stopped_in` says where it stopped.
+    """
 
     job_id: str
     status: Status
@@ -72,5 +80,6 @@ class Outcome:
     stdout: str
     isolation: str
     seconds: float
-    reason: str = ""  # why the status is not "ok", in one line
+    reason: str = ""  # why the status is not "ok", in one line, without naming a cell (see stopped_in)
     output_truncated: bool = False
+    stopped_in: tuple[Phase, int] | None = None  # (phase, index) where a run that did not finish stopped

@@ -320,8 +320,8 @@ class Watch:
             self.output += chunk[: max(room, 0)]
             self.output_bytes += len(chunk)
         elif fd == self.fds["res"]:
-            if len(self.result) + len(chunk) > self.limits["max_result_bytes"]:
-                self.result_over = True
+            if self.result_over or len(self.result) + len(chunk) > self.limits["max_result_bytes"]:
+                self.result_over = True  # frames already whole stand; nothing after the cap is kept
             else:
                 self.result += chunk
         else:
@@ -353,7 +353,7 @@ class Child:
         self.z, self.limits, self.job_dir, self.scratch, self.fds = zygote, limits, job_dir, scratch, fds
         self.np, self.torch = zygote.np, zygote.torch
         self.write, self.dumps = os.write, json.JSONEncoder(allow_nan=True).encode
-        self.arrays: list[bytes] = []
+        self.token = ""
 
     def run(self) -> None:
         """Everything the child does, in the order that keeps the student away from our fds."""
@@ -364,8 +364,8 @@ class Child:
         self._make_scratch(job)
         self._drop_privileges()
         self._seed(job["seed"])
-        payload = Harness(self, job).run()
-        self._send(payload)
+        self.token = job["token"]
+        Harness(self, job).run()
         os._exit(0)
 
     def _redirect(self) -> None:
@@ -454,16 +454,32 @@ class Child:
         except OSError:
             pass
 
-    def _send(self, payload: dict[str, Any]) -> None:
-        """Header JSON then the .npy blobs, on a pipe only the zygote reads."""
-        self.progress("results", 0)
-        payload["arrays"] = [len(blob) for blob in self.arrays]
-        header = self.dumps(payload).encode()
+    def send(self, frame: Frame) -> None:
+        """Magic, header length, JSON header, then the .npy blobs, on a pipe only the zygote reads."""
+        header = self.dumps({"token": self.token, **frame.header()}).encode()
         fd = self.fds["res"]
-        for piece in (RESULT_MAGIC, len(header).to_bytes(8, "big"), header, *self.arrays):
+        for piece in (RESULT_MAGIC, len(header).to_bytes(8, "big"), header, *frame.arrays):
             view = memoryview(piece)
             while view:
                 view = view[self.write(fd, view):]
+
+
+class Frame:
+    """What one moment of the run made final: after a cell (cell = its index), or at the end (final)."""
+
+    def __init__(self, cell: int | None, final: bool = False) -> None:
+        self.cell, self.final = cell, final
+        self.cell_errors: list[list[Any]] = []
+        self.variables: dict[str, Any] = {}
+        self.results: dict[str, Any] = {}
+        self.problems: dict[str, str] = {}
+        self.arrays: list[bytes] = []
+
+    def header(self) -> dict[str, Any]:
+        """The frame's JSON header (the blobs follow it)."""
+        return {"cell": self.cell, "final": self.final, "cell_errors": self.cell_errors,
+                "variables": self.variables, "results": self.results, "problems": self.problems,
+                "arrays": [len(blob) for blob in self.arrays]}
 
 
 def _vm_data_bytes() -> int:
@@ -492,28 +508,65 @@ class Harness:
         self.setitimer, self.itimer_real = signal.setitimer, signal.ITIMER_REAL
         self.write_array, self.bytes_io = self.np.lib.format.write_array, io.BytesIO
         self.max_items = 10_000_000
+        self.attempts: dict[str, tuple[Any, bool]] = {}  # call name -> (the entry point then, raised an error)
 
-    def run(self) -> dict[str, Any]:
+    def run(self) -> None:
+        """Cells in order; after each, a frame with what became final there; then a closing frame."""
         signal.signal(signal.SIGALRM, _raise_timeout)
-        cell_errors = [self._run_cell(i, src) for i, src in enumerate(self.job["cells"])]
-        variables, problems = self._variables()
-        results: dict[str, Any] = {}
+        cells = self.job["cells"]
+        due: dict[int, list[str]] = {}
+        for name, cell in self.job["checkpoints"].items():
+            due.setdefault(cell, []).append(name)
+        calls = {call["name"]: index for index, call in enumerate(self.job["calls"])}
+        for index, source in enumerate(cells):
+            frame = Frame(cell=index)
+            error = self._run_cell(index, source)
+            if error:
+                frame.cell_errors.append(error)
+            self.child.progress("results", index)
+            names = due.get(index, [])
+            self._read(frame, [n for n in names if n not in calls])
+            for name in (n for n in names if n in calls):
+                self._attempt(frame, calls[name])
+                self.child.progress("results", index)
+            self.child.send(frame)
+        closing = Frame(cell=None, final=True)
+        self.child.progress("results", len(cells))
+        self._read(closing, self.job["variables"])
         for index, call in enumerate(self.job["calls"]):
-            self.child.progress("call", index)
-            seconds = step_timeout(self.child.limits, "call", index)
-            try:
-                value = self._timed(self._call, call, seconds=seconds)
-                results[call["name"]] = self._plain_top(value)
-            except CellTimeout:
-                problems[call["name"]] = f"timeout: took longer than {seconds:g} s"
-            except NotPlain as exc:
-                problems[call["name"]] = f"not plain data: {exc}"
-            except BaseException as exc:  # noqa: BLE001  any student error becomes a problem line
-                problems[call["name"]] = self._describe(exc)
+            if self._worth_running(call):
+                self._attempt(closing, index)
+                self.child.progress("results", len(cells))
         self.setitimer(self.itimer_real, 0)
         self._flush()
-        return {"token": self.job["token"], "cell_errors": [e for e in cell_errors if e], "variables": variables,
-                "results": results, "problems": problems}
+        self.child.send(closing)
+
+    def _worth_running(self, call: dict[str, Any]) -> bool:
+        """At the end: calls not tried yet, or whose name was redefined since, or that raised (not timed out)."""
+        tried = self.attempts.get(call["name"])
+        if tried is None:
+            return True
+        target, failed = tried
+        return failed or self.ns.get(call["entry_point"]) is not target
+
+    def _attempt(self, frame: Frame, index: int) -> None:
+        """One call: its plain value or its problem goes into the frame."""
+        call = self.job["calls"][index]
+        name = call["name"]
+        self.child.progress("call", index)
+        seconds = step_timeout(self.child.limits, "call", index)
+        target, failed = self.ns.get(call["entry_point"]), False
+        try:
+            value = self._timed(self._call, call, seconds=seconds)
+            frame.results[name] = self._plain_top(value, frame)
+        except CellTimeout:
+            frame.problems[name] = f"timeout: took longer than {seconds:g} s"
+        except NotPlain as exc:
+            frame.problems[name] = f"not plain data: {exc}"
+        except BaseException as exc:  # noqa: BLE001  any student error becomes a problem line
+            frame.problems[name] = self._describe(exc)
+            failed = True
+        self.attempts[name] = (target, failed)
 
     def _flush(self) -> None:
         for stream in (sys.stdout, sys.stderr):
@@ -540,7 +593,7 @@ class Harness:
         if error is None:
             return None
         if self.isinstance(error, CellTimeout):
-            return [index, "Timeout", f"cell {index} ran longer than {self.child.limits['cell_timeout_s']} s"]
+            return [index, "Timeout", f"ran longer than {self.child.limits['cell_timeout_s']:g} s"]
         return [index, self._name(error), self._describe(error)]
 
     def _name(self, error: BaseException) -> str:
@@ -556,20 +609,18 @@ class Harness:
         lines = text.strip().splitlines() or [""]
         return lines[0][:300] if self.type(lines[0]) is str else "Error"
 
-    def _variables(self) -> tuple[dict[str, Any], dict[str, str]]:
-        values: dict[str, Any] = {}
-        problems: dict[str, str] = {}
-        for name in self.job["variables"]:
+    def _read(self, frame: Frame, names: list[str]) -> None:
+        """The named answer variables as plain values (or why not) into the frame."""
+        for name in names:
             if name not in self.ns:
-                problems[name] = "not defined"
+                frame.problems[name] = "not defined"
                 continue
             try:
-                values[name] = self._timed(self._plain, self.ns[name], 0)
+                frame.variables[name] = self._timed(self._plain, self.ns[name], 0)
             except NotPlain as exc:
-                problems[name] = f"not plain data: {exc}"
+                frame.problems[name] = f"not plain data: {exc}"
             except BaseException as exc:  # noqa: BLE001
-                problems[name] = self._describe(exc)
-        return values, problems
+                frame.problems[name] = self._describe(exc)
 
     def _call(self, call: dict[str, Any]) -> Any:
         target = self.ns.get(call["entry_point"])
@@ -633,14 +684,14 @@ class Harness:
                 "trainable_params": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
                 "output_shape": _shape_of(output), "children": children}
 
-    def _plain_top(self, value: Any) -> Any:
-        """A call's value: a numeric array travels as .npy, anything else as JSON."""
+    def _plain_top(self, value: Any, frame: Frame) -> Any:
+        """A call's value: a numeric array travels as .npy in the frame, anything else as JSON."""
         array = self._as_array(value)
         if array is not None:
             buffer = self.bytes_io()
             self.write_array(buffer, array, allow_pickle=False)
-            self.child.arrays.append(buffer.getvalue())
-            return {"npy": self.len(self.child.arrays) - 1}
+            frame.arrays.append(buffer.getvalue())
+            return {"npy": self.len(frame.arrays) - 1}
         return {"json": self._plain(value, 0)}
 
     def _as_array(self, value: Any) -> Any:

@@ -28,12 +28,15 @@ class BadResult(ValueError):
 
 @dataclass(frozen=True)
 class Parsed:
-    """The child's report after validation: only names the job asked for, only plain data."""
+    """The child's frames after validation, merged in order: only names the job asked for, only plain data."""
 
     cell_errors: tuple[CellError, ...]
     variables: dict[str, Any]
     results: dict[str, Any]
     problems: dict[str, str]
+    cells_done: int = 0  # how many cells reported back (cells run to their end, with or without an error)
+    finished: bool = False  # the closing frame came: every cell and call ran
+    broken: str = ""  # why reading stopped before the end of the bytes (a forged or cut-short frame)
 
 
 def _encode(value: Arg, arrays: list[np.ndarray]) -> dict[str, Any]:
@@ -69,6 +72,9 @@ def write_job(job: Job, folder: Path, token: str) -> None:
     names = [call.name for call in job.calls]
     if len(set(names)) != len(names):
         raise BadJob("call names must be unique")
+    for name, cell in dict(job.checkpoints).items():
+        if name not in (*names, *job.variables) or not isinstance(cell, int) or not 0 <= cell < len(job.cells):
+            raise BadJob(f"checkpoint {name!r} -> {cell!r} names no variable or call, or no cell")
     arrays: list[np.ndarray] = []
     calls = [{"name": str(c.name), "entry_point": str(c.entry_point), "probe": str(c.probe), "harness": str(c.harness),
               "args": [_encode(a, arrays) for a in c.args],
@@ -84,7 +90,7 @@ def write_job(job: Job, folder: Path, token: str) -> None:
         (folder / f"file{index}").write_bytes(bytes(content))
     spec = {"cells": list(job.cells), "variables": list(job.variables), "calls": calls,
             "files": list(job.files), "n_arrays": len(arrays), "seed": int(job.seed),
-            "token": token}
+            "checkpoints": {str(k): int(v) for k, v in dict(job.checkpoints).items()}, "token": token}
     (folder / "job.json").write_text(json.dumps(spec))
 
 
@@ -105,54 +111,101 @@ def _array(blob: bytes) -> np.ndarray:
     return array
 
 
-def parse_result(data: bytes, job: Job, token: str) -> Parsed:
-    """Validate the child's bytes: magic, sizes, JSON shape, .npy blobs; keep only asked-for names."""
-    if len(data) < 16 or data[:8] != RESULT_MAGIC:
-        raise BadResult("no result came back")
-    size = int.from_bytes(data[8:16], "big")
-    if size > len(data) - 16:
-        raise BadResult("the result header is cut short")
+def _frame(data: bytes, offset: int, token: str) -> tuple[dict[str, Any], list[np.ndarray | str], int]:
+    """One frame at offset: magic, header length, JSON header with this job's token, then its .npy blobs."""
+    if len(data) - offset < 16 or data[offset:offset + 8] != RESULT_MAGIC:
+        raise BadResult("no result frame came back" if offset == len(data) else "a result frame is malformed")
+    size = int.from_bytes(data[offset + 8:offset + 16], "big")
+    start = offset + 16
+    if size > len(data) - start:
+        raise BadResult("a result frame is cut short")
     try:
-        header = json.loads(data[16:16 + size])
+        header = json.loads(data[start:start + size])
     except (ValueError, RecursionError) as exc:
-        raise BadResult(f"the result header is not JSON: {exc}") from exc
+        raise BadResult(f"a result header is not JSON: {exc}") from exc
     if not isinstance(header, dict):
-        raise BadResult("the result header is not an object")
+        raise BadResult("a result header is not an object")
     if header.get("token") != token:
-        raise BadResult("the result does not carry this job's token")
-    arrays = _arrays(header.get("arrays"), data[16 + size:])
-    cells = _cell_errors(header.get("cell_errors"), len(job.cells))
-    variables = {k: v for k, v in _dict(header.get("variables")).items() if k in job.variables}
-    call_names = {c.name for c in job.calls}
-    problems = {k: v[:500] for k, v in _dict(header.get("problems")).items()
-                if (k in call_names or k in job.variables) and isinstance(v, str)}
+        raise BadResult("a result frame does not carry this job's token")
+    for name in ("variables", "results", "problems"):
+        header[name] = _dict(header.get(name, {}))
+    if not isinstance(header.setdefault("cell_errors", []), list):
+        raise BadResult("cell_errors is not a list")
+    lengths = header.get("arrays")
+    if not isinstance(lengths, list) or not all(isinstance(n, int) and n >= 0 for n in lengths):
+        raise BadResult("the array lengths are not a list of sizes")
+    end = start + size + sum(lengths)
+    if end > len(data):
+        raise BadResult("a result frame's arrays are cut short")
+    return header, _arrays(lengths, data[start + size:end]), end
+
+
+def parse_result(data: bytes, job: Job, token: str) -> Parsed:
+    """Every whole frame the child sent, in order; the last reading of a name counts.
+
+    A frame that is cut short (the process was killed while writing) or forged ends the reading: what came
+    before it stands. No valid frame at all is a BadResult.
+    """
+    cell_errors: list[CellError] = []
+    variables: dict[str, Any] = {}
     results: dict[str, Any] = {}
-    for name, tagged in _dict(header.get("results")).items():
-        if name not in call_names or not isinstance(tagged, dict):
-            continue
-        if isinstance(tagged.get("npy"), int) and 0 <= tagged["npy"] < len(arrays):
-            value = arrays[tagged["npy"]]
-            if isinstance(value, str):
-                problems[name] = value
-            else:
-                results[name] = value
-        elif "json" in tagged:
-            results[name] = tagged["json"]
-    return Parsed(cells, variables, results, problems)
+    problems: dict[str, str] = {}
+    frames, cells_done, finished, broken, offset = 0, 0, False, "", 0
+    call_names = {c.name for c in job.calls}
+    while offset < len(data) or frames == 0:
+        try:
+            header, arrays, offset = _frame(data, offset, token)
+        except BadResult as exc:
+            if frames == 0:
+                raise
+            broken = str(exc)
+            break
+        frames += 1
+        cell_errors += _cell_errors(header["cell_errors"], len(job.cells))
+        for name, value in header["variables"].items():
+            if name in job.variables:
+                variables[name] = value
+                problems.pop(name, None)
+        for name, tagged in header["results"].items():
+            if name in call_names and isinstance(tagged, dict):
+                _take_result(name, tagged, arrays, results, problems)
+        for name, problem in header["problems"].items():
+            if (name in call_names or name in job.variables) and isinstance(problem, str):
+                problems[name] = problem[:500]
+                variables.pop(name, None)
+                results.pop(name, None)
+        if isinstance(header.get("cell"), int):
+            cells_done = max(cells_done, header["cell"] + 1)
+        finished = finished or header.get("final") is True
+    return Parsed(tuple(cell_errors), variables, results, problems, cells_done, finished, broken)
+
+
+def _take_result(name: str, tagged: dict[str, Any], arrays: list[np.ndarray | str], results: dict[str, Any],
+                 problems: dict[str, str]) -> None:
+    """A call's value: a .npy blob of this frame or a JSON value; a bad blob becomes the call's problem."""
+    if isinstance(tagged.get("npy"), int) and 0 <= tagged["npy"] < len(arrays):
+        value = arrays[tagged["npy"]]
+        if isinstance(value, str):
+            problems[name] = value
+            results.pop(name, None)
+            return
+    elif "json" in tagged:
+        value = tagged["json"]
+    else:
+        return
+    results[name] = value
+    problems.pop(name, None)
 
 
 def _dict(value: Any) -> dict[str, Any]:
+    """A header field that must be an object."""
     if not isinstance(value, dict):
         raise BadResult("the result header has a field of the wrong type")
     return value
 
 
-def _arrays(lengths: Any, body: bytes) -> list[np.ndarray | str]:
+def _arrays(lengths: list[int], body: bytes) -> list[np.ndarray | str]:
     """Split the body by the announced lengths; a bad blob becomes a problem string, not an array."""
-    if not isinstance(lengths, list) or not all(isinstance(n, int) and n >= 0 for n in lengths):
-        raise BadResult("the array lengths are not a list of sizes")
-    if sum(lengths) != len(body):
-        raise BadResult("the arrays are cut short")
     arrays: list[np.ndarray | str] = []
     offset = 0
     for length in lengths:
@@ -164,9 +217,8 @@ def _arrays(lengths: Any, body: bytes) -> list[np.ndarray | str]:
     return arrays
 
 
-def _cell_errors(value: Any, n_cells: int) -> tuple[CellError, ...]:
-    if not isinstance(value, list):
-        raise BadResult("cell_errors is not a list")
+def _cell_errors(value: list[Any], n_cells: int) -> tuple[CellError, ...]:
+    """The well-formed (cell, name, message) entries; anything else is dropped."""
     errors = []
     for item in value:
         if (isinstance(item, list) and len(item) == 3 and isinstance(item[0], int) and 0 <= item[0] < n_cells

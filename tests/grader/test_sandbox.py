@@ -112,16 +112,16 @@ def test_per_cell_timeout_reports_which_cell(sandbox: Sandbox) -> None:
     outcome = run(sandbox, "a = 1", "import time\nwhile True:\n    time.sleep(0.01)", "b = 2", variables=("a", "b"))
     assert outcome.status == "timeout"
     assert [(e.cell, e.name) for e in outcome.cell_errors] == [(1, "Timeout")]
-    assert "cell 1" in outcome.reason
+    assert outcome.reason == "ran longer than 2 s"  # which cell: cell_errors (job cell 1), never the reason
     assert outcome.variables == {"a": 1, "b": 2}
 
 
 def test_total_timeout_stops_a_submission_of_slow_cells(sandbox: Sandbox) -> None:
     slow = "import time\ntime.sleep(1.5)"
-    outcome = run(sandbox, *[slow] * 8)
+    outcome = run(sandbox, *[slow] * 30)
     assert outcome.status == "timeout"
     assert "submission ran longer" in outcome.reason
-    assert outcome.seconds < LIMITS.total_timeout_s + 4
+    assert outcome.seconds < LIMITS.total_timeout_s + 20  # stopped by the total limit, not after 30 cells of 1.5 s
 
 
 def test_files_are_placed_in_the_scratch_folder_and_seed_is_applied(sandbox: Sandbox) -> None:

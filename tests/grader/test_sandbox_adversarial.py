@@ -14,7 +14,8 @@ from grader.sandbox import Call, Job, Limits, Outcome, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTION = REPO / "solutions" / "numpy_ref" / "conv.py"
-LIMITS = Limits(cell_timeout_s=2.0, total_timeout_s=6.0, cpu_s=6.0, memory_mb=512, max_processes=16,
+# a shared-memory bomb must fill the 256 MB cap inside one cell's 3 s, also on a loaded machine three times slower
+LIMITS = Limits(cell_timeout_s=3.0, total_timeout_s=8.0, cpu_s=8.0, memory_mb=256, max_processes=16,
                 max_output_bytes=20_000)
 HIDDEN = np.random.default_rng(99).random(5)
 FORGED = b"CNNLABR1"
@@ -134,12 +135,12 @@ def test_infinite_loops_time_out_in_their_cell(outcomes: dict[str, Outcome]) -> 
     assert loop.status == "timeout" and [(e.cell, e.name) for e in loop.cell_errors] == [(1, "Timeout")]
     assert loop.variables == {"x": 1, "y": 2}
     stubborn = outcomes["loop_ignoring_alarm"]
-    assert stubborn.status == "timeout" and "cell 0" in stubborn.reason
+    assert stubborn.status == "timeout" and stubborn.stopped_in == ("cell", 0)
 
 
 def test_fork_bomb_is_capped_and_cleared(outcomes: dict[str, Outcome]) -> None:
     assert outcomes["fork_bomb"].status == "timeout"
-    assert outcomes["fork_bomb"].seconds < LIMITS.total_timeout_s + 3
+    assert outcomes["fork_bomb"].seconds < LIMITS.total_timeout_s + 20  # stopped by the limit, not by chance
 
 
 def test_memory_bombs_hit_the_cap(outcomes: dict[str, Outcome]) -> None:
@@ -167,10 +168,10 @@ def test_exits_cannot_fake_a_pass(outcomes: dict[str, Outcome]) -> None:
     assert sys_exit.status == "ok" and sys_exit.cell_errors[0][:2] == (1, "SystemExit")
     assert sys_exit.variables == {"a": 1, "b": 2}
     os_exit = outcomes["os_exit"]
-    assert os_exit.status == "crashed" and "cell 1" in os_exit.reason
-    assert os_exit.variables == {} and set(os_exit.problems) == {"a", "b"}
+    assert os_exit.status == "crashed" and os_exit.stopped_in == ("cell", 1)
+    assert os_exit.variables == {} and set(os_exit.problems) == {"a", "b"}  # no checkpoints: read only at the end
     in_call = outcomes["exit_in_call"]
-    assert in_call.status == "crashed" and in_call.results == {} and "call 1" in in_call.reason
+    assert in_call.status == "crashed" and in_call.results == {} and in_call.stopped_in == ("call", 1)
 
 
 def test_solutions_grader_and_key_are_invisible(outcomes: dict[str, Outcome], key_file: Path) -> None:
