@@ -11,7 +11,7 @@ import jinja2
 import numpy as np
 
 from generator.errors import TemplateError
-from generator.grading import grade_leaves
+from generator.grading import SHAPE_ORDER, axes_hint, grade_answer, rules_for
 from generator.model import Score, Template, Variant, answer_variable
 from generator.params import MAX_TRIES
 from generator.render import undeclared
@@ -87,13 +87,13 @@ def answer_stub(variant: Variant) -> str:
     if isinstance(variant.answer, dict):
         body = "".join(f"    {key!r}: {skeleton(value)!r},\n" for key, value in variant.answer.items())
         return f"{name} = {{\n{body}}}"
-    hint = "  # (height, width, channels), e.g. (28, 28, 6)" if variant.answer_format == "shape" else ""
+    hint = f"  # {axes_hint(SHAPE_ORDER)}" if variant.answer_format == "shape" else ""
     return f"{name} = {skeleton(variant.answer)!r}{hint}"
 
 
 def grade(variant: Variant, submitted: Any) -> Score:
-    """Leaf-by-leaf comparison with the variant's tolerance (see generator.grading)."""
-    return grade_leaves(variant, submitted)
+    """The answer rules of generator.grading, as the variant's answer format implies them."""
+    return grade_answer(variant, submitted, rules_for(variant))
 
 
 def model_submission(variant: Variant) -> Any:

@@ -34,10 +34,12 @@ def check_layers(template: Template, allowed: tuple[str, ...] = tuple(LAYER_TYPE
                     raise extra_error(template, "layers", f"layer {index}, {key}: {error}") from None
 
 
+def layer_data(template: Template, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The template's layers as plain data with every expression evaluated for this draw (kept in the key)."""
+    return [{key: _expression(value, template.space.names)(params) if key != "type" and isinstance(value, str)
+             else value for key, value in layer.items()} for layer in template.extra["layers"]]
+
+
 def build_layers(template: Template, params: dict[str, Any]) -> list[Layer]:
     """The template's layers with every expression evaluated for this draw."""
-    data = []
-    for layer in template.extra["layers"]:
-        data.append({key: _expression(value, template.space.names)(params)
-                     if key != "type" and isinstance(value, str) else value for key, value in layer.items()})
-    return layers_from_data(data)
+    return layers_from_data(layer_data(template, params))

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (explain_answer, grade, model_submission, near_miss, render,
-                                     sample_variant, solution_source)
-from generator.kinds._layers import build_layers, check_layers
-from generator.model import Template, Variant
-from solutions.shapes import layer_table
+from generator.grading import Follow, Path, as_number, axes_names, grade_answer, path_label, rules_for
+from generator.kinds._common import explain_answer, model_submission, near_miss, render, sample_variant, solution_source
+from generator.kinds._layers import check_layers, layer_data
+from generator.model import Score, Template, Variant
+from solutions.shapes import layer_table, layers_from_data
 
 FORMATS = ("table",)
 REQUIRED = ("input_shape",)
 EXTRA_KEYS = {"layers": True}
-__all__ = ["grade", "model_submission", "near_miss", "render", "solution_source"]
+AXES = "CHW"  # channels first, as solutions.shapes, PyTorch and the LeNet figure's "6@28x28" (the prompt says so)
+__all__ = ["model_submission", "near_miss", "render", "solution_source"]
 
 
 def check_template(template: Template) -> None:
@@ -25,12 +27,13 @@ def check_template(template: Template) -> None:
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """Walk the stack with solutions.shapes.layer_table; a stack that does not fit its input raises ValueError."""
-    table = layer_table(params["input_shape"], build_layers(template, params))
+    layers = layer_data(template, params)
+    table = layer_table(params["input_shape"], layers_from_data(layers))
     rows = [{"name": r.name, "description": r.description} for r in table.rows]
     stack = "\n".join(["| layer | description | output shape | parameters |", "|---|---|---|---|"] +
                       [f"| {r['name']} | {r['description']} | ? | ? |" for r in rows])
     answer = {"rows": [[list(r.output_shape), r.params.total] for r in table.rows], "total": table.total_params}
-    return {**params, "rows": rows, "stack": stack}, answer
+    return {**params, "rows": rows, "stack": stack, "layers": layers}, answer
 
 
 def generate(template: Template, seed: int) -> Variant:
@@ -39,12 +42,69 @@ def generate(template: Template, seed: int) -> Variant:
 
 
 def answer_stub(variant: Variant) -> str:
-    """One (output shape, parameters) pair per layer, labelled in a comment, and the total."""
+    """One (output shape, parameters) pair per layer, labelled in a comment with the shape's axis order, and the total."""
     lines = [f"{variant.variable} = {{", '    "rows": [']
-    for row in variant.params["rows"]:
-        lines.append(f"        (None, None),  # {row['name']}: {row['description']} -> (output shape, parameters)")
+    for row, (shape, _) in zip(variant.params["rows"], variant.answer["rows"]):
+        order = axes_names(AXES) if len(shape) == len(AXES) else "(features,)"
+        lines.append(f"        (None, None),  # {row['name']}: {row['description']} -> (output shape {order}, "
+                     "parameters)")
     lines += ["    ],", '    "total": None,', "}"]
     return "\n".join(lines)
+
+
+def grade(variant: Variant, submitted: Any) -> Score:
+    """The answer rules with C×H×W shapes, rows named in feedback, and follow-through from the student's own rows."""
+    names = [row["name"] for row in variant.params["rows"]]
+    rules = rules_for(variant, axes=AXES, label=partial(_label, names), follow=_follower(variant, names),
+                      counts=_counts)
+    return grade_answer(variant, submitted, rules)
+
+
+def _label(names: list[str], path: Path) -> str:
+    """('rows', 2, 0, 1) -> 'conv2 shape[1]', ('rows', 2, 1) -> 'conv2 parameters'."""
+    if len(path) < 2 or path[0] != "rows" or not isinstance(path[1], int) or path[1] >= len(names):
+        return path_label(path)
+    name, rest = names[path[1]], path[2:]
+    if not rest:
+        return f"row {name}"
+    what = {0: "shape", 1: "parameters"}.get(rest[0]) if isinstance(rest[0], int) else None
+    return f"{name} {what}{path_label(rest[1:]) if rest[1:] else ''}" if what else path_label(path)
+
+
+def _counts(table: dict[str, Any]) -> list[Any]:
+    """What the total adds up: each row's parameters."""
+    return [row[1] for row in table["rows"]]
+
+
+def _sizes(value: Any) -> tuple[int, ...] | None:
+    """A submitted shape as positive integers, or None when it is not one."""
+    if not isinstance(value, list) or not value:
+        return None
+    numbers = [as_number(v) for v in value]
+    if any(n is None or n < 1 or n != int(n) or n > 10**9 for n in numbers):
+        return None
+    return tuple(int(n) for n in numbers)  # type: ignore[arg-type]
+
+
+def _follower(variant: Variant, names: list[str]) -> Follow | None:
+    """Each row's key recomputed from the student's own previous output shape (keys from before it: none)."""
+    if "layers" not in variant.params:
+        return None
+    layers = layers_from_data(variant.params["layers"])
+
+    def follow(path: Path, index: int, rows: list[Any]) -> tuple[Any, str] | None:
+        previous = rows[index - 1] if path == ("rows",) and 0 < index < len(layers) else None
+        shape = _sizes(previous[0]) if isinstance(previous, list) and previous else None
+        if shape is None:
+            return None
+        try:
+            row = layer_table(shape, [layers[index]]).rows[0]
+        except (ValueError, TypeError):
+            return None
+        return ([list(row.output_shape), row.params.total],
+                f"row {names[index]}: follow-through from your {names[index - 1]} shape")
+
+    return follow
 
 
 def explain(variant: Variant) -> str:

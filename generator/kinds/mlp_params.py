@@ -9,15 +9,16 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss,
+from generator.grading import grade_answer, rules_for, to_plain
+from generator.kinds._common import (answer_stub, explain_answer, model_submission, near_miss,
                                      no_checks as check_template, render, sample_variant, solution_source)
-from generator.model import Template, Variant
+from generator.model import Score, Template, Variant
 from solutions.shapes import dense_params
 
 FORMATS = ("table", "number")
 REQUIRED = ("sizes",)
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
+__all__ = ["answer_stub", "check_template", "model_submission", "near_miss", "render", "solution_source"]
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
@@ -34,6 +35,22 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
 def generate(template: Template, seed: int) -> Variant:
     """A network of sampled widths."""
     return sample_variant(template, seed, _compute)
+
+
+def grade(variant: Variant, submitted: Any) -> Score:
+    """The answer rules; the table may also come as rows per layer and the total: ([(weights, biases), ...], total)."""
+    return grade_answer(variant, _per_layer(variant, to_plain(submitted)), rules_for(variant))
+
+
+def _per_layer(variant: Variant, value: Any) -> Any:
+    """([(w1, b1), (w2, b2), ...], total) -> {"weights": [w1, w2, ...], "biases": [b1, b2, ...], "total": total}."""
+    if not isinstance(variant.answer, dict) or not isinstance(value, list) or len(value) != 2:
+        return value
+    rows, total = value
+    if not isinstance(rows, list) or len(rows) != variant.params["n_layers"] or \
+            not all(isinstance(row, list) and len(row) == 2 for row in rows):
+        return value
+    return {"weights": [row[0] for row in rows], "biases": [row[1] for row in rows], "total": total}
 
 
 def explain(variant: Variant) -> str:

@@ -6,16 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss, render,
+from generator.grading import grade_answer, rules_for
+from generator.kinds._common import (answer_stub as number_stub, explain_answer, model_submission, near_miss, render,
                                      sample_variant, solution_source)
 from generator.kinds._layers import build_layers, check_layers
-from generator.model import Template, Variant
+from generator.model import Score, Template, Variant
 from solutions.shapes import layer_table, receptive_fields
 
 FORMATS = ("number",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS = {"layers": True}
-__all__ = ["answer_stub", "grade", "model_submission", "near_miss", "render", "solution_source"]
+__all__ = ["model_submission", "near_miss", "render", "solution_source"]
 
 
 def check_template(template: Template) -> None:
@@ -38,6 +39,18 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
 def generate(template: Template, seed: int) -> Variant:
     """A stack with sampled kernels and strides."""
     return sample_variant(template, seed, _compute)
+
+
+def answer_stub(variant: Variant) -> str:
+    """A number; a (height, width) pair where the field is not square."""
+    if isinstance(variant.answer, list):
+        return f"{variant.variable} = None  # (height, width) in input pixels"
+    return number_stub(variant)
+
+
+def grade(variant: Variant, submitted: Any) -> Score:
+    """The answer rules; a square field's width may also be given as an equal pair, (25, 25)."""
+    return grade_answer(variant, submitted, rules_for(variant, square=True))
 
 
 def explain(variant: Variant) -> str:

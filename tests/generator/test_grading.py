@@ -36,7 +36,7 @@ def test_matrix_tolerance_and_wrong_shape() -> None:
     v = variant([[1.5, 2.0], [0.25, 4.0]], "matrix", tolerance=0.01)
     assert grade_leaves(v, np.array([[1.501, 2], [0.25, 4]])).points == 4.0
     score = grade_leaves(v, [[1.5, 2.0]])
-    assert score.points == 2.0 and "expected 2 entries, got 1" in score.feedback
+    assert score.points == 2.0 and "expected a 2×2 matrix, got 1×2" in score.feedback
 
 
 def test_choice_is_lenient_about_case_and_punctuation() -> None:
