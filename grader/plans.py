@@ -8,8 +8,9 @@ from typing import Any, Literal
 import numpy as np
 
 from grader.hidden_tests import EDGE_CASES, Case, build_cases, with_edge_cases
-from grader.lenet5_training import TrainingCheck, TrainingSetup, training_check
+from grader.lenet5_training import TrainingCheck, TrainingSetup, training_call, training_check
 from grader.records import KeyQuestion
+from grader.sandbox.api import Call
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
 
@@ -72,3 +73,16 @@ def plan(question: KeyQuestion, setup: TrainingSetup = TrainingSetup()) -> Plan:
 def probe_input(expected: Expected) -> np.ndarray:
     """A zero batch of two inputs of the architecture's shape, for the sandbox's module_summary probe."""
     return np.zeros((2, *expected.input_shape), dtype=np.float32)
+
+
+def calls_of(p: Plan) -> tuple[Call, ...]:
+    """The sandbox calls one plan needs, named '<qid>/...'."""
+    entry = str(p.question.entry_point)
+    if p.method == "cases":
+        return tuple(Call(f"{p.call_prefix}/{c.name}", entry, c.args, dict(c.kwargs)) for c in p.cases)
+    if p.method == "architecture" and p.architecture is not None:
+        summary = Call(f"{p.call_prefix}/summary", entry, (probe_input(p.architecture),), probe="module_summary")
+        if p.training is None:
+            return (summary,)
+        return summary, training_call(f"{p.call_prefix}/training", entry, p.training)
+    return ()

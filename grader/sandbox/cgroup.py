@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,20 +72,42 @@ class Cgroup:
 
     def remove(self) -> None:
         """Kill what is left inside, then remove the folders."""
-        for _ in range(200):
-            members = self.members()
-            for pid in members:
-                try:
-                    os.kill(pid, 9)
-                except ProcessLookupError:
-                    pass
+        for folder in self.folders:
+            remove_folder(folder)
+
+
+def remove_folder(folder: Path) -> bool:
+    """Kill every process in one cgroup folder, then remove it; False if it would not go within about 2 s."""
+    for _ in range(200):
+        try:
+            members = {int(x) for x in (folder / "cgroup.procs").read_text().split()}
+        except OSError:
+            members = set()
+        for pid in members:
             try:
-                for folder in self.folders:
-                    if folder.exists():
-                        folder.rmdir()
-                return
-            except OSError:
-                time.sleep(0.01)
+                os.kill(pid, 9)
+            except ProcessLookupError:
+                pass
+        try:
+            if folder.exists():
+                folder.rmdir()
+            return True
+        except OSError:
+            time.sleep(0.01)
+    return False
+
+
+def our_siblings() -> Iterator[Path]:
+    """The folders named cnnlab-* where this process makes its cgroups (v2, and each v1 controller)."""
+    parents = [ROOT / own for own in [_own_path("")] if own is not None and (ROOT / "cgroup.controllers").exists()]
+    for controller in ("memory", "pids", "cpu"):
+        own = _own_path(controller)
+        parents += [p for p in (ROOT / controller / own if own is not None else None, ROOT / controller) if p]
+    for parent in dict.fromkeys(p for p in parents if p.is_dir()):
+        try:
+            yield from (p for p in parent.iterdir() if p.name.startswith("cnnlab-") and p.is_dir())
+        except OSError:
+            continue
 
 
 def _try_write(path: Path, text: str) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from .api import Job, Limits, Outcome
 from .isolation import Mode, Plan, make_plan
+from .leftovers import remove_stale
 from .verdict import crashed
 from .worker import Worker, WorkerDied
 
@@ -46,7 +47,9 @@ class Sandbox:
         self.close()
 
     def start(self) -> None:
-        """Start every zygote (in parallel) and the thread that owns each one."""
+        """Remove what dead graders left, then start every zygote (in parallel) and the thread that owns each one."""
+        for path in remove_stale():
+            log.info("removed %s, left by a grader that is no longer running", path)
         ready = [threading.Event() for _ in self.workers]
         for worker, event in zip(self.workers, ready):
             thread = threading.Thread(target=self._serve, args=(worker, event), daemon=True,

@@ -7,6 +7,8 @@ from typing import Any
 from .api import CellError, Job, Limits, Outcome, Phase, Status
 from .wire import BadResult, Parsed, parse_result
 
+NO_VALUE = "no value came back"  # the problem of an asked-for name that the run never reached
+
 
 def _step_seconds(job: Job, limits: Limits, phase: str, index: int) -> float:
     """The cap of the cell or call that ran out of time."""
@@ -32,7 +34,7 @@ def _status(job: Job, limits: Limits, facts: dict[str, Any], parsed: Parsed | No
         return "crashed", f"sent back more than {limits.max_result_bytes} bytes of results"
     if parsed is None or not parsed.finished:
         how = f"was killed by signal {sig}" if sig else f"exited with code {facts.get('exit_code')}"
-        return "crashed", f"the process {how} before the end ({crash})"
+        return "crashed", f"the process {how}" + (f"; {crash}" if crash else "")
     first = next((e for e in parsed.cell_errors if e.name in ("Timeout", "MemoryError")), None)
     if first is not None and first.name == "Timeout":
         return "timeout", first.message
@@ -57,12 +59,12 @@ def build_outcome(job: Job, limits: Limits, facts: dict[str, Any], stdout: bytes
                   oom_kills: int, isolation: str, seconds: float, token: str) -> Outcome:
     """Trust the zygote's facts for the status and the child's frames only as plain values."""
     parsed: Parsed | None = None
-    crash = "no result frame came back"
+    crash = ""  # what was wrong with the frames, beyond their ending early
     try:
         parsed = parse_result(result, job, token)
-        crash = parsed.broken or ("the closing frame is missing" if not parsed.finished else "")
+        crash = parsed.broken
     except BadResult as exc:
-        crash = str(exc)
+        crash = "" if not result else str(exc)
     status, reason = _status(job, limits, facts, parsed, oom_kills, crash)
     cell_errors = parsed.cell_errors if parsed else ()
     if facts.get("timed_out") == "cell" and isinstance(facts.get("index"), int):
@@ -71,7 +73,7 @@ def build_outcome(job: Job, limits: Limits, facts: dict[str, Any], stdout: bytes
     for name in (*job.variables, *(c.name for c in job.calls)):
         has_value = parsed is not None and (name in parsed.variables or name in parsed.results)
         if not has_value and name not in problems:
-            problems[name] = f"no value came back: {reason or 'missing from the results'}"
+            problems[name] = f"{NO_VALUE}: {reason or 'missing from the results'}"
     return Outcome(
         job_id=job.job_id,
         status=status,

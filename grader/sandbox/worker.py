@@ -16,6 +16,7 @@ from typing import Any
 from . import cgroup as cgroups
 from .api import Job, Limits, Outcome
 from .isolation import SANDBOX_IO, Plan, bwrap_command, describe, weak_command
+from .leftovers import cgroup_name, folder_prefix
 from .verdict import build_outcome, crashed
 from .wire import BadJob, read_capped, write_job
 
@@ -44,10 +45,10 @@ class Worker:
 
     def start(self) -> None:
         """Start the zygote and wait for READY; then cap its cgroup above what the zygote holds."""
-        self.folder = Path(tempfile.mkdtemp(prefix=f"cnnlab-sandbox-{self.slot}-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=folder_prefix("sandbox", self.slot)))
         os.chmod(self.folder, 0o700)
         (self.folder / "jobs").mkdir(mode=0o700)
-        self.cgroup = cgroups.create(f"cnnlab-{os.getpid()}-{self.slot}-{time.monotonic_ns()}")
+        self.cgroup = cgroups.create(cgroup_name(self.slot, time.monotonic_ns()))
         command = self._command()
         if self.cgroup is not None:
             enter = " ".join(f"echo $$ > {p};" for p in self.cgroup.procs_files)
@@ -85,7 +86,7 @@ class Worker:
         inside = self.plan.mode == "bubblewrap"
         scratch = "/tmp"
         if not inside:
-            self.scratch = Path(tempfile.mkdtemp(prefix=f"cnnlab-scratch-{self.slot}-"))
+            self.scratch = Path(tempfile.mkdtemp(prefix=folder_prefix("scratch", self.slot)))
             os.chmod(self.scratch, 0o711)  # the student's uid may enter its own job folder, not list others
             scratch = str(self.scratch)
         config = json.dumps({
