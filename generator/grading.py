@@ -25,6 +25,7 @@ Follow = Callable[[Path, int, list[Any]], tuple[Any, str] | None]  # a list item
 LETTERS = "ABCDEFGHIJ"
 AXIS_NAMES = {"H": "height", "W": "width", "C": "channels"}
 OTHER_ORDER = {"HWC": "CHW", "CHW": "HWC"}
+TOO_LONG = 10  # an answer with more than this many times the key's parts scores 0 (and is not itemised)
 SHAPE_ORDER = "HWC"  # the lecture's (a 5x5x3 filter, a 30x30x8 output volume); the layer table asks for C×H×W
 
 
@@ -214,7 +215,8 @@ def _read_leaf(expected: Any, value: Any, rules: Rules) -> Any:
     """[25] or [[25]] for 25, an equal pair for a square's side, any accepted form of an option letter."""
     while isinstance(value, list) and len(value) == 1:
         value = value[0]
-    if rules.square and isinstance(value, list) and len(value) == 2 and leaf_matches(value[0], value[1], 0.0):
+    if rules.square and isinstance(value, list) and len(value) == 2 and as_number(value[0]) is not None and \
+            as_number(value[0]) == as_number(value[1]):
         value = value[0]
     if isinstance(expected, str) and isinstance(value, str):
         value = read_choice(value, rules.options)
@@ -310,6 +312,13 @@ def _describe(value: Any, rules: Rules) -> str:
     return "one letter" if isinstance(value, str) else "one number"
 
 
+def _given(value: Any, rules: Rules) -> str:
+    """What was submitted, for 'expected ..., got ...': '2 values (25, 27)', 'the text 'abc'', 'the number 5'."""
+    if isinstance(value, (list, dict)):
+        return f"{_describe(value, rules)} {_show(value)}" if isinstance(value, list) else _describe(value, rules)
+    return f"the {'text' if isinstance(value, str) else 'number'} {_show(value)}"
+
+
 def _prefix(path: Path, rules: Rules) -> str:
     """'rows[2]: ' before a note about part of the answer; nothing for the whole answer."""
     return f"{rules.label(path)}: " if path else ""
@@ -352,20 +361,21 @@ def _sort_note(expected: Any, submitted: Any, rules: Rules) -> str:
     if submitted is None:
         return ""
     if isinstance(submitted, (list, dict)):
-        return f"expected {_describe(expected, rules)}, got {_describe(submitted, rules)} {_show(submitted)}"
+        return f"expected {_describe(expected, rules)}, got {_given(submitted, rules)}"
     if isinstance(expected, str):
         letters = tuple(LETTERS[:len(rules.options) or len(LETTERS)])
         if isinstance(submitted, str) and _letter(submitted) in letters:
             return ""
         return f"expected one letter A–{letters[-1]}" + (" or an option's text" if rules.options else "") + \
-            f", got {_show(submitted)}"
-    return f"expected a number, got {_show(submitted)}" if as_number(submitted) is None else ""
+            f", got {_given(submitted, rules)}"
+    return f"expected a number, got {_given(submitted, rules)}" if as_number(submitted) is None else ""
 
 
 def _compare_dict(expected: dict[str, Any], submitted: Any, rules: Rules, path: Path) -> Outcome:
     """Key by key; unknown keys are wrong parts; a total may follow through from the student's own counts."""
     if not isinstance(submitted, dict):
-        note = f"{_prefix(path, rules)}expected {_describe(expected, rules)} (or a tuple in that order)"
+        note = f"{_prefix(path, rules)}expected {_describe(expected, rules)} (or a tuple in that order), got " \
+               f"{_given(submitted, rules)}"
         return _wrong(expected, rules, path).noted(note if submitted is not None else "")
     outcome = combine([compare(value, submitted.get(key), rules, (*path, key)) for key, value in expected.items()])
     outcome += _extra([((*path, key), item) for key, item in submitted.items() if key not in expected], rules)
@@ -445,13 +455,17 @@ def compare(expected: Any, submitted: Any, rules: Rules, path: Path = ()) -> Out
     if not isinstance(expected, list):
         return _compare_leaf(expected, submitted, rules, path)
     if not isinstance(submitted, list):
-        note = f"{_prefix(path, rules)}expected {_describe(expected, rules)}" if submitted is not None else ""
-        return _wrong(expected, rules, path).noted(note)
+        note = f"{_prefix(path, rules)}expected {_describe(expected, rules)}, got {_given(submitted, rules)}"
+        return _wrong(expected, rules, path).noted(note if submitted is not None else "")
     outcome = _compare_items(expected, submitted, rules, path)
     other = None if outcome.full else _other_order(expected, submitted, rules, path)
-    if other is not None:
-        outcome = better(outcome, _compare_items(expected, other[0], rules, path).halved(other[1]))
-    return outcome
+    if other is None:
+        return outcome
+    alternative = _compare_items(expected, other[0], rules, path)
+    halved = alternative.halved(other[1])
+    if halved.earned > outcome.earned or (alternative.full and halved.earned == outcome.earned):
+        return halved
+    return outcome.noted(other[1]) if alternative.full else outcome  # say so even when it earns less than half
 
 
 # --- scoring ------------------------------------------------------------------------------------------------------
@@ -464,6 +478,9 @@ def no_answer(variant: Variant, rules: Rules) -> Score:
 
 def score(variant: Variant, outcome: Outcome) -> Score:
     """Points in proportion to the parts' credit; the feedback names the notes and the parts missed, on one line."""
+    if len(outcome.parts) > TOO_LONG * len(leaves(variant.answer)):  # no part-by-part record of a flood of entries
+        outcome = Outcome(tuple((label, 0.0) for label, _ in outcome.parts[:len(leaves(variant.answer))]),
+                          (*outcome.notes[:1], f"more than {TOO_LONG} times the expected number of entries"))
     share = variant.points / max(1, len(outcome.parts))
     parts = tuple({"part": label, "points": round(share * credit, 6)} for label, credit in outcome.parts)
     if outcome.full:
@@ -483,10 +500,13 @@ def score(variant: Variant, outcome: Outcome) -> Score:
 
 def grade_answer(variant: Variant, submitted: Any, rules: Rules) -> Score:
     """The whole rule set: untouched is no answer; read alternative formats; compare; score."""
-    plain = to_plain(submitted)
-    if is_blank(plain):
-        return no_answer(variant, rules)
-    return score(variant, compare(variant.answer, read(variant.answer, plain, rules), rules))
+    try:
+        plain = to_plain(submitted)
+        if is_blank(plain):
+            return no_answer(variant, rules)
+        return score(variant, compare(variant.answer, read(variant.answer, plain, rules), rules))
+    except RecursionError:  # lists nested thousands deep: never raise on a submission
+        return Score(0.0, variant.points, "the answer is nested too deeply to read", no_answer(variant, rules).parts)
 
 
 def grade_leaves(variant: Variant, submitted: Any) -> Score:

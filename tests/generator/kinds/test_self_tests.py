@@ -1,13 +1,18 @@
-"""Every kind's self-test over 200 seeds: the worked solution scores full, a blank 0, a near miss less than full."""
+"""Every kind's self-test over 200 seeds: the worked solution scores full, a blank 0, a near miss less than full;
+answers of the wrong structure or axis order never full, the untouched stub "no answer", accepted formats full."""
 
 from __future__ import annotations
+
+from types import ModuleType
 
 import pytest
 
 from generator.kinds import CODE_KINDS, KINDS
+from generator.model import Variant
 from generator.templates import load_templates, template_files
 from generator.validate import self_test
 from tests.generator.conftest import TEMPLATES
+from tests.generator.kinds.answer_forms import accepted, over_long, transposed, under_long, untouched
 
 SEEDS = range(200)
 BUNDLED = load_templates(template_files(TEMPLATES))
@@ -38,3 +43,57 @@ def test_kind_module_exposes_the_contract(kind: str) -> None:
     for name in ("generate", "render", "solution_source", "grade", "answer_stub", "explain", "model_submission",
                  "near_miss", "check_template", "FORMATS", "REQUIRED", "EXTRA_KEYS"):
         assert hasattr(module, name), f"{kind} lacks {name}"
+
+
+ANSWER_TEMPLATES = sorted(t for t in BUNDLED if BUNDLED[t].kind not in CODE_KINDS)
+
+
+def _variants(template_id: str) -> list[tuple[ModuleType, Variant]]:
+    """The template's kind and its variants over the self-test seeds."""
+    template = BUNDLED[template_id]
+    kind = KINDS[template.kind]
+    return [(kind, kind.generate(template, seed)) for seed in SEEDS]
+
+
+@pytest.mark.parametrize("template_id", ANSWER_TEMPLATES)
+def test_wrong_structure_never_scores_full_and_says_what_was_expected(template_id: str) -> None:
+    """Over-long (one extra entry) and under-long answers over 200 seeds: partial at best, one line naming the
+    expected structure."""
+    for kind, variant in _variants(template_id):
+        for wrong in over_long(variant.answer) + under_long(variant.answer):
+            score = kind.grade(variant, wrong)
+            assert score.points < variant.points, (variant.seed, wrong, score.feedback)
+            assert "expected" in score.feedback and "\n" not in score.feedback, (variant.seed, wrong, score.feedback)
+
+
+@pytest.mark.parametrize("template_id", ANSWER_TEMPLATES)
+def test_other_axis_order_never_scores_full_and_names_the_order(template_id: str) -> None:
+    """Shapes in the other axis order, transposed matrices, layer tables with H×W×C rows: never full, order named."""
+    seen = 0
+    for kind, variant in _variants(template_id):
+        flipped = transposed(variant)
+        if flipped is None:
+            continue
+        seen += 1
+        score = kind.grade(variant, flipped)
+        assert score.points < variant.points, (variant.seed, flipped, score.feedback)
+        assert "looks like" in score.feedback or "looks transposed" in score.feedback, (variant.seed, score.feedback)
+    kind = BUNDLED[template_id].kind
+    assert seen > 0 or kind not in ("output_size", "layer_table", "conv2d_by_hand", "pooling_by_hand"), \
+        "shape and matrix questions are checked in the other order on some seed"
+
+
+@pytest.mark.parametrize("template_id", ANSWER_TEMPLATES)
+def test_untouched_stub_is_no_answer(template_id: str) -> None:
+    for kind, variant in _variants(template_id):
+        score = kind.grade(variant, untouched(kind, variant))
+        assert (score.points, score.feedback) == (0, "no answer"), variant.seed
+
+
+@pytest.mark.parametrize("template_id", ANSWER_TEMPLATES)
+def test_accepted_formats_score_full(template_id: str) -> None:
+    """Tuples, arrays, shape text, column vectors, option texts, tuples for dicts, equal pairs for a square field."""
+    for kind, variant in _variants(template_id):
+        for form in accepted(variant):
+            score = kind.grade(variant, form)
+            assert score.points == variant.points, (variant.seed, form, score.feedback)
