@@ -2,10 +2,12 @@
 
 Layout of the output folder: students/ (hand these out), instructor/ (worked solutions), key/ (never hand out),
 exam/ (printable Markdown, with --exam) and manifest.json (the class list of what was written).
+The key folder and its keys are private to the instructor's account (0700, 0600); everything else is 0755/0644.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from generator.exam import exam_html, exam_markdown
-from generator.files import write_atomic
+from generator.files import PRIVATE, PUBLIC, folder_mode, make_folder, write_atomic
 from generator.kinds import KINDS
 from generator.notebook import INSTRUCTOR_STEPS, STUDENT_STEPS, Question, Sheet, build_notebook, dumps
 from generator.roster import Student
@@ -24,6 +26,7 @@ from generator.spec import Spec
 KEY_FORMAT = 1
 FOLDERS = {"student": "students", "instructor": "instructor", "key": "key", "exam": "exam", "exam_html": "exam"}
 SUFFIXES = {"key": ".json", "exam": ".md", "exam_html": ".html"}  # notebooks otherwise
+MODES = {"key": PRIVATE}  # PUBLIC otherwise
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ def file_name(role: str, student_id: str) -> str:
 def write_student(out_dir: Path, files: StudentFiles) -> None:
     """Write one student's files atomically."""
     for role, text in files.texts.items():
-        write_atomic(out_dir / file_name(role, files.student.student_id), text)
+        write_atomic(out_dir / file_name(role, files.student.student_id), text, mode=MODES.get(role, PUBLIC))
 
 
 def manifest(spec: Spec, written: Iterable[StudentFiles]) -> dict[str, Any]:
@@ -93,14 +96,16 @@ def manifest(spec: Spec, written: Iterable[StudentFiles]) -> dict[str, Any]:
 def generate_class(spec: Spec, students: Iterable[Student], secret: bytes, out_dir: Path,
                    exam: bool = False) -> dict[str, Any]:
     """Generate and write every student's files and the manifest; returns the manifest."""
+    make_folder(out_dir, folder_mode(PUBLIC))
     for role, folder in FOLDERS.items():
         if exam or not role.startswith("exam"):
-            (out_dir / folder).mkdir(parents=True, exist_ok=True)
+            make_folder(out_dir / folder, folder_mode(MODES.get(role, PUBLIC)))
+    os.chmod(out_dir / FOLDERS["key"], folder_mode(PRIVATE))  # also a key folder left by an earlier run
     written = []
     for student in students:
         files = build_student(spec, student, secret, exam)
         write_student(out_dir, files)
         written.append(files)
     result = manifest(spec, written)
-    write_atomic(out_dir / "manifest.json", dumps(result))
+    write_atomic(out_dir / "manifest.json", dumps(result), mode=PUBLIC)
     return result

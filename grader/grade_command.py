@@ -27,7 +27,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
     parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files, folders or .zip files")
     parser.add_argument("--key", required=True, metavar="KEYDIR", help="folder of answer keys (<student_id>.json)")
-    parser.add_argument("--out", required=True, metavar="DIR", help="where results and gradebooks go")
+    parser.add_argument("--out", required=True, metavar="DIR",
+                        help="where results and gradebooks go; one grader at a time: a second run on the same DIR "
+                             "stops at once (exit 2) naming the first one's pid")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel sandboxes")
     parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="wall-clock seconds per submission")
     parser.add_argument("--memory", type=int, default=2048, metavar="MB", help="memory per submission")
@@ -61,16 +63,16 @@ def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeou
         raise ValueError("--workers must be >= 1, --timeout > 0 and --memory >= 64")
     training = TrainingSetup(data, Path(bars), device)
     env = load_env(key, roster, training)
-    raws = collect(submissions, lambda line: print(f"cnnlab: warning: {line}", file=sys.stderr))
     limits = Limits(cell_timeout_s=min(timeout, Limits.cell_timeout_s), total_timeout_s=timeout, cpu_s=timeout,
                     memory_mb=memory)
     store = Store(Path(out))
-    console = Console(stderr=True)
-    with progress_bar(len(raws), console) as on_result:
-        reused: list[bool] = []
-        records = grade_all(raws, Batch(env, store, workers, limits, regrade, training.device_class() == "cuda"),
-                            lambda r, c: (reused.append(c), on_result(r, c)))
-    write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
+    with store.exclusive():
+        raws = collect(submissions, lambda line: print(f"cnnlab: warning: {line}", file=sys.stderr))
+        with progress_bar(len(raws), Console(stderr=True)) as on_result:
+            reused: list[bool] = []
+            records = grade_all(raws, Batch(env, store, workers, limits, regrade, training.device_class() == "cuda"),
+                                lambda r, c: (reused.append(c), on_result(r, c)))
+        write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
     out_console = Console()
     if not out_console.is_terminal:  # logs and `make demo` pipes: 80 columns would fold every file name
         out_console = Console(width=120)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import sqlite3
-import tempfile
 from collections.abc import Sequence
+from contextlib import closing
 from pathlib import Path
 
 from grader.records import GradedSubmission
 from grader.roster import Roster
-from grader.store import atomic_write
+from grader.store import PUBLIC, atomic_path, atomic_write
 
 SCHEMA = """
 CREATE TABLE students (student_id TEXT PRIMARY KEY, name TEXT NOT NULL, on_roster INTEGER NOT NULL);
@@ -63,30 +62,21 @@ def write_csv(path: Path, records: Sequence[GradedSubmission], roster: Roster | 
         writer.writerow([sid, names.get(sid, ""), f"{record.points:g}", f"{record.max_points:g}",
                          f"{record.percent:.1f}", record.status, record.label, *[per_q.get(q, "") for q in qids],
                          " | ".join(record.notes)])
-    atomic_write(path, buffer.getvalue().encode("utf-8"))
+    atomic_write(path, buffer.getvalue().encode("utf-8"), mode=PUBLIC)
 
 
 def write_sqlite(path: Path, records: Sequence[GradedSubmission], roster: Roster | None) -> None:
     """Students, every submission (the counted one marked) and per-question scores, built aside then swapped in."""
     best = best_per_student(records)
     names = dict(roster.names) if roster else {}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with sqlite3.connect(tmp) as db:
-            db.executescript(SCHEMA)
-            students = sorted(set(names) | {r.student_id for r in records if r.student_id})
-            db.executemany("INSERT INTO students VALUES (?, ?, ?)",
-                           [(s, names.get(s, ""), int(roster is not None and s in roster)) for s in students])
-            db.executemany("INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                (r.digest, r.student_id, r.label, r.filename, r.assignment, r.status, r.points, r.max_points,
-                 int(r.student_id is not None and best.get(r.student_id) is r), r.seconds, r.graded_at,
-                 "\n".join(r.notes)) for r in records])
-            db.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?)", [
-                (r.digest, s.qid, s.points, s.max_points, s.feedback) for r in records for s in r.scores])
-        db.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, mode=PUBLIC) as tmp, closing(sqlite3.connect(tmp)) as db, db:  # commit, close, rename
+        db.executescript(SCHEMA)
+        students = sorted(set(names) | {r.student_id for r in records if r.student_id})
+        db.executemany("INSERT INTO students VALUES (?, ?, ?)",
+                       [(s, names.get(s, ""), int(roster is not None and s in roster)) for s in students])
+        db.executemany("INSERT INTO submissions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            (r.digest, r.student_id, r.label, r.filename, r.assignment, r.status, r.points, r.max_points,
+             int(r.student_id is not None and best.get(r.student_id) is r), r.seconds, r.graded_at,
+             "\n".join(r.notes)) for r in records])
+        db.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?)", [
+            (r.digest, s.qid, s.points, s.max_points, s.feedback) for r in records for s in r.scores])

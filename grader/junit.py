@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.records import GradedSubmission
-from grader.store import atomic_write
+from grader.store import PUBLIC, atomic_write
 
 
 def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
@@ -38,4 +38,4 @@ def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
 
 def write_junit(path: Path, records: Sequence[GradedSubmission]) -> None:
     """Write the JUnit report atomically."""
-    atomic_write(path, junit_xml(records))
+    atomic_write(path, junit_xml(records), mode=PUBLIC)

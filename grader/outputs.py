@@ -9,7 +9,7 @@ from grader.gradebook import best_per_student, write_csv, write_sqlite
 from grader.junit import write_junit
 from grader.records import GradedSubmission
 from grader.roster import Roster
-from grader.store import Store, atomic_write
+from grader.store import PUBLIC, Store, atomic_write
 
 STUDENT_FILES = ("results.json", "feedback.ipynb")
 
@@ -20,7 +20,7 @@ def write_student_copies(store: Store, records: Sequence[GradedSubmission]) -> N
         for name in STUDENT_FILES:
             source = store.folder(record.digest) / name
             if source.exists():
-                atomic_write(store.root / "students" / student / name, source.read_bytes())
+                atomic_write(store.root / "students" / student / name, source.read_bytes(), mode=PUBLIC)
 
 
 def write_class_outputs(store: Store, roster: Roster | None, this_run: Sequence[GradedSubmission],
@@ -31,7 +31,8 @@ def write_class_outputs(store: Store, roster: Roster | None, this_run: Sequence[
     write_csv(store.root / "gradebook.csv", records, roster)
     write_sqlite(store.root / "gradebook.sqlite", records, roster)
     if len(this_run) == 1:
-        atomic_write(store.root / "results.json", (store.folder(this_run[0].digest) / "results.json").read_bytes())
+        atomic_write(store.root / "results.json", (store.folder(this_run[0].digest) / "results.json").read_bytes(),
+                     mode=PUBLIC)
     if junit is not None:
         write_junit(junit, sorted(this_run, key=lambda r: (r.student_id or "", r.digest)))
     return records

@@ -10,14 +10,23 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend must be chosen first
+from matplotlib.figure import Figure  # noqa: E402
 
+from generator.files import PUBLIC, atomic_path, atomic_write, folder_mode, make_folder  # noqa: E402
 from grader.gradebook import best_per_student  # noqa: E402
 from grader.item_analysis import Item, analyse  # noqa: E402
 from grader.records import GradedSubmission  # noqa: E402
-from grader.store import atomic_write  # noqa: E402
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
                                undefined=jinja2.StrictUndefined)
+
+
+def _save(figure: Figure, path: Path) -> None:
+    """The figure as a PNG beside the report, readable by TAs (0644) like every output, written atomically."""
+    figure.tight_layout()
+    with atomic_path(path, mode=PUBLIC) as temporary:
+        figure.savefig(temporary, format="png", dpi=100, metadata={"Software": None})
+    plt.close(figure)
 
 
 def _histogram(percents: Sequence[float], path: Path) -> None:
@@ -25,9 +34,7 @@ def _histogram(percents: Sequence[float], path: Path) -> None:
     figure, axes = plt.subplots(figsize=(6, 3.2))
     axes.hist(percents, bins=range(0, 101, 10), color="#4a7ab8", edgecolor="white")
     axes.set(xlabel="score (%)", ylabel="students", title="Score distribution", xlim=(0, 100))
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def _item_plot(items: Sequence[Item], path: Path) -> None:
@@ -41,9 +48,7 @@ def _item_plot(items: Sequence[Item], path: Path) -> None:
     axes.set(ylim=(-0.5, 1.05), title="Item analysis")
     axes.axhline(0, color="black", linewidth=0.5)
     axes.legend(loc="lower right", fontsize="small")
-    figure.tight_layout()
-    figure.savefig(path, dpi=100, metadata={"Software": None})
-    plt.close(figure)
+    _save(figure, path)
 
 
 def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
@@ -51,7 +56,7 @@ def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
     counted = sorted(best_per_student(records).values(), key=lambda r: r.student_id or "")
     if not counted:
         raise ValueError(f"{folder}: no graded submissions with an identified student to report on")
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder, folder_mode(PUBLIC))
     items = analyse(counted)
     percents = [r.percent for r in counted]
     _histogram(percents, folder / "histogram.png")
@@ -61,5 +66,5 @@ def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
         students=counted, items=items, flagged=flagged, count=len(counted),
         mean=sum(percents) / len(percents), median=sorted(percents)[len(percents) // 2])
     path = folder / "report.html"
-    atomic_write(path, html.encode("utf-8"))
+    atomic_write(path, html.encode("utf-8"), mode=PUBLIC)
     return path

@@ -2,37 +2,25 @@
 
 Each submission's files (results.json, feedback.ipynb) are written first and its record.json last, so a
 record on disk means the submission is completely graded; everything class-wide is rebuilt from records.
+Everything here is for students and TAs: files 0644, folders 0755. One grader at a time holds the folder (OUT/.lock).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator.files import PUBLIC, atomic_path, atomic_write, folder_mode, make_folder
 from grader.records import GradedSubmission
 
 RECORD = "record.json"
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and rename, so readers see the old file or the new one.
-
-    The rename makes this safe against a killed run; there is no fsync (it tripled grading time), so a power
-    cut may lose the last few results, which the next run then grades again.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+LOCK = ".lock"
+__all__ = ["LOCK", "PUBLIC", "RECORD", "Store", "atomic_path", "atomic_write", "json_bytes"]  # one writer for all
 
 
 def json_bytes(data: object) -> bytes:
@@ -59,8 +47,32 @@ class Store:
         """The submission's files, then its record (the commit point)."""
         folder = self.folder(record.digest)
         for name, data in files.items():
-            atomic_write(folder / name, data)
-        atomic_write(folder / RECORD, json_bytes(record.to_json()))
+            atomic_write(folder / name, data, mode=PUBLIC)
+        atomic_write(folder / RECORD, json_bytes(record.to_json()), mode=PUBLIC)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The folder for this run alone (flock on OUT/.lock), else an OSError naming the holder's pid.
+
+        Two graders on one folder would both grade everything. The lock ends with the process however it ends;
+        the file stays (a removed lock file lets a third run lock a new file while the second holds the old one).
+        """
+        make_folder(self.root, folder_mode(PUBLIC))
+        descriptor = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, PUBLIC)
+        try:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip() or "unknown"
+                raise OSError(f"{self.root}: another grader (pid {holder}) is grading into this folder; wait for it "
+                              "to finish or choose another --out") from None
+            with suppress(PermissionError):  # another account's lock file keeps its mode
+                os.fchmod(descriptor, PUBLIC)  # the holder's pid, readable by the TAs like every output
+            os.ftruncate(descriptor, 0)
+            os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+            yield
+        finally:
+            os.close(descriptor)
 
     def records(self) -> list[GradedSubmission]:
         """Every complete record, in a stable order."""

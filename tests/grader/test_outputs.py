@@ -15,7 +15,7 @@ from grader.junit import junit_xml
 from grader.outputs import write_class_outputs
 from grader.records import GradedSubmission, QuestionScore
 from grader.roster import Roster
-from grader.store import Store, atomic_write
+from grader.store import PUBLIC, Store, atomic_write
 
 
 def record(student: str | None, digest: str, points: tuple[float, float], notes: tuple[str, ...] = ()
@@ -39,8 +39,8 @@ def test_record_round_trip_and_store_resume(tmp_path: Path) -> None:
 
 
 def test_atomic_write_replaces(tmp_path: Path) -> None:
-    atomic_write(tmp_path / "x" / "f.txt", b"one")
-    atomic_write(tmp_path / "x" / "f.txt", b"two")
+    atomic_write(tmp_path / "x" / "f.txt", b"one", mode=PUBLIC)
+    atomic_write(tmp_path / "x" / "f.txt", b"two", mode=PUBLIC)
     assert (tmp_path / "x" / "f.txt").read_bytes() == b"two"
 
 
