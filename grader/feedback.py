@@ -37,8 +37,9 @@ def feedback_notebook(notebook: dict[str, Any] | None, record: GradedSubmission)
     last_cell = {}
     for index, cell in enumerate(source_cells):
         meta = cell.get("metadata", {}).get("cnnlab", {}) if isinstance(cell.get("metadata"), dict) else {}
-        if isinstance(meta, dict) and meta.get("qid") in scores and meta.get("role") in ("answer", "code"):
-            last_cell[meta["qid"]] = index
+        qid = meta.get("qid") if isinstance(meta, dict) else None  # anything JSON: a list qid must not raise
+        if isinstance(qid, str) and qid in scores and meta.get("role") in ("answer", "code"):
+            last_cell[qid] = index
     after: dict[int, list[str]] = {}
     for qid, index in last_cell.items():
         after.setdefault(index, []).append(qid)

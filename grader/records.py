@@ -29,13 +29,20 @@ class RawSubmission:
     filename: str  # the base name, which LMS bulk downloads use to carry the student id
     data: bytes = field(repr=False)
     weights: tuple[Attachment, ...] = ()  # weights files that belong to this notebook (grader/collect.py)
+    problem: str | None = None  # one line saying why the bytes could not be read (then data is empty)
 
     @property
     def digest(self) -> str:
-        """Hash of file name, content and weights: results are stored and resumed by it (new weights regrade)."""
-        digest = hashlib.sha256(self.filename.encode("utf-8") + b"\0" + self.data)
+        """Hash of file name, content and weights: results are stored and resumed by it (new weights regrade).
+
+        A file that could not be read also hashes its label and problem, so two unreadable files of one name
+        (a FIFO in each of two folders) are two submissions, not one graded twice.
+        """
+        digest = hashlib.sha256(self.filename.encode("utf-8", "surrogatepass") + b"\0" + self.data)
         for weights in self.weights:
-            digest.update(f"\0{weights.name}\0{weights.size}\0".encode("utf-8") + weights.data)
+            digest.update(f"\0{weights.name}\0{weights.size}\0".encode("utf-8", "surrogatepass") + weights.data)
+        if self.problem is not None:
+            digest.update(f"\0{self.label}\0{self.problem}".encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
 
 
