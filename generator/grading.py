@@ -145,7 +145,8 @@ def axis_label(axes: str, path: Path) -> str:
 
 def parse_shape_text(value: Any) -> Any:
     """'30x30x8', '30 × 30 × 8', '6@28x28', '(6, 28, 28)' or '400' to a list of sizes; anything else unchanged."""
-    if isinstance(value, str) and re.fullmatch(r"\s*[(\[]?\s*\d+(\s*[x×X*,@ ]\s*\d+)*\s*,?\s*[)\]]?\s*", value):
+    if isinstance(value, str) and len(value) <= 80 and \
+            re.fullmatch(r"\s*[(\[]?\s*\d+(\s*[x×X*,@ ]\s*\d+)*\s*,?\s*[)\]]?\s*", value):  # short: no backtracking
         return [int(v) for v in re.findall(r"\d+", value)]
     return value
 
@@ -161,7 +162,8 @@ def read_choice(text: str, options: Sequence[str]) -> str:
     for letter, option in zip(LETTERS, options):
         if _plain_text(text) == _plain_text(option):
             return letter
-    match = re.fullmatch(r"\s*(?:(?:option|answer)\s*:?\s*)?[(\[]?\s*([a-j])\s*(?:[)\].:]\s*(.*)|[)\]]?\s*)", text,
+    squeezed = " ".join(text.split())  # single spaces keep the pattern free of backtracking
+    match = re.fullmatch(r"(?:(?:option|answer) ?:? ?)?[(\[]? ?([a-j]) ?(?:[)\].:] ?(.*)|[)\]]?)", squeezed,
                          re.IGNORECASE | re.DOTALL)
     if match is None:
         return text

@@ -153,3 +153,10 @@ def test_nested_too_deeply_never_raises() -> None:
         deep = [deep]
     score = grade_leaves(variant([1, 2, 3], "vector"), deep)
     assert score.points == 0 and "\n" not in score.feedback
+
+
+@pytest.mark.parametrize("answer, answer_format", [("A", "choice"), ([30, 30, 8], "shape")])
+@pytest.mark.parametrize("text", ["option" + " " * 20000 + "zz", "(" + " " * 20000 + "z", "1" + " 1" * 20000 + "x"])
+def test_long_texts_are_read_in_linear_time(answer: object, answer_format: str, text: str) -> None:
+    """The letter and shape patterns never backtrack on long runs of spaces (this would hang otherwise)."""
+    assert grade_leaves(variant(answer, answer_format), text).points == 0
