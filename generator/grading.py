@@ -434,7 +434,7 @@ def _compare_items(expected: list[Any], submitted: list[Any], rules: Rules, path
 
 
 def _other_order(expected: list[Any], submitted: Any, rules: Rules, path: Path) -> tuple[list[Any], str] | None:
-    """The submission read in the other axis order (C×H×W for H×W×C, a transposed matrix), and the note saying so."""
+    """The submission in the other axis order (C×H×W for H×W×C, a transposed matrix), and the note saying so."""
     if rules.axes in OTHER_ORDER and _is_sizes(expected) and len(expected) == len(rules.axes) and \
             isinstance(submitted, list) and len(submitted) == len(expected):
         other = OTHER_ORDER[rules.axes]

@@ -42,7 +42,7 @@ def generate(template: Template, seed: int) -> Variant:
 
 
 def answer_stub(variant: Variant) -> str:
-    """One (output shape, parameters) pair per layer, labelled in a comment with the shape's axis order, and the total."""
+    """One (output shape, parameters) pair per layer, labelled with the shape's axis order, and the total."""
     lines = [f"{variant.variable} = {{", '    "rows": [']
     for row, (shape, _) in zip(variant.params["rows"], variant.answer["rows"]):
         order = axes_names(AXES) if len(shape) == len(AXES) else "(features,)"

@@ -32,6 +32,8 @@ LENET = """
     prompt: "{{ stack }}"
     """
 TABLE = KINDS["layer_table"]
+OPTIONS = ["Pooling learns weights.", "Dense layers are local.", "Each output unit sees a small patch of the input.",
+           "Filters are flipped."]
 
 
 @pytest.fixture
@@ -141,9 +143,7 @@ def test_output_size_stub_states_the_order_and_the_other_order_is_named() -> Non
 def test_concept_reads_letters_and_option_texts(form: object) -> None:
     kind = KINDS["concept"]
     variant = kind.generate(bundled("concept-locality"), 0)
-    options = ["Pooling learns weights.", "Dense layers are local.", "Each output unit sees a small patch of the input.",
-               "Filters are flipped."]
-    variant = dataclasses.replace(variant, answer="C", params={**variant.params, "options": options})
+    variant = dataclasses.replace(variant, answer="C", params={**variant.params, "options": OPTIONS})
     assert kind.grade(variant, form).points == variant.points
 
 
@@ -154,9 +154,7 @@ def test_concept_reads_letters_and_option_texts(form: object) -> None:
 def test_concept_unreadable_choices_score_zero_and_say_what_was_expected(form: object, note: str) -> None:
     kind = KINDS["concept"]
     variant = kind.generate(bundled("concept-locality"), 0)
-    options = ["Pooling learns weights.", "Dense layers are local.", "Each output unit sees a small patch of the input.",
-               "Filters are flipped."]
-    score = kind.grade(dataclasses.replace(variant, answer="C", params={**variant.params, "options": options}), form)
+    score = kind.grade(dataclasses.replace(variant, answer="C", params={**variant.params, "options": OPTIONS}), form)
     assert score.points == 0 and note in score.feedback
 
 
