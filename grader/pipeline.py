@@ -20,7 +20,7 @@ from grader.gradescope import results_json
 from grader.records import GradedSubmission, RawSubmission
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits
-from grader.scoring import cell_error_notes, score_plan
+from grader.scoring import cell_error_notes, score_plan, stop_line
 from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, job_cells, load_key,
                           load_weights, make_plans, read_notebook)
 from grader.store import Store, json_bytes
@@ -31,22 +31,44 @@ PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load
 OnResult = Callable[[GradedSubmission, bool], None]  # (record, reused from an earlier run)
 
 
+def one_line(text: str, limit: int = 300) -> str:
+    """An exception's message as one line of bounded length, fit for a record's notes and the summary table."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 3] + "..."
+
+
+def grader_error(error: Exception, where: str) -> str:
+    """The `fatal` of a submission the grader failed on: a key defect (ValueError) says what; anything else is a bug
+    the input found, named by its type and step."""
+    if type(error) is ValueError:
+        return f"grader error: {one_line(str(error))}"
+    return f"grader error: {type(error).__name__} in {where}: {one_line(str(error))}"
+
+
 def prepare(raw: RawSubmission, env: Env) -> State:
-    """Every step before the sandbox; an instructor-side defect (bad key) marks the submission as an error."""
+    """Every step before the sandbox; whatever one raises becomes this submission's grader error, not the batch's.
+
+    Steps turn bad student input into `fatal` themselves, so an exception means a defect on the grader's side:
+    a bad answer key, or a bug that this file found.
+    """
     state = State(raw)
     for step in PREPARE:
         try:
             state = step(state, env)
-        except ValueError as error:  # raised only for defects in keys, never for student input
-            return replace(state, fatal=f"grader error: {error}", job=None)
+        except Exception as error:
+            return replace(state, fatal=grader_error(error, step.__name__), job=None)
     return state
 
 
 def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
     """Score every question, then the per-submission files: results.json and the feedback notebook."""
-    scores = tuple(score_plan(p, state.outcome, state.fatal, state.weights.get(p.question.qid)) for p in state.plans)
-    code_cells = tuple(c.index for c in job_cells(state.cells))
-    notes = (*((state.fatal,) if state.fatal else ()), *state.notes, *cell_error_notes(state.outcome, code_cells))
+    numbers = tuple(c.number for c in job_cells(state.cells))  # job cell -> the cell's number in the notebook
+    calls = state.job.calls if state.job else ()
+    stopped = stop_line(state.outcome, numbers, calls)
+    scores = tuple(score_plan(p, state.outcome, state.fatal, state.weights.get(p.question.qid), stopped)
+                   for p in state.plans)
+    notes = (*((state.fatal,) if state.fatal else ()), *state.notes,
+             *cell_error_notes(state.outcome, numbers, calls))
     outcome = state.outcome
     status = ("error" if state.fatal.startswith("grader error") else "rejected") if state.fatal else (
         "graded" if outcome is None or outcome.status == "ok" else outcome.status)
@@ -63,6 +85,19 @@ def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
              "feedback.ipynb": (json.dumps(feedback_notebook(state.notebook, record), indent=1,
                                            ensure_ascii=False) + "\n").encode("utf-8")}
     return record, files
+
+
+def finish_safely(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
+    """finish(), or, when it fails on this submission, an error record: every question at 0 with the reason."""
+    try:
+        return finish(state)
+    except Exception as error:
+        bare = replace(state, fatal=grader_error(error, "finish"), notebook=None, outcome=None, weights={}, job=None,
+                       cells=())
+    try:
+        return finish(bare)
+    except Exception:
+        return finish(replace(bare, plans=()))  # no scoring left to fail: the record and the reason alone
 
 
 @dataclass(frozen=True)
@@ -106,8 +141,8 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
     done: list[GradedSubmission] = []
 
     def complete(state: State) -> None:
-        record, files = finish(state)
-        batch.store.save(record, files)
+        record, files = finish_safely(state)
+        batch.store.save(record, files)  # an OSError here is the grader's own output failing: it stops the run
         done.append(record)
         on_result(record, False)
 
@@ -142,6 +177,6 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
             complete(replace(pending.pop(outcome.job_id), outcome=outcome))
     finally:
         sandbox.close()
-    if pending:
-        raise OSError(f"the sandbox returned no outcome for {len(pending)} job(s)")
+    for state in list(pending.values()):
+        complete(replace(state, fatal="grader error: the sandbox returned no outcome for this submission", job=None))
     return done

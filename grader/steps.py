@@ -12,10 +12,10 @@ from typing import Any
 
 from grader.answer_key import KeyDir
 from grader.identify import identify
-from grader.lenet5_training import TrainingSetup, harness_files, training_call
+from grader.lenet5_training import TrainingSetup, harness_files
 from grader.lenet5_weights import WeightsResult, evaluate_weights
 from grader.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, strip_outputs
-from grader.plans import Plan, plan, probe_input
+from grader.plans import Plan, calls_of, plan
 from grader.records import AnswerKey, Identity, RawSubmission
 from grader.roster import Roster
 from grader.sandbox.api import Call, Job, Outcome
@@ -56,7 +56,9 @@ class State:
 
 
 def read_notebook(state: State, env: Env) -> State:
-    """Decode and parse; an unreadable file becomes `fatal` with a one-line reason naming the file."""
+    """Decode and parse; a file whose bytes could not be had, or not parsed, becomes `fatal` with a one-line reason."""
+    if state.raw.problem is not None:
+        return replace(state, fatal=f"{state.raw.filename}: {state.raw.problem}")
     try:
         return replace(state, notebook=parse(state.raw.data))
     except NotebookError as error:
@@ -94,7 +96,7 @@ def find_cells(state: State, env: Env) -> State:
     by_qid: dict[str, list[int]] = defaultdict(list)
     for cell in found:
         if cell.cell_type == "code" and cell.cnnlab.get("role") in ("answer", "code"):
-            by_qid[str(cell.cnnlab.get("qid"))].append(cell.index)
+            by_qid[str(cell.cnnlab.get("qid"))].append(cell.number)
     notes = []
     assignment = notebook_cnnlab(state.notebook).get("assignment")
     if assignment not in (None, state.key.assignment):
@@ -108,7 +110,7 @@ def find_cells(state: State, env: Env) -> State:
                          f"looked for {name} in every cell")
         elif len(places) > 1:
             notes.append(f"question {q.qid}: {len(places)} answer cells (cells {', '.join(map(str, places))}); "
-                         "all ran in order, the last definition counts")
+                         "all ran in order, the last one's value counts")
     return replace(state, cells=found).note(*notes)
 
 
@@ -134,34 +136,41 @@ def load_weights(state: State, env: Env) -> State:
                                    for p in trained if p.training is not None})
 
 
-def _calls(p: Plan) -> tuple[Call, ...]:
-    """The sandbox calls one plan needs."""
-    entry = str(p.question.entry_point)
-    if p.method == "cases":
-        return tuple(Call(f"{p.call_prefix}/{c.name}", entry, c.args, dict(c.kwargs)) for c in p.cases)
-    if p.method == "architecture" and p.architecture is not None:
-        summary = Call(f"{p.call_prefix}/summary", entry, (probe_input(p.architecture),), probe="module_summary")
-        if p.training is None:
-            return (summary,)
-        return summary, training_call(f"{p.call_prefix}/training", entry, p.training)
-    return ()
-
-
 def job_cells(found: tuple[Cell, ...]) -> tuple[Cell, ...]:
     """The cells sent to the sandbox: every code cell but the visible checks, in notebook order."""
     return tuple(c for c in found if c.cell_type == "code" and c.cnnlab.get("role") not in SKIPPED)
+
+
+def checkpoints(plans: tuple[Plan, ...], sent: tuple[Cell, ...]) -> dict[str, int]:
+    """Each question's variable or calls -> its (last) answer or code cell among the sent ones, where they become final.
+
+    The sandbox hands them back right after that cell, so a later crash or timeout cannot take them away.
+    """
+    home = {str(c.cnnlab.get("qid")): position for position, c in enumerate(sent)
+            if c.cnnlab.get("role") in ("answer", "code")}
+    found: dict[str, int] = {}
+    for p in plans:
+        cell = home.get(p.question.qid)
+        if cell is None:
+            continue
+        if p.method == "answer" and p.question.variable:
+            found[p.question.variable] = cell
+        found.update((call.name, cell) for call in calls_of(p))
+    return found
 
 
 def build_job(state: State, env: Env) -> State:
     """Code cells in notebook order, the answer variables to read back, and the hidden calls: sources only."""
     if state.fatal or state.notebook is None or state.key is None:
         return state
-    sources = tuple(c.source for c in job_cells(state.cells))
+    sent = job_cells(state.cells)
+    sources = tuple(c.source for c in sent)
     size = sum(len(s.encode("utf-8", "replace")) for s in sources)
     if size > MAX_SOURCE_BYTES:
         return replace(state, fatal=f"{state.raw.filename}: the code cells hold {size // 1024} KB of source, "
                                     f"over the {MAX_SOURCE_BYTES // 1024} KB limit")
     variables = tuple(p.question.variable for p in state.plans if p.method == "answer" and p.question.variable)
-    calls = tuple(call for p in state.plans for call in _calls(p))
+    calls = tuple(call for p in state.plans for call in calls_of(p))
     files = harness_files() if any(c.probe == "harness" for c in calls) else {}
-    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, files, seed=state.key.seed))
+    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, files, seed=state.key.seed,
+                                  checkpoints=checkpoints(state.plans, sent)))

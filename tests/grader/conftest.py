@@ -18,16 +18,15 @@ import cnnlab
 from generator.kinds import KINDS
 from generator.model import Variant
 from grader.lenet5_training import TrainingSetup, harness_files
-from grader.plans import Plan, plan
+from grader.plans import Plan, calls_of, plan
 from grader.records import KeyQuestion
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits, Outcome
-from grader.steps import _calls
 from solutions.idx import write_folder
 from tests.solutions.test_train import quadrant_split
 
 TRAIN, TEST = 320, 200
-BUDGET = {"epochs": 2, "train_subset": TRAIN, "test_subset": TEST, "batch_size": 32, "timeout_s": 30}
+BUDGET = {"epochs": 2, "train_subset": TRAIN, "test_subset": TEST, "batch_size": 32, "timeout_s": 120}  # slack
 PARAMS = {"input_size": 28, "num_classes": 4, "style": "modern",
           "training": {"points": 4, "dataset": "quadrants", "cpu": BUDGET, "score": {"full_within": 1.5, "zero_at": 10}}}
 QUESTION = KeyQuestion("lenet", "code_lenet5", 1, 8.0, PARAMS, None, entry_point="LeNet5")
@@ -39,17 +38,57 @@ CANNOT_LEARN = (SOLUTION.replace("        self.pool =", "        self.bias = nn.
                          "    @torch.no_grad()\n    def _frozen(self, x):\n"))
 LABEL_HUNTER = SOLUTION + '''
 
-import gc, inspect, os, sys
+import gc, inspect, itertools, os, sys
 import numpy as np
 
+SUFFIXES = (".npy", ".npz", ".gz", "-ubyte", ".json", ".csv", ".txt", ".pt")
+SYSTEM = ("/proc", "/sys", "/dev", "/usr", "/bin", "/sbin", "/lib", "/etc", sys.base_prefix, sys.prefix)
+MAX_FILES, MAX_DEPTH = 100_000, 8  # a bounded search: never the whole file system, however large the machine's
+
+def _places():
+    """Where test labels could be left: the working folder, /tmp, every mount of this sandbox but the system and
+    the Python install, this data set's system folder, and every folder the environment names."""
+    places = {os.getcwd(), "/tmp", "/usr/share/datasets/''' + PARAMS["training"]["dataset"] + '''"}
+    try:
+        with open("/proc/self/mountinfo") as mounts:
+            places.update(line.split()[4] for line in mounts)
+    except OSError:
+        pass
+    places.update(v for v in os.environ.values() if v.startswith("/") and os.path.isdir(v))
+    return sorted(p for p in places if p != "/" and "site-packages" not in p
+                  and (p.startswith("/usr/share/datasets/") or not p.startswith(SYSTEM)))
+
+def _files(top):
+    """The files under one place, at most MAX_DEPTH folders down, system and site-packages left out."""
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [] if folder.count("/") - top.count("/") >= MAX_DEPTH else [
+            d for d in dirs if d != "site-packages" and not os.path.join(folder, d).startswith(SYSTEM)]
+        yield from (os.path.join(folder, f) for f in files)
+
+def _parents():
+    """What sits directly in each folder above the working folder, up to / (listed, not walked)."""
+    folder, found = os.getcwd(), []
+    while True:
+        try:
+            found += [os.path.join(folder, f) for f in os.listdir(folder)]
+        except OSError:
+            pass
+        if folder == "/":
+            return found
+        folder = os.path.dirname(folder)
+
+def _labels(path):
+    name = os.path.basename(path).lower()
+    return ("label" in name or "t10k" in name) and name.endswith(SUFFIXES)
+
 def _hunt():
-    """Anything that could be the test labels: files, arrays of the test set's length, names in caller frames."""
-    found = []
-    for top, _dirs, files in os.walk("/"):
-        if top.startswith(("/proc", "/sys", "/usr", "/dev", sys.base_prefix)) or "site-packages" in top:
-            continue  # the system and the Python install: bound read-only, the same for every student
-        found += [os.path.join(top, f) for f in files if ("label" in f.lower() or "t10k" in f.lower())
-                  and f.endswith((".npy", ".gz", "-ubyte", ".json", ".csv", ".txt"))]
+    """Anything that could be the test labels: files in the places above, the environment, arrays of the test
+    set's length, names in caller frames."""
+    places = _places()
+    files = list(itertools.islice(itertools.chain(_parents(), *(_files(p) for p in places)), MAX_FILES))
+    print("label search looked at", len(files), "files in", ", ".join(places))
+    found = sorted({f for f in files if _labels(f)})
+    found += [f"environment {k}" for k, v in os.environ.items() if "label" in (k + v).lower()]
     found += [f"array of {len(o)}" for o in gc.get_objects() if isinstance(o, np.ndarray) and o.ndim == 1
               and len(o) == ''' + str(TEST) + ''' and o.dtype.kind in "iu"]
     for frame in inspect.stack():
@@ -101,8 +140,9 @@ def checked(data_root: Path, bars: Path) -> Plan:
 @pytest.fixture(scope="session")
 def outcomes(checked: Plan) -> dict[str, Outcome]:
     """Every submission through the sandbox once: architecture probe and training run."""
-    jobs = [Job(name, (source,), calls=_calls(checked), files=harness_files()) for name, source in SUBMISSIONS.items()]
-    with Sandbox(workers=2, limits=Limits(total_timeout_s=60, cpu_s=60)) as sandbox:
+    jobs = [Job(name, (source,), calls=calls_of(checked), files=harness_files()) for name, source in SUBMISSIONS.items()]
+    limits = Limits(cell_timeout_s=120, total_timeout_s=300, cpu_s=300)  # behaviour, not speed: 3x slower passes
+    with Sandbox(workers=2, limits=limits) as sandbox:
         return {o.job_id: o for o in sandbox.map(jobs)}
 
 

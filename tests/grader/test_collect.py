@@ -1,5 +1,7 @@
 """Collecting submissions from files, folders and LMS zips, in a stable order."""
 
+import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -32,11 +34,38 @@ def test_digest_depends_on_name_and_content(tmp_path: Path) -> None:
     assert a.digest != b.digest and len(a.digest) == 64
 
 
-@pytest.mark.parametrize("name, error", [("missing.ipynb", OSError), ("bad.zip", ValueError)])
-def test_missing_path_or_broken_zip_is_an_error(tmp_path: Path, name: str, error: type) -> None:
+def test_missing_path_is_an_error_for_the_run(tmp_path: Path) -> None:
+    with pytest.raises(OSError, match="missing.ipynb: no such file or folder"):
+        collect([tmp_path / "missing.ipynb"])
+
+
+def test_broken_zip_is_a_submission_with_its_reason(tmp_path: Path) -> None:
     (tmp_path / "bad.zip").write_text("not a zip")
-    with pytest.raises(error, match=name):
-        collect([tmp_path / name])
+    (raw,) = collect([tmp_path / "bad.zip"])
+    assert raw.label == str(tmp_path / "bad.zip") and raw.data == b""
+    assert raw.problem == "not a readable zip file (File is not a zip file)"
+
+
+def test_unreadable_weights_are_left_out_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "hw.ipynb").write_text("{}")
+    os.mkfifo(tmp_path / "hw.pt")
+    warnings: list[str] = []
+    (raw,) = collect([tmp_path], warnings.append)
+    assert raw.weights == () and raw.problem is None
+    assert warnings == [f"{tmp_path / 'hw.pt'}: a FIFO (named pipe), not a file; ignored"]
+
+
+def test_control_characters_in_names_are_replaced(tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "class.zip", "w") as archive:
+        archive.writestr("evil\nname.ipynb", "{}")
+    (raw,) = collect([tmp_path / "class.zip"])
+    assert raw.label == "class.zip:evil\ufffdname.ipynb" and raw.filename == "evil\ufffdname.ipynb"
+
+
+def test_digest_of_a_normal_file_is_unchanged(tmp_path: Path) -> None:
+    (tmp_path / "hw.ipynb").write_text("{}")
+    (raw,) = collect([tmp_path])
+    assert raw.digest == hashlib.sha256(b"hw.ipynb\0{}").hexdigest(), "stored results resume by it"
 
 
 def test_no_notebooks_is_an_error(tmp_path: Path) -> None:

@@ -14,9 +14,10 @@ import cnnlab
 from grader.lenet5_training import TrainingSetup
 from grader.plans import Plan, plan
 from grader.records import KeyQuestion, QuestionScore
-from grader.sandbox.api import Outcome
+from grader.sandbox import Sandbox
+from grader.sandbox.api import Job, Limits, Outcome
 from grader.scoring import score_plan
-from tests.grader.conftest import BUDGET, PARAMS, QUESTION, generate_notebook
+from tests.grader.conftest import BUDGET, LABEL_HUNTER, PARAMS, QUESTION, generate_notebook
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +57,18 @@ def test_model_that_cannot_learn_scores_no_training_points(scores: dict[str, tup
 
 def test_label_hunter_finds_nothing(scores: dict[str, tuple[QuestionScore, str]]) -> None:
     score, stdout = scores["label_hunter"]
-    assert "label search found nothing" in stdout
-    assert score.parts[2][1] == 0.0, score.feedback
+    looked = next((line for line in stdout.splitlines() if line.startswith("label search looked at")), stdout[-2000:])
+    assert "/tmp" in looked and "/usr/share/datasets/quadrants" in looked, looked
+    assert "label search found nothing" in stdout, stdout[-2000:]
+    assert dict((label, points) for label, points, _ in score.parts).get("training accuracy") == 0.0, score.feedback
+
+
+def test_label_hunter_finds_labels_left_where_it_looks() -> None:
+    """The search above is not vacuous: labels left in the sandbox's /tmp are found."""
+    plant = "import numpy as np\nnp.save('/tmp/t10k-labels.npy', np.arange(3))\n"
+    with Sandbox(workers=1, limits=Limits(cell_timeout_s=120, total_timeout_s=300, cpu_s=300)) as sandbox:
+        (outcome,) = sandbox.map([Job("planted", (plant, LABEL_HUNTER, "LeNet5()\n"))])
+    assert "label search found ['/tmp/t10k-labels.npy']" in outcome.stdout, outcome.stdout[-2000:]
 
 
 def test_missing_bar_is_a_grader_error_naming_the_command(data_root: Path, tmp_path: Path) -> None:
@@ -78,7 +89,7 @@ def test_end_to_end_results_json_carries_accuracy_bar_and_rule(data_root: Path, 
     (tmp_path / "s1.ipynb").write_text(json.dumps(notebook), "utf-8")
     out = tmp_path / "out"
     assert cnnlab.main(["grade", str(tmp_path / "s1.ipynb"), "--key", str(key), "--out", str(out),
-                        "--data", str(data_root), "--bars", str(bars), "--device", "cpu"]) == 0
+                        "--data", str(data_root), "--bars", str(bars), "--device", "cpu", "--timeout", "300"]) == 0
     (test,) = json.loads((out / "results.json").read_text())["tests"]
     assert test["score"] == test["max_score"] == 8.0
     assert "test accuracy" in test["output"] and "CPU bar" in test["output"] and "rule: full credit" in test["output"]

@@ -13,6 +13,18 @@ def _nb(**extra: object) -> dict:
                        "outputs": [{"output_type": "stream", "text": "big"}], "execution_count": 3}], **extra}
 
 
+def _deep(levels: int) -> list:
+    nested: list = []
+    for _ in range(levels - 1):
+        nested = [nested]
+    return nested
+
+
+def _with(value: bytes) -> bytes:
+    """A valid notebook with one more top-level value, as raw JSON text."""
+    return json.dumps(_nb()).encode()[:-1] + b', "x": ' + value + b"}"
+
+
 def test_parse_valid_notebook_with_bom() -> None:
     assert parse(b"\xef\xbb\xbf" + json.dumps(_nb()).encode())["nbformat"] == 4
 
@@ -20,6 +32,12 @@ def test_parse_valid_notebook_with_bom() -> None:
 @pytest.mark.parametrize("data, message", [
     (b"", "empty"), (b"  \n", "empty"), (b"\xff\xfe{", "not UTF-8"), (b"{not json", "not JSON"),
     (b"[1, 2]", "not a notebook"), (json.dumps({**_nb(), "nbformat": 3}).encode(), "unsupported nbformat version 3"),
+    (b"[" * 100_000, "nested more than 100 levels deep"),  # json.loads: RecursionError
+    (json.dumps(_nb(x=_deep(100))).encode(), "nested more than 100 levels deep"),  # parses, but deeper than allowed
+    (_with(b"9" * 5000), "an integer of more than 4300 digits"),  # json.loads: ValueError (Python 3.11+)
+    (_with(b"NaN"), "holds NaN, which is not JSON"), (_with(b"[Infinity]"), "holds Infinity, which is not JSON"),
+    (_with(b"-1e400"), "a number too large for a float"), (_with(b'{"\\udc00": 1}'), "not valid Unicode"),
+    (json.dumps(_nb(cells=[{}, None])).encode(), "cell 1 is null, not an object"),
 ])
 def test_bad_files_give_one_line_messages(data: bytes, message: str) -> None:
     with pytest.raises(NotebookError, match=message) as error:
@@ -43,3 +61,9 @@ def test_cells_and_metadata_tolerate_garbage() -> None:
     assert found[1].source == "" and found[1].cnnlab == {}
     assert notebook_cnnlab({"metadata": None}) == {} and notebook_cnnlab(nb) == {"student_id": "s1"}
     assert source_text(["a", 1]) == ""
+
+
+def test_limits_leave_real_notebooks_alone() -> None:
+    notebook = parse(json.dumps(_nb(x=_deep(98), n=int("9" * 4300), f=1e308, text="é")).encode())
+    assert notebook["n"] == int("9" * 4300) and notebook["f"] == 1e308, "nested 99 deep with the notebook: fine"
+    assert parse(b'{"nbformat": 3, "cells": [], "nbformat": 4}')["nbformat"] == 4, "duplicate keys: the last counts"
