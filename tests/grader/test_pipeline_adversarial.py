@@ -35,7 +35,7 @@ def _cells(nb: dict[str, Any], role: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, GradedSubmission]]:
+def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, GradedSubmission], set[str]]:
     root = tmp_path_factory.mktemp("attack")
     gen = make_class(root, 3)
     load = lambda kind, s, ext="ipynb": json.loads((gen / kind / f"{s}.{ext}").read_text())  # noqa: E731
@@ -87,31 +87,35 @@ def attacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
                                 "execution_count": None, "source": MONKEYPATCH})
     write("s001_monkeypatch.ipynb", patched)
     assert cnnlab(["grade", str(sub), "--key", str(gen / "key"), "--out", str(out)]) == 0
-    return out, {r.filename.removesuffix(".ipynb"): r for r in Store(out).records()}
+    differ = {a["qid"] for a, b in zip(s1[2]["questions"], s2[2]["questions"]) if a["answer"] != b["answer"]}
+    return out, {r.filename.removesuffix(".ipynb"): r for r in Store(out).records()}, differ
 
 
-def test_variant_swap_has_no_effect(attacked: tuple[Path, dict[str, GradedSubmission]]) -> None:
-    records = attacked[1]
+def test_variant_swap_has_no_effect(attacked: tuple[Path, dict[str, GradedSubmission], set[str]]) -> None:
+    records, differ = attacked[1], attacked[2]
     swapped = records["s001_swapped"]
-    assert swapped.student_id == "s001" and swapped.points < swapped.max_points / 2
+    assert swapped.student_id == "s001" and swapped.points < swapped.max_points
+    assert differ, "the two students' variants differ"
+    for score in swapped.scores:  # graded on s001's key: every answer that differs from s002's is not full marks
+        assert score.qid not in differ or score.points < score.max_points, score
     assert any("assignment 'other'" in n for n in swapped.notes) and any("metadata says student 's002'" in n
                                                                         for n in swapped.notes)
     tampered = records["s001_tampered"]
     assert tampered.points == tampered.max_points, "extra metadata fields are ignored; the key decides"
 
 
-def test_fake_result_files_earn_nothing(attacked: tuple[Path, dict[str, GradedSubmission]]) -> None:
-    out, records = attacked
+def test_fake_result_files_earn_nothing(attacked: tuple[Path, dict[str, GradedSubmission], set[str]]) -> None:
+    out, records, _ = attacked
     assert records["s002_fakefiles"].points == 0
     assert json.loads((out / "students" / "s002" / "results.json").read_text())["score"] == 0
     assert "999" not in (out / "gradebook.csv").read_text()
 
 
-def test_custom_eq_earns_nothing(attacked: tuple[Path, dict[str, GradedSubmission]]) -> None:
+def test_custom_eq_earns_nothing(attacked: tuple[Path, dict[str, GradedSubmission], set[str]]) -> None:
     record = attacked[1]["s003_eq"]
     assert record.points == 0
     assert any("could not be read" in s.feedback for s in record.scores), "the reason is given"
 
 
-def test_monkeypatched_numpy_earns_nothing(attacked: tuple[Path, dict[str, GradedSubmission]]) -> None:
+def test_monkeypatched_numpy_earns_nothing(attacked: tuple[Path, dict[str, GradedSubmission], set[str]]) -> None:
     assert attacked[1]["s001_monkeypatch"].points == 0
