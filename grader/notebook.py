@@ -116,12 +116,12 @@ def _json_type(value: Any) -> str:
 
 
 def _check_cells(notebook: Any) -> None:
-    """A dict with a list of cells, each an object, as nbformat requires."""
+    """A dict with a list of cells, each an object, as nbformat requires (cells counted from 1, as Jupyter does)."""
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         raise NotebookError("JSON but not a notebook: no list of cells")
     for index, cell in enumerate(notebook["cells"]):
         if not isinstance(cell, dict):
-            raise NotebookError(f"JSON but not a notebook: cell {index} is {_json_type(cell)}, not an object")
+            raise NotebookError(f"JSON but not a notebook: cell {index + 1} is {_json_type(cell)}, not an object")
 
 
 def parse(data: bytes) -> dict[str, Any]:

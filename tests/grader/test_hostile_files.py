@@ -37,7 +37,7 @@ CORPUS: dict[str, str | None] = {  # file name -> what its one-line reason says 
     "s001_infinity.ipynb": "holds -Infinity, which is not JSON",
     "s001_hugefloat.ipynb": "holds a number too large for a float",
     "s001_surrogate.ipynb": "holds text that is not valid Unicode",
-    "s001_cells.ipynb": "cell 1 is a string, not an object",
+    "s001_cells.ipynb": "cell 2 is a string, not an object",
     "s001_sparse.ipynb": "the file is 2048 MB, over the 512 MB limit",
     "s001_fifo.ipynb": "a FIFO (named pipe), not a file",
     "s001_folder.ipynb": "a folder, not a file",

@@ -37,7 +37,7 @@ def test_parse_valid_notebook_with_bom() -> None:
     (_with(b"9" * 5000), "an integer of more than 4300 digits"),  # json.loads: ValueError (Python 3.11+)
     (_with(b"NaN"), "holds NaN, which is not JSON"), (_with(b"[Infinity]"), "holds Infinity, which is not JSON"),
     (_with(b"-1e400"), "a number too large for a float"), (_with(b'{"\\udc00": 1}'), "not valid Unicode"),
-    (json.dumps(_nb(cells=[{}, None])).encode(), "cell 1 is null, not an object"),
+    (json.dumps(_nb(cells=[{}, None])).encode(), "cell 2 is null, not an object"),
 ])
 def test_bad_files_give_one_line_messages(data: bytes, message: str) -> None:
     with pytest.raises(NotebookError, match=message) as error:
