@@ -17,6 +17,20 @@ TEMPLATES = ASSIGNMENTS / "templates"
 SPEC = ASSIGNMENTS / "cnn-problem-set.yaml"
 ROSTER = ASSIGNMENTS / "roster.csv"
 SECRET = b"test-course-secret-0123456789abcdef"
+CLASSIC_LENET_TABLE = """
+    kind: layer_table
+    params: {input_shape: [1, 32, 32]}
+    layers:
+      - {type: conv2d, out_channels: 6, kernel_size: 5}
+      - {type: avgpool2d, kernel_size: 2}
+      - {type: conv2d, out_channels: 16, kernel_size: 5}
+      - {type: avgpool2d, kernel_size: 2}
+      - {type: flatten}
+      - {type: dense, out_features: 120}
+      - {type: dense, out_features: 84}
+      - {type: dense, out_features: 10}
+    prompt: "{{ stack }}"
+    """  # LeNet-5 as the lecture tabulates it, as an inline layer_table template
 
 
 @pytest.fixture

@@ -15,22 +15,9 @@ import pytest
 from generator.kinds import KINDS
 from generator.model import Variant
 from generator.templates import load_template
-from tests.generator.conftest import bundled
+from tests.generator.conftest import CLASSIC_LENET_TABLE, bundled
 
-LENET = """
-    kind: layer_table
-    params: {input_shape: [1, 32, 32]}
-    layers:
-      - {type: conv2d, out_channels: 6, kernel_size: 5}
-      - {type: avgpool2d, kernel_size: 2}
-      - {type: conv2d, out_channels: 16, kernel_size: 5}
-      - {type: avgpool2d, kernel_size: 2}
-      - {type: flatten}
-      - {type: dense, out_features: 120}
-      - {type: dense, out_features: 84}
-      - {type: dense, out_features: 10}
-    prompt: "{{ stack }}"
-    """
+LENET = CLASSIC_LENET_TABLE
 TABLE = KINDS["layer_table"]
 OPTIONS = ["Pooling learns weights.", "Dense layers are local.", "Each output unit sees a small patch of the input.",
            "Filters are flipped."]

@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.kinds import KINDS
 from generator.model import Template
 from generator.templates import load_template
-from tests.generator.conftest import bundled
+from tests.generator.conftest import CLASSIC_LENET_TABLE, bundled
 
 
 def inline(write_yaml: Callable[[str, str], Path], body: str) -> Template:
@@ -115,20 +115,7 @@ def test_concept_options_are_shuffled_and_hold_one_correct_statement() -> None:
 
 
 def test_lenet_table_of_the_classic_network(write_yaml: Callable[[str, str], Path]) -> None:
-    template = inline(write_yaml, """
-        kind: layer_table
-        params: {input_shape: [1, 32, 32]}
-        layers:
-          - {type: conv2d, out_channels: 6, kernel_size: 5}
-          - {type: avgpool2d, kernel_size: 2}
-          - {type: conv2d, out_channels: 16, kernel_size: 5}
-          - {type: avgpool2d, kernel_size: 2}
-          - {type: flatten}
-          - {type: dense, out_features: 120}
-          - {type: dense, out_features: 84}
-          - {type: dense, out_features: 10}
-        prompt: "{{ stack }}"
-        """)
+    template = inline(write_yaml, CLASSIC_LENET_TABLE)
     answer = KINDS["layer_table"].generate(template, 0).answer
     assert answer["total"] == 61_706
     assert answer["rows"][0] == [[6, 28, 28], 156] and answer["rows"][4] == [[400], 0]
