@@ -92,7 +92,7 @@ class LeNet5(nn.Module):
     """LeNet-5 for {size}x{size} grey images and {classes} classes ({style} style: {act_word}, {pool_word} pooling).
 
     LeNet5() takes no arguments. forward(x): x of shape (N, 1, {size}, {size}) -> logits of shape (N, {classes}).
-    Layers, in this order (the grader copies reference weights into your parameters in this order):
+    Layers, in this order (weights are copied in this order: test weights into yours, your lenet5.pt into the grader's):
     conv1: 6 filters 5x5{", padding 2" if size == 28 else ""}; {act_word}; {pool_word} pool 2x2;
     conv2: 16 filters 5x5; {act_word}; {pool_word} pool 2x2; flatten;
     fc1: 400 -> 120; {act_word}; fc2: 120 -> 84; {act_word}; fc3: 84 -> {classes} (no activation after fc3).
