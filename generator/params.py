@@ -14,6 +14,7 @@ from generator.yamlio import Located, LocatedList, check_keys, plain
 
 MAX_TRIES = 1000  # draws per variant before a constraint is declared unsatisfiable
 PARAM_FORMS = ("range", "choices", "value", "expr")
+MAJORITY_MIN_VALUES = 4  # below this, two equal values of three are no giveaway
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,26 @@ def _parse_constraints(constraints: Any, owner: Located, names: tuple[str, ...])
         except ValueError as error:
             raise TemplateError(where, f"constraint {name!r}: {error}") from None
     return tuple(result)
+
+
+def trivial_output(values: Any) -> str | None:
+    """Why a by-hand answer could be guessed without working it out (see the rules below), else None."""
+    # Trivial: 2 or more values, all 0 or all equal; or 4 or more values, more than half equal to the most common.
+    flat = np.asarray(values, dtype=float).ravel()
+    if flat.size < 2:
+        return None
+    top = int(np.unique(flat, return_counts=True)[1].max())
+    if not flat.any():
+        return "every value is 0"
+    if top == flat.size:
+        return "every value is the same"
+    if flat.size >= MAJORITY_MIN_VALUES and 2 * top > flat.size:
+        return "more than half the values are the same"
+    return None
+
+
+def require_varied(values: Any) -> None:
+    """The constraint every by-hand answer meets: a ValueError (so the variant is drawn again) when it is trivial."""
+    reason = trivial_output(values)
+    if reason is not None:
+        raise ValueError(f"the output is trivial: {reason}")

@@ -15,7 +15,9 @@ from generator.render import compile_prompt
 from generator.yamlio import Located, check_keys, load_yaml, plain
 
 REQUIRED = ("id", "kind", "title", "prompt", "points")
-OPTIONAL = ("params", "constraints", "answer", "notes")
+OPTIONAL = ("params", "constraints", "answer", "notes", "variety")
+MIN_DISTINCT_ANSWERS = 50  # over 300 students, unless the template's `variety:` says why it cannot have that many
+STUDENTS = 300
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,60}")
 
 
@@ -42,6 +44,7 @@ def parse_template(data: Located) -> Template:
     for key in ("title", "prompt"):
         if not isinstance(data[key], str) or not data[key].strip():
             raise data.error(key, f"{key} must be non-empty text")
+    _variety(data)
     points = _positive_number(data, "points")
     answer_format, tolerance = _answer(data, kind.FORMATS)
     space = parse_space(data.get("params"), data.get("constraints"), data)
@@ -56,6 +59,20 @@ def parse_template(data: Located) -> Template:
                         _compile(data))
     kind.check_template(template)
     return template
+
+
+def _variety(data: Located) -> None:
+    """`variety:` states why a template cannot give MIN_DISTINCT_ANSWERS distinct answers over STUDENTS students."""
+    if "variety" in data and (not isinstance(data["variety"], str) or not data["variety"].strip()):
+        raise data.error("variety", f"variety must be text saying why the template cannot give "
+                                    f"{MIN_DISTINCT_ANSWERS} distinct answers over {STUDENTS} students "
+                                    '(e.g. "a concept question: 4 options, the letter is shuffled")')
+
+
+def variety_note(path: str | Path) -> str | None:
+    """A template file's `variety:` statement, or None: the variety test reads it (Template does not carry it)."""
+    note = load_yaml(path).get("variety")
+    return note.strip() if isinstance(note, str) else None
 
 
 def _positive_number(data: Located, key: str) -> float:

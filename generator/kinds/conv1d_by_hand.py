@@ -7,26 +7,33 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._common import (answer_stub, explain_answer, exact_list, grade, integer_array,
-                                     model_submission, near_miss, padding_stated as check_template, render,
+                                     model_submission, near_miss, padding_stated as check_template,
                                      sample_variant, solution_source)
 from generator.model import Template, Variant
+from generator.params import require_varied
 from solutions.numpy_ref import conv1d
+from solutions.shapes import output_size_is_exact
 
 FORMATS = ("vector",)
 REQUIRED = ("L", "K", "S", "P")
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
+FLOOR_RULE = ("*Here the filter does not end exactly on the last value: slide it by the stride only while it lies "
+              "entirely on the padded signal, and drop a last window that does not fit (round down: the convolved "
+              "signal has $\\lfloor (L + 2P - K) / S \\rfloor + 1$ values, where $L$ and $K$ are the lengths of $x$ "
+              "and $w$, as in PyTorch).*")
+__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "solution_source"]
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
-    """Draw the signal and kernel, and convolve them with solutions.numpy_ref.conv1d (cross-correlation)."""
+    """Signal and kernel convolved by solutions.numpy_ref.conv1d (no flip); a trivial output is drawn again."""
     x = integer_array(rng, params.get("x_low", 0), params.get("x_high", 5), (params["L"],))
     w = integer_array(rng, params.get("w_low", -1), params.get("w_high", 2), (params["K"],))
-    if not w.any():
-        raise ValueError("the kernel came out all zeros")
     out = conv1d(x[None, None], w[None, None], stride=params["S"], padding=params["P"])[0, 0]
+    require_varied(exact_list(out))
     padded = np.pad(x, params["P"])
-    return {**params, "x": exact_list(x), "w": exact_list(w), "padded": exact_list(padded)}, exact_list(out)
+    exact = output_size_is_exact(params["L"], params["K"], params["S"], params["P"])
+    return ({**params, "x": exact_list(x), "w": exact_list(w), "padded": exact_list(padded), "exact": exact},
+            exact_list(out))
 
 
 def generate(template: Template, seed: int) -> Variant:
@@ -34,14 +41,22 @@ def generate(template: Template, seed: int) -> Variant:
     return sample_variant(template, seed, _compute)
 
 
+def render(variant: Variant) -> str:
+    """The prompt, plus the rule for a last window that does not fit when the stride does not divide exactly."""
+    return variant.prompt if variant.params["exact"] else f"{variant.prompt}\n\n{FLOOR_RULE}"
+
+
 def explain(variant: Variant) -> str:
     """Pad, then slide the kernel by the stride, one dot product per output."""
     p = variant.params
     padded, w, stride = p["padded"], p["w"], p["S"]
-    lines = [f"Zero-pad by {p['P']}: $[{', '.join(map(str, padded))}]$. Slide $w = [{', '.join(map(str, w))}]$ "
+    pad = f"Zero-pad by {p['P']}" if p["P"] else "No padding"
+    lines = [f"{pad}: $[{', '.join(map(str, padded))}]$. Slide $w = [{', '.join(map(str, w))}]$ "
              f"with stride {stride} (no kernel flip, as in PyTorch):", ""]
     for i, value in enumerate(variant.answer):
         window = padded[i * stride: i * stride + len(w)]
         terms = " + ".join(f"({a})({b})" for a, b in zip(window, w))
         lines.append(f"- $y_{{{i}}} = {terms} = {value}$")
+    if not p["exact"]:
+        lines.append("- the next window would run past the end of the padded signal, so it is dropped")
     return "\n".join(lines + ["", explain_answer(variant)])

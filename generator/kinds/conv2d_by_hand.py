@@ -10,6 +10,7 @@ from generator.kinds._common import (answer_stub, draw_image, explain_answer, ex
                                      model_submission, near_miss, padding_stated as check_template, render,
                                      sample_variant, solution_source)
 from generator.model import Template, Variant
+from generator.params import require_varied
 from generator.render import matrix
 from solutions.numpy_ref import conv2d
 
@@ -20,12 +21,11 @@ __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_m
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
-    """Draw image and kernel; convolve with solutions.numpy_ref.conv2d."""
+    """Draw image and kernel; convolve with solutions.numpy_ref.conv2d; draw again when the output is trivial."""
     image = draw_image(rng, params, 1)
     kernel = integer_array(rng, params.get("w_low", -1), params.get("w_high", 1), (params["K"], params["K"]))
-    if not kernel.any() or not image.any():
-        raise ValueError("the image or the kernel came out all zeros")
     out = conv2d(image[None, None], kernel[None, None], stride=params["S"], padding=params["P"])[0, 0]
+    require_varied(exact_list(out))
     drawn = {**params, "W": image.shape[1], "image": exact_list(image), "kernel": exact_list(kernel),
              "out_shape": list(out.shape)}
     return drawn, exact_list(out)
@@ -40,8 +40,9 @@ def explain(variant: Variant) -> str:
     """Output size first, then one window per output entry."""
     p = variant.params
     rows, cols = p["out_shape"]
+    pad = f"Zero-pad the image by {p['P']}" if p["P"] else "No padding"
     return (f"Output size: $\\lfloor ({p['H']} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {rows}$ "
-            f"rows and {cols} columns. Zero-pad the image by {p['P']}, slide the kernel (not flipped) with "
-            f"stride {p['S']}, multiply element-wise and sum:\n\n"
+            f"rows and {cols} columns. {pad}, slide the kernel (not flipped) with stride {p['S']}, multiply "
+            f"element-wise and sum:\n\n"
             f"$${matrix(variant.answer)}$$\n\n" + explain_answer(variant))
 

@@ -36,11 +36,26 @@ def generate(template: Template, seed: int) -> Variant:
     return sample_variant(template, seed, _compute)
 
 
+def latex_int(number: int) -> str:
+    """Thousands separators that LaTeX math does not space out: 1{,}000{,}000, not 1, 000, 000."""
+    return f"{number:,}".replace(",", "{,}")
+
+
+def magnitude(number: int) -> str:
+    """LaTeX scientific notation, leading digits kept: 4 \\times 10^{10}, 10^{12}, \\approx 1.23 \\times 10^{9}."""
+    digits, exponent = f"{number:.2e}".split("e")
+    mantissa = digits.rstrip("0").rstrip(".")
+    power = f"10^{{{int(exponent)}}}"
+    shown = power if mantissa == "1" else f"{mantissa} \\times {power}"
+    return shown if float(f"{number:.2e}") == number else f"\\approx {shown}"
+
+
 def explain(variant: Variant) -> str:
     """Dense: every input value connects to every hidden unit. Conv: weights shared across positions."""
     p = variant.params
     dense, conv = _counts(p)
     return (f"- dense: ${p['H']} \\cdot {p['W']} \\cdot {p['C']}$ inputs $\\times$ {p['hidden']:,} hidden units "
-            f"$= {dense:,}$ weights ($\\approx 10^{{{len(str(dense)) - 1}}}$)\n"
-            f"- conv: ${p['F']} \\cdot ({p['K']} \\cdot {p['K']} \\cdot {p['C']} + 1) = {conv:,}$ parameters, "
-            f"whatever the image size\n- ratio: about {dense / conv:,.0f} to 1\n\n" + explain_answer(variant))
+            f"$= {latex_int(dense)}$ weights (${magnitude(dense)}$)\n"
+            f"- conv: ${p['F']} \\cdot ({p['K']} \\cdot {p['K']} \\cdot {p['C']} + 1) = {latex_int(conv)}$ "
+            f"parameters, whatever the image size\n- ratio: about {dense / conv:,.0f} to 1\n\n"
+            + explain_answer(variant))

@@ -1,6 +1,7 @@
-"""The named filters (identity, edge detection, sharpen, box blur, Gaussian blur): compute the output on a small
-image (answer format `matrix`), or identify which filter produced a given output (format `choice`, options
-shuffled per variant)."""
+"""The lecture's named filters (identity, edge detection, sharpen, box blur, Gaussian blur): compute the output on a
+small image (answer format `matrix`), or identify which of the five shown kernels produced a given output (format
+`choice`, options shuffled per variant). Edge detection uses one of the lecture's three edge kernels (param `edge`).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +13,23 @@ from generator.kinds._common import (answer_stub, draw_image, explain_answer, ex
                                      model_submission, near_miss, options_markdown, sample_variant,
                                      solution_source)
 from generator.model import Template, Variant
+from generator.params import require_varied
 from generator.render import matrix
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("matrix", "choice")
 REQUIRED = ("filter", "H")
 EXTRA_KEYS: dict[str, bool] = {}
-FILTERS: dict[str, tuple[str, list[list[int]], int]] = {  # name: (display name, integer kernel, divisor)
+Filter = tuple[str, list[list[int]], int]  # (display name, integer kernel, divisor)
+EDGE_KERNELS: dict[str, list[list[int]]] = {  # the lecture's three edge-detection kernels, as on its slide
+    "diagonal": [[1, 0, -1], [0, 0, 0], [-1, 0, 1]],
+    "4-neighbour": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+    "8-neighbour": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+}
+DEFAULT_EDGE = "8-neighbour"
+FILTERS: dict[str, Filter] = {  # "edge" holds the default edge kernel; a variant's `edge` parameter picks its own
     "identity": ("identity", [[0, 0, 0], [0, 1, 0], [0, 0, 0]], 1),
-    "edge": ("edge detection", [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], 1),
+    "edge": ("edge detection", EDGE_KERNELS[DEFAULT_EDGE], 1),
     "sharpen": ("sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]], 1),
     "box_blur": ("box blur", [[1, 1, 1], [1, 1, 1], [1, 1, 1]], 9),
     "gaussian_blur": ("Gaussian blur", [[1, 2, 1], [2, 4, 2], [1, 2, 1]], 16),
@@ -34,44 +43,58 @@ PURPOSE = {
 __all__ = ["answer_stub", "grade", "model_submission", "near_miss", "solution_source"]
 
 
+def _drawable(template: Template, name: str) -> list[Any]:
+    """The values a fixed or choices parameter can take (nothing to check for ranges and expressions)."""
+    param = next((p for p in template.space.params if p.name == name), None)
+    return list(param.values) if param is not None and param.form in ("choices", "value") else []
+
+
 def check_template(template: Template) -> None:
-    """Every filter the template can draw must be one we know."""
-    param = next(p for p in template.space.params if p.name == "filter")
-    unknown = [v for v in param.values if v not in FILTERS] if param.form in ("choices", "value") else []
-    if unknown:
-        raise extra_error(template, "params", f"unknown filter {unknown[0]!r}; known: {', '.join(FILTERS)}")
+    """Every filter and edge kernel the template can draw must be one we know."""
+    for name, known in (("filter", FILTERS), ("edge", EDGE_KERNELS)):
+        unknown = [v for v in _drawable(template, name) if v not in known]
+        if unknown:
+            raise extra_error(template, "params", f"unknown {name} {unknown[0]!r}; known: {', '.join(known)}")
 
 
-BANK = np.array([np.array(k, float) / d for _, k, d in FILTERS.values()])[:, None]  # (5, 1, 3, 3), one conv for all
+def filters(edge: str) -> dict[str, Filter]:
+    """The five filters of a variant, edge detection being the lecture's `edge` kernel."""
+    if edge not in EDGE_KERNELS:
+        raise ValueError(f"unknown edge kernel {edge!r}; known: {', '.join(EDGE_KERNELS)}")
+    return {**FILTERS, "edge": (FILTERS["edge"][0], EDGE_KERNELS[edge], 1)}
 
 
-def kernel_latex(name: str) -> str:
+def kernel_latex(kernel: Filter) -> str:
     """The kernel as LaTeX, with its divisor in front: \\frac{1}{9} [[1, 1, 1], ...]."""
-    _, kernel, divisor = FILTERS[name]
-    return (f"\\frac{{1}}{{{divisor}}} " if divisor != 1 else "") + matrix(kernel)
+    _, rows, divisor = kernel
+    return (f"\\frac{{1}}{{{divisor}}} " if divisor != 1 else "") + matrix(rows)
 
 
-def _apply_all(image: np.ndarray, padding: int) -> dict[str, list[Any]]:
-    """Every named filter on one image, in one solutions.numpy_ref.conv2d call."""
-    outputs = conv2d(image[None, None], BANK, padding=padding)[0]
-    return {name: exact_list(output) for name, output in zip(FILTERS, outputs)}
+def _apply_all(image: np.ndarray, padding: int, bank: dict[str, Filter]) -> dict[str, list[Any]]:
+    """Every filter of the bank on one image, in one solutions.numpy_ref.conv2d call."""
+    weights = np.array([np.array(rows, float) / divisor for _, rows, divisor in bank.values()])[:, None]
+    outputs = conv2d(image[None, None], weights, padding=padding)[0]
+    return {name: exact_list(output) for name, output in zip(bank, outputs)}
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
-    """Draw an image on which all five filters give different outputs; answer the output or the letter."""
-    name, padding = params["filter"], params.get("P", 0)
+    """An image on which the five filters differ and the asked one's output is not trivial; its output or letter."""
+    name, padding, edge = params["filter"], params.get("P", 0), params.get("edge", DEFAULT_EDGE)
     if name not in FILTERS:
         raise ValueError(f"unknown filter {name!r}")
+    bank = filters(edge)
     image = draw_image(rng, {**params, "W": params["H"]}, 9)
-    outputs = _apply_all(image, padding)
-    if len({repr(v) for v in outputs.values()}) < len(FILTERS):
+    outputs = _apply_all(image, padding, bank)
+    if len({repr(v) for v in outputs.values()}) < len(bank):
         raise ValueError("two filters give the same output on this image")
-    drawn = {**params, "P": padding, "image": exact_list(image), "kernel": kernel_latex(name),
-             "filter_name": FILTERS[name][0], "output": outputs[name]}
+    require_varied(outputs[name])
+    drawn = {**params, "P": padding, "edge": edge, "image": exact_list(image), "kernel": kernel_latex(bank[name]),
+             "filter_name": bank[name][0], "output": outputs[name]}
     if template.answer_format == "matrix":
         return drawn, outputs[name]
-    order = [list(FILTERS)[i] for i in rng.permutation(len(FILTERS))]
-    drawn["options"] = [FILTERS[key][0] for key in order]
+    order = [list(bank)[i] for i in rng.permutation(len(bank))]
+    drawn["options"] = [bank[key][0] for key in order]
+    drawn["option_kernels"] = [kernel_latex(bank[key]) for key in order]
     return drawn, "ABCDE"[order.index(name)]
 
 
@@ -81,14 +104,17 @@ def generate(template: Template, seed: int) -> Variant:
 
 
 def render(variant: Variant) -> str:
-    """The prompt, plus the lettered options when identifying."""
+    """The prompt, plus, when identifying, the lettered options, each with its kernel."""
     if variant.answer_format != "choice":
         return variant.prompt
-    return f"{variant.prompt}\n\n{options_markdown(variant.params['options'])}"
+    p = variant.params
+    shown = [f"{name}, $w = {kernel}$" for name, kernel in zip(p["options"], p["option_kernels"])]
+    return f"{variant.prompt}\n\n{options_markdown(shown)}"
 
 
 def explain(variant: Variant) -> str:
     """The filter's kernel and what it does."""
     p = variant.params
+    padding = f"zero padding $P = {p['P']}$" if p["P"] else "no padding"
     return (f"The filter is **{p['filter_name']}**, $${p['kernel']}$$ which {PURPOSE[p['filter']]}. "
-            f"With padding {p['P']} the output is $${matrix(p['output'])}$$\n\n" + explain_answer(variant))
+            f"With {padding} the output is $${matrix(p['output'])}$$\n\n" + explain_answer(variant))

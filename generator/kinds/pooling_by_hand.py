@@ -10,6 +10,7 @@ from generator.kinds._common import (answer_stub, draw_image, explain_answer, ex
                                      model_submission, near_miss, no_checks as check_template, render,
                                      sample_variant, solution_source)
 from generator.model import Template, Variant
+from generator.params import require_varied
 from generator.render import matrix
 from solutions.numpy_ref import avg_pool2d, max_pool2d
 
@@ -21,11 +22,12 @@ __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_m
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
-    """Draw the image; pool it with solutions.numpy_ref."""
+    """Draw the image; pool it with solutions.numpy_ref; draw again when the output is trivial (e.g. all 9s)."""
     if params["mode"] not in MODES:
         raise ValueError(f"mode must be 'max' or 'avg', got {params['mode']!r}")
     image = draw_image(rng, params, 9)
     out = MODES[params["mode"]](image[None, None], params["K"], params["S"])[0, 0]
+    require_varied(exact_list(out))
     drawn = {**params, "W": image.shape[1], "image": exact_list(image), "overlapping": params["S"] < params["K"],
              "out_shape": list(out.shape)}
     return drawn, exact_list(out)
