@@ -15,6 +15,7 @@ from types import ModuleType
 from generator.kinds import (code_avg_pool2d, code_conv2d, code_lenet5, code_max_pool2d, concept, conv1d_by_hand,
                              conv2d_by_hand, conv_params, dense_vs_conv, layer_table, mlp_params, named_filter,
                              output_size, pooling_by_hand, receptive_field)
+from generator.kinds import conv_layer, flat_patch, same_padding, stochastic_pooling, translation_by_hand
 
 KINDS: dict[str, ModuleType] = {
     "mlp_params": mlp_params,
@@ -32,6 +33,11 @@ KINDS: dict[str, ModuleType] = {
     "code_max_pool2d": code_max_pool2d,
     "code_avg_pool2d": code_avg_pool2d,
     "code_lenet5": code_lenet5,
+    "same_padding": same_padding,
+    "stochastic_pooling": stochastic_pooling,
+    "conv_layer": conv_layer,
+    "translation_by_hand": translation_by_hand,
+    "flat_patch": flat_patch,
 }
 
 CODE_KINDS = frozenset(name for name, module in KINDS.items() if "code" in module.FORMATS)

@@ -1,0 +1,74 @@
+"""Both parts of the lecture's homework for one conv layer: a) its parameters, b) the size of its output volume."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.grading import SHAPE_ORDER, Path, axes_hint, axis_label, grade_answer, path_label, rules_for
+from generator.kinds._common import (explain_answer, model_submission, near_miss,
+                                     padding_stated as check_template, sample_variant, solution_source)
+from generator.kinds.output_size import render
+from generator.model import Score, Template, Variant
+from solutions.shapes import conv2d_params, conv_output_size, output_size_is_exact
+
+FORMATS = ("numbers",)
+REQUIRED = ("H", "W", "C", "F", "K", "S", "P")
+EXTRA_KEYS: dict[str, bool] = {}
+__all__ = ["check_template", "model_submission", "near_miss", "render", "solution_source"]
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """Parameters from solutions.shapes.conv2d_params, output height and width from conv_output_size."""
+    count = conv2d_params(params["C"], params["F"], params["K"])
+    hw, k, s, p = (params["H"], params["W"]), params["K"], params["S"], params["P"]
+    h_out, w_out = conv_output_size(hw, k, s, p)
+    drawn = {**params, "exact": output_size_is_exact(hw, k, s, p)}
+    return drawn, {"weights": count.weights, "biases": count.biases, "total": count.total,
+                   "output": [h_out, w_out, params["F"]]}
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """A conv layer of sampled input, filters, kernel, stride and padding."""
+    return sample_variant(template, seed, _compute)
+
+
+def answer_stub(variant: Variant) -> str:
+    """The counts, and the output's sizes with the order they are asked in."""
+    return (f"{variant.variable} = {{\n    'weights': None,\n    'biases': None,\n    'total': None,\n"
+            f"    'output': (None, None, None),  # {axes_hint(SHAPE_ORDER)}\n}}")
+
+
+def _label(path: Path) -> str:
+    """('output', 0) -> 'output height'; the counts by name."""
+    if len(path) == 2 and path[0] == "output":
+        return f"output {axis_label(SHAPE_ORDER, path[1:])}"
+    return path_label(path)
+
+
+def _counts(table: dict[str, Any]) -> list[Any]:
+    """What the total adds up: weights and biases (not the output's sizes)."""
+    return [table["weights"], table["biases"]]
+
+
+def grade(variant: Variant, submitted: Any) -> Score:
+    """The answer rules: output in H×W×C order (C×H×W earns half); a total right for the student's own counts."""
+    return grade_answer(variant, submitted, rules_for(variant, axes=SHAPE_ORDER, label=_label, counts=_counts))
+
+
+def explain(variant: Variant) -> str:
+    """a) F (K²C + 1), whatever the input's size; b) the output-size formula per axis, F channels."""
+    p, answer = variant.params, variant.answer
+    h_out, w_out, channels = answer["output"]
+    lines = [f"a) Each of the $F = {p['F']}$ filters spans ${p['K']} \\times {p['K']} \\times {p['C']}$ "
+             f"(all {p['C']} input channels) and has one bias; the weights are shared over every position, so the "
+             f"input's height and width do not appear:", "",
+             f"- weights: ${p['F']} \\cdot {p['K']}^2 \\cdot {p['C']} = {answer['weights']}$",
+             f"- biases: ${answer['biases']}$",
+             f"- total: ${p['F']} \\cdot ({p['K'] ** 2 * p['C']} + 1) = {answer['total']}$", "",
+             "b) $W_{out} = \\lfloor (W - K + 2P) / S \\rfloor + 1$ on each axis, one channel per filter:", ""]
+    for axis, size, out in (("H", p["H"], h_out), ("W", p["W"], w_out)):
+        lines.append(f"- {axis}: $\\lfloor ({size} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {out}$")
+    lines += [f"- channels: $F = {channels}$", "", explain_answer(variant)]
+    return "\n".join(lines)

@@ -1,0 +1,92 @@
+"""Stochastic pooling by hand: in each window the probabilities are the activations over their sum; the draw u
+given for the window picks the first activation, in row-major order, whose cumulative probability exceeds u."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from generator.kinds._common import (answer_stub, draw_image, exact_list, explain_answer, grade, model_submission,
+                                     near_miss, no_checks as check_template, render, sample_variant,
+                                     solution_source)
+from generator.model import Template, Variant
+from generator.params import require_varied
+from generator.render import matrix
+from solutions.numpy_ref import max_pool2d
+from solutions.numpy_ref.stochastic import pool_windows, stochastic_pool2d, stochastic_pool_probabilities
+
+FORMATS = ("numbers", "matrix")
+REQUIRED = ("H", "K", "S")
+EXTRA_KEYS: dict[str, bool] = {}
+MARGIN = 0.02  # every cumulative probability is this far from its window's u: rounding to 2 places never flips a pick
+__all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
+
+
+def _pool(image: np.ndarray, params: dict[str, Any], draws: np.ndarray) -> np.ndarray:
+    """solutions.numpy_ref.stochastic.stochastic_pool2d on one image."""
+    return stochastic_pool2d(image[None, None], params["K"], params["S"], draws[None, None])[0, 0]
+
+
+def _check(image: np.ndarray, params: dict[str, Any], draws: np.ndarray, pooled: np.ndarray) -> None:
+    """Reject draws a student could misread, or whose answer another rule (max, column-major order) also gives."""
+    shares = np.cumsum(stochastic_pool_probabilities(image[None, None], params["K"], params["S"])[0, 0], axis=-1)
+    if (np.abs(shares - draws[..., None]) < MARGIN).any():
+        raise ValueError("a draw lies too close to a cumulative probability")
+    if (pooled == max_pool2d(image[None, None], params["K"], params["S"])[0, 0]).all():
+        raise ValueError("every window picks its maximum, as max pooling would")
+    if (pooled == _pool(image.T, params, draws.T).T).all():
+        raise ValueError("column-major order picks the same values")
+    require_varied(pooled)
+
+
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """Draw a non-negative image and one u (2 decimals) per window; pool it; pick the window whose probabilities
+    are asked (one with at least three non-zero activations)."""
+    image = draw_image(rng, params, 5)
+    windows = pool_windows(image[None, None], params["K"], params["S"])[0, 0]
+    draws = rng.integers(0, 100, windows.shape[:2]) / 100
+    pooled = _pool(image, params, draws)
+    _check(image, params, draws, pooled)
+    rich = np.argwhere((windows > 0).sum(axis=-1) >= 3)
+    if not len(rich):
+        raise ValueError("no window has three non-zero activations")
+    row, col = (int(v) for v in rich[rng.integers(len(rich))])
+    shares = stochastic_pool_probabilities(image[None, None], params["K"], params["S"])[0, 0, row, col]
+    probabilities = exact_list(shares.reshape(params["K"], params["K"]))
+    drawn = {**params, "W": image.shape[1], "image": exact_list(image), "draws": exact_list(draws),
+             "out_shape": list(pooled.shape), "window_row": row + 1, "window_col": col + 1,
+             "overlapping": params["S"] < params["K"]}
+    if template.answer_format == "matrix":
+        return drawn, exact_list(pooled)
+    return drawn, {"probabilities": probabilities, "pooled": exact_list(pooled)}
+
+
+def generate(template: Template, seed: int) -> Variant:
+    """An image, a window, a stride and the draws."""
+    return sample_variant(template, seed, _compute)
+
+
+def _window_line(windows: np.ndarray, draws: list[list[float]], pooled: list[list[int]], row: int, col: int) -> str:
+    """'- window (1, 2): 1, 2, 3, 0 (sum 6); cumulative 0.17, 0.5, 1, 1; u = 0.3 -> 2'."""
+    values = windows[row, col]
+    cumulative = np.cumsum(values) / values.sum()
+    return (f"- window ({row + 1}, {col + 1}): {', '.join(f'{v:g}' for v in values)} (sum {values.sum():g}); "
+            f"cumulative {', '.join(f'{c:.2f}' for c in cumulative)}; $u = {draws[row][col]:g}$ → "
+            f"**{pooled[row][col]}**")
+
+
+def explain(variant: Variant) -> str:
+    """Window by window: activations in row-major order, cumulative probabilities, the draw and the pick."""
+    p = variant.params
+    image = np.array(p["image"], dtype=float)
+    windows = pool_windows(image[None, None], p["K"], p["S"])[0, 0]
+    pooled = variant.answer["pooled"] if isinstance(variant.answer, dict) else variant.answer
+    rows, cols = p["out_shape"]
+    lines = [f"Each {p['K']}×{p['K']} window (stride {p['S']}) read row by row; probability = activation / "
+             "window sum; the pick is the first activation whose cumulative probability exceeds $u$:", ""]
+    lines += [_window_line(windows, p["draws"], pooled, r, c) for r in range(rows) for c in range(cols)]
+    if isinstance(variant.answer, dict):
+        lines += ["", f"Window ({p['window_row']}, {p['window_col']})'s probabilities: "
+                      f"$${matrix(variant.answer['probabilities'])}$$"]
+    return "\n".join(lines + ["", f"$${matrix(pooled)}$$", "", explain_answer(variant)])
