@@ -25,7 +25,7 @@ from grader.answer_key import KeyDir  # noqa: E402
 from grader.collect import collect  # noqa: E402
 from grader.grade_command import load_env  # noqa: E402
 from grader.pipeline import Batch, grade_all  # noqa: E402
-from grader.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
+from generator.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
 from grader.store import Store  # noqa: E402
 
 

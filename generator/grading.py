@@ -17,10 +17,10 @@ from dataclasses import dataclass, replace
 from functools import partial, reduce
 from typing import Any
 
-from generator.model import Score, Variant
+from generator.model import Part, Score, Variant, shared_parts
 
 Path = tuple[str | int, ...]
-Part = tuple[str, float]  # a part's label and the share of its points earned: 1, 0.5 (other axis order) or 0
+Credit = tuple[str, float]  # a part's label and the share of its points earned: 1, 0.5 (other axis order) or 0
 Follow = Callable[[Path, int, list[Any]], tuple[Any, str] | None]  # a list item's follow-through key, and why
 LETTERS = "ABCDEFGHIJ"
 AXIS_NAMES = {"H": "height", "W": "width", "C": "channels"}
@@ -246,7 +246,7 @@ def read(expected: Any, value: Any, rules: Rules) -> Any:
 class Outcome:
     """Every part's credit and the notes that explain what was expected."""
 
-    parts: tuple[Part, ...] = ()
+    parts: tuple[Credit, ...] = ()
     notes: tuple[str, ...] = ()
 
     def __add__(self, other: Outcome) -> Outcome:
@@ -474,8 +474,8 @@ def compare(expected: Any, submitted: Any, rules: Rules, path: Path = ()) -> Out
 
 def no_answer(variant: Variant, rules: Rules) -> Score:
     """An untouched stub (or nothing): 0 points, every part listed."""
-    blank = tuple({"part": rules.label(p), "points": 0.0} for p, _ in leaves(variant.answer))
-    return Score(0.0, variant.points, "no answer", blank)
+    blank = shared_parts(variant, [(rules.label(p), 0.0) for p, _ in leaves(variant.answer)])
+    return Score(variant.qid, 0.0, variant.points, "no answer", blank)
 
 
 def score(variant: Variant, outcome: Outcome) -> Score:
@@ -484,9 +484,9 @@ def score(variant: Variant, outcome: Outcome) -> Score:
         outcome = Outcome(tuple((label, 0.0) for label, _ in outcome.parts[:len(leaves(variant.answer))]),
                           (*outcome.notes[:1], f"more than {TOO_LONG} times the expected number of entries"))
     share = variant.points / max(1, len(outcome.parts))
-    parts = tuple({"part": label, "points": round(share * credit, 6)} for label, credit in outcome.parts)
+    parts = tuple(Part(label, round(share * credit, 6), round(share, 6)) for label, credit in outcome.parts)
     if outcome.full:
-        return Score(variant.points, variant.points, "correct", parts)
+        return Score(variant.qid, variant.points, variant.points, "correct", parts)
     notes = list(dict.fromkeys(outcome.notes))
     said = notes[:3] + ([f"and {len(notes) - 3} more notes"] if len(notes) > 3 else [])
     wrong = [label for label, credit in outcome.parts if credit == 0.0]
@@ -497,7 +497,8 @@ def score(variant: Variant, outcome: Outcome) -> Score:
         shown = list(dict.fromkeys(wrong))
         said.append(f"{len(wrong)} of {len(parts)} parts wrong: {', '.join(shown[:6])}" +
                     (f" and {len(shown) - 6} more" if len(shown) > 6 else ""))
-    return Score(round(share * outcome.earned, 6), variant.points, " ".join("; ".join(said).split()), parts)
+    return Score(variant.qid, round(share * outcome.earned, 6), variant.points, " ".join("; ".join(said).split()),
+                 parts)
 
 
 def grade_answer(variant: Variant, submitted: Any, rules: Rules) -> Score:
@@ -508,7 +509,8 @@ def grade_answer(variant: Variant, submitted: Any, rules: Rules) -> Score:
             return no_answer(variant, rules)
         return score(variant, compare(variant.answer, read(variant.answer, plain, rules), rules))
     except RecursionError:  # lists nested thousands deep: never raise on a submission
-        return Score(0.0, variant.points, "the answer is nested too deeply to read", no_answer(variant, rules).parts)
+        return Score(variant.qid, 0.0, variant.points, "the answer is nested too deeply to read",
+                     no_answer(variant, rules).parts)
 
 
 def grade_leaves(variant: Variant, submitted: Any) -> Score:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import jinja2
 
 from generator.params import ParamSpace
+from grader.sandbox.api import Call
+
+SETUP_SOURCE = "import numpy as np"  # the notebook's setup cell, which every answer and code cell may rely on
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,9 @@ class Variant:
     def to_key(self) -> dict[str, Any]:
         """The answer-key entry (docs/CONTRACT.md): everything but the rendered prompt."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "prompt"}  # values are plain JSON
-        if self.entry_point is None:
-            del data["entry_point"], data["hidden_tests"]
+        for name in ("entry_point", "hidden_tests"):  # answer questions have neither; LeNet-5 has no hidden cases
+            if data[name] is None:
+                del data[name]
         return data
 
     @classmethod
@@ -71,11 +76,89 @@ class Variant:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+class Part(NamedTuple):
+    """One scored part of a question: what it is, the points earned and the points it is worth."""
+
+    label: str
+    points: float
+    max_points: float
+
+
 @dataclass(frozen=True)
 class Score:
-    """The outcome of grading one answer: points, the maximum, one feedback line and per-part detail."""
+    """The one score record, from a kind's grade to results.json: points, the maximum, feedback and the parts."""
 
+    qid: str
     points: float
     max_points: float
     feedback: str
-    parts: tuple[dict[str, Any], ...] = ()
+    parts: tuple[Part, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain dict for results files."""
+        return {"qid": self.qid, "points": self.points, "max_points": self.max_points, "feedback": self.feedback,
+                "parts": [list(p) for p in self.parts]}
+
+    @staticmethod
+    def from_json(data: Mapping[str, Any]) -> Score:
+        """Inverse of to_json."""
+        parts = tuple(Part(str(a), float(b), float(c)) for a, b, c in data.get("parts", ()))
+        return Score(str(data["qid"]), float(data["points"]), float(data["max_points"]), str(data["feedback"]), parts)
+
+
+def shared_parts(variant: Variant, earned: Sequence[tuple[str, float]]) -> tuple[Part, ...]:
+    """Parts that share the question's points equally, from (label, points earned) pairs."""
+    share = round(variant.points / len(earned), 6) if earned else 0.0
+    return tuple(Part(label, points, share) for label, points in earned)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file submitted beside a notebook (LeNet-5 weights); over the cap its bytes are never read (data empty)."""
+
+    label: str  # e.g. "class.zip:alice_1234_5679_lenet5.pt", shown in every message about this file
+    name: str  # the base name, hashed into the submission's digest (as the notebook's name is)
+    size: int
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What grading may consult beyond the key: data sets, the committed bars and the device class that trains."""
+
+    data: str | None = None  # data roots for training checks (None: $CNNLAB_DATA, then /usr/share/datasets)
+    bars: Path | None = None  # the LeNet-5 bars file (None: the committed solutions/benchmarks file)
+    device: str | None = None  # "cpu" or "cuda" (None: cuda when this machine has it)
+
+    def device_class(self) -> str:
+        """'cuda' or 'cpu'."""
+        if self.device is not None:
+            return self.device
+        import torch  # only a training check asks, and only then is torch worth importing
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one question asks the sandbox for (docs/CONTRACT.md); names are the question's own, without its qid."""
+
+    variables: tuple[str, ...] = ()  # answer variables to read back
+    calls: tuple[Call, ...] = ()  # calls on the student's names after the question's cell (hidden inputs, probes)
+    files: Mapping[str, bytes] = field(default_factory=dict)  # read-only job files (a harness's source, data)
+    attachments: tuple[str, ...] = ()  # suffixes of submitted files the question reads (".pt"), in this process
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What came back for one question, as plain data: values and problems by the question's own names."""
+
+    values: Mapping[str, Any]
+    problems: Mapping[str, str]
+    attachments: tuple[Attachment, ...] = ()  # the submitted files the question asked for
+
+    def get(self, name: str) -> tuple[Any, str | None]:
+        """(value, None), or (None, why there is none)."""
+        if name in self.values:
+            return self.values[name], None
+        return None, self.problems.get(name, "not defined")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from generator.kinds._code import SETUP_SOURCE
+from generator.model import SETUP_SOURCE
 from generator.model import Variant
 from generator.render import number
 

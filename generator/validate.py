@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.errors import TemplateError
-from generator.kinds import CODE_KINDS, KINDS
-from generator.model import Template
+from generator.kinds import CODE_KINDS, KINDS, as_returned, score
+from generator.model import Context, Returned, Score, Template, Variant
 from generator.spec import parse_spec
 from generator.templates import is_template, parse_template, template_files
 from generator.yamlio import load_yaml
@@ -15,18 +15,23 @@ CHECK_SEEDS = 20  # variants drawn per template when validating
 CODE_CHECK_SEEDS = 3  # coding exercises run their hidden tests, so fewer
 
 
+def scored(variant: Variant, submitted: object) -> Score:
+    """A self-test submission scored as the grader scores what the sandbox returns (plain data, default context)."""
+    return score(variant, as_returned(variant, submitted), Context())
+
+
 def self_test(template: Template, seed: int) -> list[str]:
     """Problems with one variant: the solution must score full, a blank 0, and a near miss less than full."""
     kind = KINDS[template.kind]
     variant = kind.generate(template, seed)
     problems = []
-    full = kind.grade(variant, kind.model_submission(variant))
+    full = scored(variant, kind.model_submission(variant))
     if full.points != variant.points:
         problems.append(f"the worked solution scores {full.points}/{variant.points}: {full.feedback}")
-    blank = kind.grade(variant, None)
+    blank = scored(variant, Returned({}, {}))
     if blank.points != 0:
         problems.append(f"a blank answer scores {blank.points}")
-    near = kind.grade(variant, kind.near_miss(variant))
+    near = scored(variant, kind.near_miss(variant))
     if near.points >= variant.points:
         problems.append(f"a near miss scores full marks ({near.feedback})")
     return [f"{template.id} (seed {seed}): {p}" for p in problems]
@@ -56,11 +61,30 @@ def validate_file(path: Path) -> str:
 
 def validate_path(path: Path) -> list[str]:
     """Check a file, or every YAML file in a folder and its templates/ folder."""
+    return [validate_file(f) for f in yaml_files(path)]
+
+
+def yaml_files(path: Path) -> list[Path]:
+    """The file, or every YAML file in a folder and its templates/ folder."""
     if path.is_dir():
         files = template_files(path) + template_files(path / "templates")
         if not files:
             raise TemplateError(str(path), "no .yaml files here")
-        return [validate_file(f) for f in files]
+        return files
     if not path.exists():
         raise TemplateError(str(path), "no such file or folder")
-    return [validate_file(path)]
+    return [path]
+
+
+def templates_at(path: Path) -> list[Template]:
+    """Every template a path holds or (a spec) uses, each once, in a stable order."""
+    found: dict[str, Template] = {}
+    for file in yaml_files(path):
+        data = load_yaml(file)
+        if is_template(data):
+            template = parse_template(data)
+            found.setdefault(template.id, template)
+        else:
+            for template in parse_spec(data, file.parent).templates.values():
+                found.setdefault(template.id, template)
+    return list(found.values())

@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader.records import AnswerKey, KeyQuestion
+from generator.model import Variant
+from grader.records import AnswerKey
 
 
-def _question(data: dict[str, Any], where: str) -> KeyQuestion:
-    """One question record, with the fields the contract requires checked by name."""
+def _question(data: dict[str, Any], where: str) -> Variant:
+    """One question: the generator's own Variant, with the fields the contract requires checked by name."""
+    from generator.kinds import KINDS  # the registry imports every kind; only reading a key needs it
+
     missing = [k for k in ("qid", "kind", "seed", "points") if k not in data]
     if missing:
         raise ValueError(f"{where}: question is missing {', '.join(missing)}")
     if not (data.get("variable") or data.get("entry_point")):
         raise ValueError(f"{where}: question {data['qid']!r} has neither a variable nor an entry_point")
-    return KeyQuestion(
-        qid=str(data["qid"]), kind=str(data["kind"]), seed=int(data["seed"]), points=float(data["points"]),
-        params=dict(data.get("params") or {}), answer=data.get("answer"), variable=data.get("variable"),
-        entry_point=data.get("entry_point"), hidden_tests=data.get("hidden_tests"), raw=dict(data))
+    if data["kind"] not in KINDS:
+        raise ValueError(f"{where}: question {data['qid']!r} has unknown kind {data['kind']!r}")
+    variant = Variant.from_key(data)
+    return replace(variant, qid=str(variant.qid), seed=int(variant.seed), points=float(variant.points),
+                   params=dict(variant.params or {}))
 
 
 def parse_key(raw: bytes, where: str) -> AnswerKey:

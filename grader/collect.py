@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from grader.notebook import MAX_BYTES, too_large
-from grader.records import MAX_WEIGHTS_BYTES, WEIGHTS_SUFFIXES, Attachment, RawSubmission
+from grader.records import Attachment, RawSubmission
+from grader.settings import MAX_WEIGHTS_BYTES, WEIGHTS_SUFFIXES
 
 _SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
 _LMS_PREFIX = re.compile(r"^.+?_\d+_")  # "<name>_<userid>_", also Canvas's "<name>_LATE_<userid>_"

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from cnnlab import main as cnnlab
-from grader.simulate import FLAVOURS, write_simulated
+from generator.simulate import FLAVOURS, write_simulated
 
 
 def main(argv: list[str]) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from grader.records import GradedSubmission, QuestionScore
+from grader.records import GradedSubmission, Score
 
 
 def _markdown(lines: list[str], role: str, qid: str | None = None) -> dict[str, Any]:
@@ -14,7 +14,7 @@ def _markdown(lines: list[str], role: str, qid: str | None = None) -> dict[str, 
     return {"cell_type": "markdown", "metadata": {"cnnlab": meta}, "source": "\n".join(lines)}
 
 
-def _question_cell(score: QuestionScore) -> dict[str, Any]:
+def _question_cell(score: Score) -> dict[str, Any]:
     """'**Feedback q1: 1.5/2**' and the checker's message, one line per failed part."""
     mark = "✅" if score.points >= score.max_points else ("🟡" if score.points > 0 else "❌")
     lines = [f"**Feedback {html.escape(score.qid)}: {score.points:g}/{score.max_points:g}** {mark}", "",

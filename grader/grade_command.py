@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
@@ -12,11 +13,11 @@ from rich.console import Console
 from grader.answer_key import KeyDir
 from grader.collect import collect
 from grader.console import progress_bar, summary_table
-from grader.lenet5_training import TrainingSetup
 from grader.outputs import write_class_outputs
 from grader.pipeline import Batch, grade_all
 from grader.roster import Roster, read_roster
-from grader.sandbox.api import Limits
+from generator.model import Context
+from grader.settings import LIMITS
 from grader.steps import Env
 from grader.store import Store
 
@@ -31,46 +32,49 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where results and gradebooks go; one grader at a time: a second run on the same DIR "
                              "stops at once (exit 2) naming the first one's pid")
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel sandboxes")
-    parser.add_argument("--timeout", type=float, default=60.0, metavar="S", help="wall-clock seconds per submission")
-    parser.add_argument("--memory", type=int, default=2048, metavar="MB", help="memory per submission")
+    parser.add_argument("--timeout", type=float, default=LIMITS.total_timeout_s, metavar="S",
+                        help="wall-clock seconds per submission (default %(default)g; a cell gets at most "
+                             f"{LIMITS.cell_timeout_s:g})")
+    parser.add_argument("--memory", type=int, default=LIMITS.memory_mb, metavar="MB",
+                        help="memory per submission (default %(default)d)")
     parser.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report (CI)")
     parser.add_argument("--fail-under", type=float, metavar="PCT", help="exit 1 if a score is under PCT percent")
     parser.add_argument("--roster", metavar="CSV", help="class roster (student_id, name, optional LMS ids)")
     parser.add_argument("--regrade", action="store_true", help="grade again even what was graded before")
     parser.add_argument("--data", metavar="DIR", help="data sets for training checks (default: $CNNLAB_DATA, then "
                                                       "/usr/share/datasets)")
-    parser.add_argument("--bars", metavar="FILE", default=str(TrainingSetup.bars),
+    parser.add_argument("--bars", metavar="FILE",
                         help="LeNet-5 bars (default: solutions/benchmarks/lenet5-grading-bars.json)")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="train students' models on (default: cuda if any)")
 
 
-def load_env(key: str, roster_path: str | None = None, training: TrainingSetup = TrainingSetup()) -> Env:
+def load_env(key: str, roster_path: str | None = None, context: Context = Context()) -> Env:
     """Answer keys and who can be identified: the roster's ids and aliases, plus every student with a key."""
     keys = KeyDir.open(Path(key))
     roster = read_roster(Path(roster_path)) if roster_path else None
     known = Roster.of_ids(keys.paths)
     if roster is not None:
         known = Roster({**known.names, **roster.names}, {**known.aliases, **roster.aliases})
-    return Env(keys, known, roster, training)
+    return Env(keys, known, roster, context)
 
 
-def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeout: float = 60.0, memory: int = 2048,
-         junit: str | None = None, fail_under: float | None = None, roster: str | None = None,
-         regrade: bool = False, data: str | None = None, bars: str = str(TrainingSetup.bars),
+def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeout: float = LIMITS.total_timeout_s,
+         memory: int = LIMITS.memory_mb, junit: str | None = None, fail_under: float | None = None,
+         roster: str | None = None, regrade: bool = False, data: str | None = None, bars: str | None = None,
          device: str | None = None) -> int:
     """Grade, write every output, print the summary; 0 whatever the scores, 1 under --fail-under, 2 on failure."""
     if workers < 1 or timeout <= 0 or memory < 64:
         raise ValueError("--workers must be >= 1, --timeout > 0 and --memory >= 64")
-    training = TrainingSetup(data, Path(bars), device)
-    env = load_env(key, roster, training)
-    limits = Limits(cell_timeout_s=min(timeout, Limits.cell_timeout_s), total_timeout_s=timeout, cpu_s=timeout,
-                    memory_mb=memory)
+    context = Context(data, Path(bars) if bars else None, device)
+    env = load_env(key, roster, context)
+    limits = replace(LIMITS, cell_timeout_s=min(timeout, LIMITS.cell_timeout_s), total_timeout_s=timeout,
+                     cpu_s=timeout, memory_mb=memory)
     store = Store(Path(out))
     with store.exclusive():
         raws = collect(submissions, lambda line: print(f"cnnlab: warning: {line}", file=sys.stderr))
         with progress_bar(len(raws), Console(stderr=True)) as on_result:
             reused: list[bool] = []
-            records = grade_all(raws, Batch(env, store, workers, limits, regrade, training.device_class() == "cuda"),
+            records = grade_all(raws, Batch(env, store, workers, limits, regrade, context.device_class() == "cuda"),
                                 lambda r, c: (reused.append(c), on_result(r, c)))
         write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
     out_console = Console()

@@ -8,7 +8,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-MAX_BYTES = 512 * 1024 * 1024
+from grader.settings import MAX_NOTEBOOK_BYTES
+
+MAX_BYTES = MAX_NOTEBOOK_BYTES  # the name this module's readers know
 MAX_DEPTH = 100  # Jupyter nests about 8 deep; every later writer (feedback, results) recurses once per level
 SUPPORTED_NBFORMAT = 4
 _AGAIN = "save the notebook from Jupyter again"

@@ -1,7 +1,7 @@
 """The grading pipeline, declared in order in one place: prepare (per file) -> run (sandbox, in parallel) -> finish.
 
-    read_notebook -> drop_outputs -> identify_student -> load_key -> find_cells -> make_plans -> load_weights
-    -> build_job -> Sandbox.map -> score -> feedback notebook + results.json -> record (atomic, keyed by content hash)
+    read_notebook -> drop_outputs -> identify_student -> load_key -> find_cells -> make_requests -> build_job
+    -> Sandbox.map -> score (each kind's own) -> feedback notebook + results.json -> record (atomic, by content hash)
 """
 
 from __future__ import annotations
@@ -20,14 +20,15 @@ from grader.gradescope import results_json
 from grader.records import GradedSubmission, RawSubmission
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits
-from grader.scoring import cell_error_notes, score_plan, stop_line
+from grader.settings import LIMITS
+from grader.scoring import cell_error_notes, score, stop_line
 from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, job_cells, load_key,
-                          load_weights, make_plans, read_notebook)
+                          make_requests, read_notebook)
 from grader.store import Store, json_bytes
 
 Step = Callable[[State, Env], State]
-PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_plans,
-                             load_weights, build_job)
+PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_requests,
+                             build_job)
 OnResult = Callable[[GradedSubmission, bool], None]  # (record, reused from an earlier run)
 
 
@@ -60,13 +61,13 @@ def prepare(raw: RawSubmission, env: Env) -> State:
     return state
 
 
-def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
-    """Score every question, then the per-submission files: results.json and the feedback notebook."""
+def finish(state: State, env: Env) -> tuple[GradedSubmission, dict[str, bytes]]:
+    """Score every question (each by its kind), then the per-submission files: results.json and the feedback."""
     numbers = tuple(c.number for c in job_cells(state.cells))  # job cell -> the cell's number in the notebook
     calls = state.job.calls if state.job else ()
     stopped = stop_line(state.outcome, numbers, calls)
-    scores = tuple(score_plan(p, state.outcome, state.fatal, state.weights.get(p.question.qid), stopped)
-                   for p in state.plans)
+    scores = tuple(score(a, state.outcome, state.fatal, env.context, state.raw.weights, stopped)
+                   for a in state.asked)
     notes = (*((state.fatal,) if state.fatal else ()), *state.notes,
              *cell_error_notes(state.outcome, numbers, calls))
     outcome = state.outcome
@@ -80,24 +81,23 @@ def finish(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
         scores=scores, notes=notes, seconds=round(outcome.seconds, 3) if outcome else 0.0,
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         isolation=outcome.isolation if outcome else "")
-    titles = {q.qid: str(q.raw.get("title", "")) for q in key.questions} if key else {}
+    titles = {q.qid: q.title for q in key.questions} if key else {}
     files = {"results.json": json_bytes(results_json(record, titles)),
              "feedback.ipynb": (json.dumps(feedback_notebook(state.notebook, record), indent=1,
                                            ensure_ascii=False) + "\n").encode("utf-8")}
     return record, files
 
 
-def finish_safely(state: State) -> tuple[GradedSubmission, dict[str, bytes]]:
+def finish_safely(state: State, env: Env) -> tuple[GradedSubmission, dict[str, bytes]]:
     """finish(), or, when it fails on this submission, an error record: every question at 0 with the reason."""
     try:
-        return finish(state)
+        return finish(state, env)
     except Exception as error:
-        bare = replace(state, fatal=grader_error(error, "finish"), notebook=None, outcome=None, weights={}, job=None,
-                       cells=())
+        bare = replace(state, fatal=grader_error(error, "finish"), notebook=None, outcome=None, job=None, cells=())
     try:
-        return finish(bare)
+        return finish(bare, env)
     except Exception:
-        return finish(replace(bare, plans=()))  # no scoring left to fail: the record and the reason alone
+        return finish(replace(bare, asked=()), env)  # no scoring left to fail: the record and the reason alone
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,7 @@ class Batch:
     env: Env
     store: Store
     workers: int = 2
-    limits: Limits = Limits()
+    limits: Limits = LIMITS
     regrade: bool = False
     gpu: bool = False  # bind the GPU into the sandbox (models are trained on CUDA)
 
@@ -141,7 +141,7 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
     done: list[GradedSubmission] = []
 
     def complete(state: State) -> None:
-        record, files = finish_safely(state)
+        record, files = finish_safely(state, batch.env)
         batch.store.save(record, files)  # an OSError here is the grader's own output failing: it stops the run
         done.append(record)
         on_result(record, False)

@@ -6,19 +6,10 @@ import hashlib
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from generator.model import Attachment, Score, Variant
+
 JSON = Any
-MAX_WEIGHTS_BYTES = 5 * 1024 * 1024  # LeNet-5's state_dict is about 250 KB; anything much larger is not one
-WEIGHTS_SUFFIXES = (".pt", ".pth")
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A weights file submitted beside a notebook; over MAX_WEIGHTS_BYTES its bytes are never read (data empty)."""
-
-    label: str  # e.g. "class.zip:alice_1234_5679_lenet5.pt", shown in every message about this file
-    name: str  # the base name, hashed into the submission's digest (as the notebook's name is)
-    size: int
-    data: bytes = field(repr=False)
+__all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmission", "Score"]
 
 
 @dataclass(frozen=True)
@@ -56,56 +47,19 @@ class Identity:
 
 
 @dataclass(frozen=True)
-class KeyQuestion:
-    """One question of a student's answer key."""
-
-    qid: str
-    kind: str
-    seed: int
-    points: float
-    params: dict[str, JSON]
-    answer: JSON
-    variable: str | None = None
-    entry_point: str | None = None
-    hidden_tests: dict[str, JSON] | None = None
-    raw: dict[str, JSON] = field(default_factory=dict, repr=False, compare=False)
-
-
-@dataclass(frozen=True)
 class AnswerKey:
     """A student's answer key, loaded from KEYDIR/<student_id>.json."""
 
     assignment: str
     student_id: str
     seed: int
-    questions: tuple[KeyQuestion, ...]
+    questions: tuple[Variant, ...]  # the same records the generator drew (generator/model.py)
     digest: str  # hash of the key file, so a changed key triggers a regrade
 
     @property
     def max_points(self) -> float:
         """Points available in total."""
         return sum(q.points for q in self.questions)
-
-
-@dataclass(frozen=True)
-class QuestionScore:
-    """Points earned on one question, with the feedback line(s) a student will read."""
-
-    qid: str
-    points: float
-    max_points: float
-    feedback: str
-    parts: tuple[tuple[str, float, float], ...] = ()  # (label, points, max_points) for partial credit
-
-    def to_json(self) -> dict[str, JSON]:
-        """Plain dict for results files."""
-        return {**asdict(self), "parts": [list(p) for p in self.parts]}
-
-    @staticmethod
-    def from_json(data: dict[str, JSON]) -> QuestionScore:
-        """Inverse of to_json."""
-        parts = tuple((str(a), float(b), float(c)) for a, b, c in data.get("parts", ()))
-        return QuestionScore(data["qid"], float(data["points"]), float(data["max_points"]), data["feedback"], parts)
 
 
 @dataclass(frozen=True)
@@ -119,7 +73,7 @@ class GradedSubmission:
     assignment: str | None
     key_digest: str | None
     status: str  # "graded", "rejected" (unreadable / unidentifiable), or a sandbox status such as "timeout"
-    scores: tuple[QuestionScore, ...]
+    scores: tuple[Score, ...]
     notes: tuple[str, ...]  # submission-level messages: identity flags, unreadable file, missing cells
     seconds: float  # time in the sandbox
     graded_at: str = ""  # ISO 8601 UTC, for the gradebook's times
@@ -151,6 +105,6 @@ class GradedSubmission:
     def from_json(data: dict[str, JSON]) -> GradedSubmission:
         """Inverse of to_json."""
         fields_ = dict(data)
-        fields_["scores"] = tuple(QuestionScore.from_json(s) for s in data["scores"])
+        fields_["scores"] = tuple(Score.from_json(s) for s in data["scores"])
         fields_["notes"] = tuple(data["notes"])
         return GradedSubmission(**fields_)

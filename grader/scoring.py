@@ -1,4 +1,8 @@
-"""Turning a sandbox outcome into per-question scores, in the grader's process, on plain data only.
+"""The grader's half of the seam: ask each question's kind what to run, hand back what came, let the kind score.
+
+The grader names no kind. A kind declares its sandbox request (answer variables, calls on the student's names,
+job files, which submitted files it reads) and scores the plain data that comes back (generator/kinds). Here
+its call names are prefixed with the question id, so questions never collide in one job, and taken off again.
 
 Values come back as they become final (docs/GRADING.md, "Partial results"): a question is scored on whatever
 value came back for it, whatever happened to the notebook afterwards; only a value that never came back is
@@ -7,19 +11,39 @@ voided, with the cell where the notebook stopped as the reason.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
-from grader.answers import grade_answer
-from grader.code_checks import score_architecture, score_cases
-from grader.lenet5_training import score_training
-from grader.lenet5_weights import WeightsResult, with_weights
-from grader.plans import Plan, calls_of
-from grader.records import QuestionScore
+from generator import kinds
+from generator.model import Attachment, Context, Request, Returned, Score, Variant
 from grader.sandbox.api import Call, Outcome
 from grader.sandbox.verdict import NO_VALUE
 
 STOPS = {"timeout": "ran out of time", "memory": "ran out of memory", "crashed": "crashed",
          "output_limit": "printed too much"}
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question and what its kind asked the sandbox for, call names prefixed '<qid>/'."""
+
+    variant: Variant
+    request: Request
+
+    @property
+    def calls(self) -> tuple[Call, ...]:
+        """The request's calls under their job-wide names."""
+        return tuple(replace(call, name=f"{self.variant.qid}/{call.name}") for call in self.request.calls)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every job-wide name this question reads back: its variables and its calls."""
+        return (*self.request.variables, *(call.name for call in self.calls))
+
+
+def ask(variant: Variant, context: Context) -> Asked:
+    """The kind's request for one question (a ValueError is a grader-side defect: a missing bar, a bad key)."""
+    return Asked(variant, kinds.request(variant, context))
 
 
 def where_stopped(outcome: Outcome, numbers: Sequence[int], calls: Sequence[Call]) -> str:
@@ -35,7 +59,7 @@ def where_stopped(outcome: Outcome, numbers: Sequence[int], calls: Sequence[Call
 
 
 def stop_line(outcome: Outcome | None, numbers: Sequence[int], calls: Sequence[Call]) -> str:
-    """'the notebook crashed in cell 12 (the process exited with code 0 before the end)', or '' when it finished."""
+    """'the notebook crashed in cell 12 (the process exited with code 0)', or '' when it finished."""
     if outcome is None or outcome.stopped_in is None:
         return ""
     how = STOPS.get(outcome.status, "stopped")
@@ -43,45 +67,45 @@ def stop_line(outcome: Outcome | None, numbers: Sequence[int], calls: Sequence[C
     return f"the notebook {how} {where_stopped(outcome, numbers, calls)}{detail}"
 
 
-def _value(values: Mapping[str, object], problems: Mapping[str, str], name: str,
-           stopped: str) -> tuple[object, str | None]:
-    """A name's value, or why there is none: its own problem, or where the notebook stopped before it came back."""
-    if name in values:
-        return values[name], None
-    problem = problems.get(name, "not defined")
-    return None, (f"{NO_VALUE}: {stopped}" if stopped and problem.startswith(NO_VALUE) else problem)
+def returned(asked: Asked, outcome: Outcome, attachments: Sequence[Attachment], stopped: str) -> Returned:
+    """What came back for one question, under its own names; a name the run never reached says where it stopped."""
+    values, problems = {}, {}
+    local = {**{v: v for v in asked.request.variables},
+             **{f"{asked.variant.qid}/{c.name}": c.name for c in asked.request.calls}}
+    for name, own in local.items():
+        if name in outcome.variables or name in outcome.results:
+            values[own] = outcome.variables[name] if name in outcome.variables else outcome.results[name]
+            continue
+        problem = outcome.problems.get(name, "not defined")
+        problems[own] = f"{NO_VALUE}: {stopped}" if stopped and problem.startswith(NO_VALUE) else problem
+    wanted = tuple(a for a in attachments if asked.request.attachments and a.name.lower().endswith(
+        asked.request.attachments))
+    return Returned(values, problems, wanted)
 
 
-def score_plan(p: Plan, outcome: Outcome | None, fatal: str | None, weights: WeightsResult | None = None,
-               stopped: str = "") -> QuestionScore:
-    """One question's score from the values that came back; a submission that never ran scores 0 with the reason."""
-    q = p.question
+def _never_ran(asked: Asked, outcome: Outcome) -> bool:
+    """True when none of the question's calls came back because the notebook stopped first."""
+    names = [call.name for call in asked.calls]
+    return bool(names) and all(n not in outcome.results and outcome.problems.get(n, NO_VALUE).startswith(NO_VALUE)
+                               for n in names)
+
+
+def score(asked: Asked, outcome: Outcome | None, fatal: str | None, context: Context,
+          attachments: Sequence[Attachment] = (), stopped: str = "") -> Score:
+    """The kind's score of what came back; a submission that never ran scores 0 with the reason."""
+    variant = asked.variant
     if fatal is not None or outcome is None:
-        return QuestionScore(q.qid, 0.0, q.points, f"not graded: {fatal or 'the notebook did not run'}")
-    if p.method == "answer":
-        return grade_answer(q, *_value(outcome.variables, outcome.problems, str(q.variable), stopped))
-    names = [call.name for call in calls_of(p)]
-    if stopped and names and all(n not in outcome.results and outcome.problems.get(n, NO_VALUE).startswith(NO_VALUE)
-                                 for n in names):
-        return QuestionScore(q.qid, 0.0, q.points, f"not graded: {stopped} before its hidden tests ran")
-    if p.method == "cases":
-        problems = {n: why for n in names
-                    for _, why in [_value(outcome.results, outcome.problems, n, stopped)] if why is not None}
-        return score_cases(q, p.hidden_tests, p.cases, outcome.results, problems)
-    assert p.architecture is not None
-    trained_points = p.training.points if p.training else 0.0
-    score = score_architecture(q.qid, q.points - trained_points,
-                               *_value(outcome.results, outcome.problems, f"{p.call_prefix}/summary", stopped),
-                               p.architecture.params, p.architecture.shapes)
-    if p.training is None:
-        return score
-    part, line = score_training(p.training,
-                                *_value(outcome.results, outcome.problems, f"{p.call_prefix}/training", stopped))
-    if weights is not None:
-        architecture_ok = bool(score.parts) and all(got == most for _, got, most in score.parts)
-        part, line = with_weights(p.training, part, line, weights, architecture_ok)
-    return QuestionScore(q.qid, round(score.points + part[1], 4), q.points, f"{score.feedback}; {line}",
-                         score.parts + (part,))
+        return Score(variant.qid, 0.0, variant.points, f"not graded: {fatal or 'the notebook did not run'}")
+    if stopped and _never_ran(asked, outcome):
+        return Score(variant.qid, 0.0, variant.points, f"not graded: {stopped} before its hidden tests ran")
+    return kinds.score(variant, returned(asked, outcome, attachments, stopped), context)
+
+
+def unread_attachments(asked: Sequence[Asked], attachments: Sequence[Attachment]) -> tuple[str, ...]:
+    """A note for submitted files no question reads (weights for an assignment that trains no model)."""
+    wanted = tuple(suffix for a in asked for suffix in a.request.attachments)
+    unread = [a.label for a in attachments if not (wanted and a.name.lower().endswith(wanted))]
+    return (f"{', '.join(unread)}: no question of this assignment reads such a file; ignored",) if unread else ()
 
 
 def cell_error_notes(outcome: Outcome | None, numbers: Sequence[int], calls: Sequence[Call]) -> tuple[str, ...]:

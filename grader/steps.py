@@ -7,20 +7,19 @@ and later steps do what they still can (a file that is not JSON is still identif
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+from generator.model import Context
 from grader.answer_key import KeyDir
 from grader.identify import identify
-from grader.lenet5_training import TrainingSetup, harness_files
-from grader.lenet5_weights import WeightsResult, evaluate_weights
 from grader.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, strip_outputs
-from grader.plans import Plan, calls_of, plan
 from grader.records import AnswerKey, Identity, RawSubmission
 from grader.roster import Roster
-from grader.sandbox.api import Call, Job, Outcome
+from grader.sandbox.api import Job, Outcome
+from grader.scoring import Asked, ask, unread_attachments
+from grader.settings import MAX_SOURCE_BYTES
 
-MAX_SOURCE_BYTES = 2 * 1024 * 1024
 SKIPPED = ("check",)  # the generator's visible sanity checks: for the student; the grader runs hidden tests
 
 
@@ -31,7 +30,7 @@ class Env:
     keys: KeyDir
     known: Roster
     roster: Roster | None
-    training: TrainingSetup = TrainingSetup()  # data, bars and device for questions that train a model
+    context: Context = Context()  # data, bars and device, for kinds whose checks need them (a trained model)
 
 
 @dataclass(frozen=True)
@@ -44,11 +43,10 @@ class State:
     identity: Identity | None = None
     key: AnswerKey | None = None
     cells: tuple[Cell, ...] = ()
-    plans: tuple[Plan, ...] = ()
+    asked: tuple[Asked, ...] = ()  # what each question's kind asked the sandbox for
     job: Job | None = None
     outcome: Outcome | None = None
     notes: tuple[str, ...] = ()
-    weights: dict[str, WeightsResult] = field(default_factory=dict)  # per qid: submitted weights, evaluated here
 
     def note(self, *lines: str) -> State:
         """The same state with more submission-level messages."""
@@ -114,26 +112,12 @@ def find_cells(state: State, env: Env) -> State:
     return replace(state, cells=found).note(*notes)
 
 
-def make_plans(state: State, env: Env) -> State:
-    """Decide each question's check from the key (hidden cases are drawn here, in the grader's process)."""
+def make_requests(state: State, env: Env) -> State:
+    """Ask each question's kind what the sandbox must run (hidden inputs are drawn here, in the grader's process)."""
     if state.key is None:
         return state
-    return replace(state, plans=tuple(plan(q, env.training) for q in state.key.questions))
-
-
-def load_weights(state: State, env: Env) -> State:
-    """Submitted weights, evaluated in this process on the grader's own LeNet-5 for each question that trains one."""
-    weights = state.raw.weights
-    if not weights or state.fatal or state.key is None:
-        return state
-    names = ", ".join(w.label for w in weights)
-    trained = [p for p in state.plans if p.training is not None]
-    if not trained:
-        return state.note(f"{names}: no question of this assignment grades trained weights; ignored")
-    if len(weights) > 1:
-        return state.note(f"several weights files ({names}); none was evaluated: submit one")
-    return replace(state, weights={p.question.qid: evaluate_weights(weights[0], p.training)
-                                   for p in trained if p.training is not None})
+    asked = tuple(ask(q, env.context) for q in state.key.questions)
+    return replace(state, asked=asked).note(*unread_attachments(asked, state.raw.weights))
 
 
 def job_cells(found: tuple[Cell, ...]) -> tuple[Cell, ...]:
@@ -141,22 +125,24 @@ def job_cells(found: tuple[Cell, ...]) -> tuple[Cell, ...]:
     return tuple(c for c in found if c.cell_type == "code" and c.cnnlab.get("role") not in SKIPPED)
 
 
-def checkpoints(plans: tuple[Plan, ...], sent: tuple[Cell, ...]) -> dict[str, int]:
-    """Each question's variable or calls -> its (last) answer or code cell among the sent ones, where they become final.
+def checkpoints(asked: tuple[Asked, ...], sent: tuple[Cell, ...]) -> dict[str, int]:
+    """Each question's variables and calls -> its (last) answer or code cell among the sent ones, where they are final.
 
     The sandbox hands them back right after that cell, so a later crash or timeout cannot take them away.
     """
     home = {str(c.cnnlab.get("qid")): position for position, c in enumerate(sent)
             if c.cnnlab.get("role") in ("answer", "code")}
-    found: dict[str, int] = {}
-    for p in plans:
-        cell = home.get(p.question.qid)
-        if cell is None:
-            continue
-        if p.method == "answer" and p.question.variable:
-            found[p.question.variable] = cell
-        found.update((call.name, cell) for call in calls_of(p))
-    return found
+    return {name: home[a.variant.qid] for a in asked if a.variant.qid in home for name in a.names}
+
+
+def _files(asked: tuple[Asked, ...]) -> dict[str, bytes]:
+    """Every question's job files; two questions may ship the same file, never two files of one name."""
+    files: dict[str, bytes] = {}
+    for a in asked:
+        for name, content in a.request.files.items():
+            if files.setdefault(name, content) != content:
+                raise ValueError(f"two questions ship different job files named {name!r}")
+    return files
 
 
 def build_job(state: State, env: Env) -> State:
@@ -169,8 +155,7 @@ def build_job(state: State, env: Env) -> State:
     if size > MAX_SOURCE_BYTES:
         return replace(state, fatal=f"{state.raw.filename}: the code cells hold {size // 1024} KB of source, "
                                     f"over the {MAX_SOURCE_BYTES // 1024} KB limit")
-    variables = tuple(p.question.variable for p in state.plans if p.method == "answer" and p.question.variable)
-    calls = tuple(call for p in state.plans for call in calls_of(p))
-    files = harness_files() if any(c.probe == "harness" for c in calls) else {}
-    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, files, seed=state.key.seed,
-                                  checkpoints=checkpoints(state.plans, sent)))
+    variables = tuple(dict.fromkeys(v for a in state.asked for v in a.request.variables))
+    calls = tuple(call for a in state.asked for call in a.calls)
+    return replace(state, job=Job(state.raw.digest[:16], sources, variables, calls, _files(state.asked),
+                                  seed=state.key.seed, checkpoints=checkpoints(state.asked, sent)))

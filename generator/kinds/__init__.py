@@ -5,17 +5,23 @@ solution_source(variant) -> str, grade(variant, submitted) -> Score. For the gen
 exposes FORMATS (answer formats it offers, default first), REQUIRED (parameters a template must define),
 EXTRA_KEYS (its own template keys, name -> required), check_template(template), answer_stub(variant),
 explain(variant) (the worked solution, Markdown), model_submission(variant) and near_miss(variant).
-Code kinds add checks_source(variant), hidden_inputs(hidden_tests) and run_hidden_tests(candidate, hidden_tests).
+
+For the grader a kind declares what it asks the sandbox for and how it scores what comes back:
+request(variant, context) -> Request and score(variant, returned, context) -> Score. A kind that asks only for
+its answer variable declares neither: `request` and `score` below then read the variable and grade it. Code kinds
+add checks_source(variant), the visible sanity-check cell.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 from generator.kinds import (code_avg_pool2d, code_conv2d, code_lenet5, code_max_pool2d, concept, conv1d_by_hand,
                              conv2d_by_hand, conv_params, dense_vs_conv, layer_table, mlp_params, named_filter,
                              output_size, pooling_by_hand, receptive_field)
 from generator.kinds import conv_layer, flat_patch, same_padding, stochastic_pooling, translation_by_hand
+from generator.model import Context, Request, Returned, Score, Variant
 
 KINDS: dict[str, ModuleType] = {
     "mlp_params": mlp_params,
@@ -41,3 +47,30 @@ KINDS: dict[str, ModuleType] = {
 }
 
 CODE_KINDS = frozenset(name for name, module in KINDS.items() if "code" in module.FORMATS)
+
+
+def request(variant: Variant, context: Context) -> Request:
+    """What the variant's kind asks the sandbox for; by default, its answer variable."""
+    declared = getattr(KINDS[variant.kind], "request", None)
+    return declared(variant, context) if declared else Request(variables=(variant.variable,))
+
+
+def score(variant: Variant, returned: Returned, context: Context) -> Score:
+    """The kind's score of what came back; by default, its grade of the answer variable's value."""
+    module = KINDS[variant.kind]
+    declared = getattr(module, "score", None)
+    if declared:
+        return declared(variant, returned, context)
+    value, problem = returned.get(variant.variable)
+    if problem is not None:
+        return Score(variant.qid, 0.0, variant.points, f"{variant.variable} could not be read: {problem}")
+    return module.grade(variant, value)
+
+
+def as_returned(variant: Variant, submitted: Any) -> Returned:
+    """A self-test's submission (a kind's model_submission or near_miss) as the sandbox would return it."""
+    if isinstance(submitted, Returned):
+        return submitted
+    if getattr(KINDS[variant.kind], "score", None) is not None and isinstance(submitted, dict):
+        return Returned(submitted, {})  # a code kind's results by call name
+    return Returned({variant.variable: submitted} if submitted is not None else {}, {})

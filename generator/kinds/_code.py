@@ -1,10 +1,10 @@
-"""Coding exercises the grader runs: the shared machinery behind code_conv2d, code_max_pool2d, code_avg_pool2d
-and code_lenet5.
+"""Coding exercises graded on hidden inputs: the shared machinery behind code_conv2d, code_max_pool2d and
+code_avg_pool2d (code_lenet5 reuses the notebook parts).
 
-The answer key holds only `hidden_tests = {"seed": N, "cases": [...]}`. `hidden_inputs` rebuilds every case's
-inputs from that seed, `run_hidden_tests(candidate, hidden_tests)` calls the student's function or class on them
-(inside the grader's sandbox) and returns plain JSON, and `grade(variant, results)` compares those results with
-the solutions/ reference, one equal share of the points per case.
+The answer key holds only `hidden_tests = {"seed": N, "cases": [...]}`. `hidden_cases(variant)` rebuilds every
+case's inputs from that seed, adds the exercise's pinned edge cases, and computes both references (NumPy from
+solutions.numpy_ref, PyTorch from solutions.torch_ref), which must agree. `request` asks the sandbox to call the
+student's function on each case; `score` compares what came back with both references, one share per case.
 """
 
 from __future__ import annotations
@@ -12,19 +12,19 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from generator.grading import to_plain
 from generator.kinds._common import sample_variant
-from generator.model import Score, Template, Variant
+from generator.model import SETUP_SOURCE, Context, Request, Returned, Score, Template, Variant, shared_parts
+from grader.sandbox.api import Call
 
 Case = dict[str, Any]
-SETUP_SOURCE = "import numpy as np"  # the notebook's setup cell, which every code cell may rely on
+TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,13 @@ class Exercise:
     draw_cases: Callable[[dict[str, Any], np.random.Generator], list[Case]]
     inputs: Callable[[Case, np.random.Generator], dict[str, Any]]
     call: Callable[[Any, Case, dict[str, Any]], Any]  # run a candidate on one case's inputs
-    expected: Callable[[Case, dict[str, Any]], Any]  # the reference result for one case
+    expected: Callable[[Case, dict[str, Any]], Any]  # the NumPy reference result for one case
     checks: Callable[[dict[str, Any], np.random.Generator], str]  # visible sanity-check cell source
     explain: str
     stub_body: str = '    raise NotImplementedError("write this function")'
     prepare: Callable[[Template, dict[str, Any]], dict[str, Any]] = lambda template, params: params  # kind's own keys
+    edge_cases: tuple[Case, ...] = ()  # pinned cases every student gets (stride > 1, padding, batch > 1, ...)
+    torch_expected: Callable[[Case, dict[str, Any]], Any] | None = None  # the PyTorch reference, which must agree
 
 
 def exercise(kind: str) -> Exercise:
@@ -79,64 +81,117 @@ def hidden_inputs(hidden_tests: dict[str, Any]) -> list[dict[str, Any]]:
             for i, case in enumerate(hidden_tests["cases"])]
 
 
-def run_hidden_tests(candidate: Any, hidden_tests: dict[str, Any]) -> list[Any]:
-    """The candidate's result on each hidden case as plain JSON; a crash becomes {"error": "..."}."""
-    ex, results = exercise(hidden_tests["exercise"]), []
-    for case, inputs in zip(hidden_tests["cases"], hidden_inputs(hidden_tests)):
+@dataclass(frozen=True)
+class HiddenCase:
+    """One hidden call: its arguments and what both references return for it."""
+
+    name: str
+    description: str
+    args: tuple[Any, ...]
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    expected: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # NumPy reference
+    expected_torch: np.ndarray | None = field(default=None, repr=False)  # PyTorch reference
+
+
+def describe(case: Case) -> str:
+    """'x_shape [1, 3, 6, 6], w_shape [4, 3, 3, 3], stride 1, padding 1': enough to reproduce the case."""
+    return ", ".join(f"{k} {v}" for k, v in case.items())
+
+
+def recorded_call(call: Callable[..., Any], case: Case, inputs: Mapping[str, Any]) -> tuple[tuple[Any, ...], dict]:
+    """The (args, kwargs) the exercise's call passes to a candidate, to send to the sandbox instead."""
+    seen: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    call(lambda *args, **kwargs: seen.append((args, kwargs)), case, inputs)
+    return seen[0]
+
+
+def hidden_cases(variant: Variant) -> tuple[HiddenCase, ...]:
+    """The key's cases plus the pinned edge cases, inputs rebuilt from the seed, with both references."""
+    assert variant.hidden_tests is not None
+    return _hidden_cases(variant.kind, json.dumps(variant.hidden_tests, sort_keys=True))
+
+
+@lru_cache(maxsize=128)  # request and score of one submission build the same cases: build them once
+def _hidden_cases(kind: str, hidden_json: str) -> tuple[HiddenCase, ...]:
+    """hidden_cases, keyed by plain text so it can be cached."""
+    ex, hidden = exercise(kind), json.loads(hidden_json)
+    tests = {**hidden, "exercise": kind, "cases": [*hidden["cases"], *ex.edge_cases]}
+    built = []
+    for index, (case, inputs) in enumerate(zip(tests["cases"], hidden_inputs(tests))):
+        ours = np.asarray(ex.expected(case, inputs))
+        theirs = None if ex.torch_expected is None else np.asarray(ex.torch_expected(case, inputs))
+        if theirs is not None and (ours.shape != theirs.shape or not np.allclose(ours, theirs, **TOLERANCE)):
+            raise ValueError(f"the NumPy and PyTorch references disagree on hidden case {describe(case)}")
+        args, kwargs = recorded_call(ex.call, case, inputs)
+        built.append(HiddenCase(f"case{index}", describe(case), args, kwargs, ours, theirs))
+    return tuple(built)
+
+
+def request(variant: Variant, context: Context) -> Request:
+    """One sandbox call per hidden case, on the student's function, after the cell that defines it."""
+    entry = str(variant.entry_point)
+    return Request(calls=tuple(Call(c.name, entry, c.args, dict(c.kwargs)) for c in hidden_cases(variant)))
+
+
+def check_array(result: Any, expected: np.ndarray) -> str | None:
+    """None when result matches expected within tolerance, else one line saying how it differs."""
+    if isinstance(result, dict) and "error" in result:
+        return f"raised {str(result['error'])[:200]}"
+    if not isinstance(result, np.ndarray):
         try:
-            results.append(to_plain(ex.call(candidate, case, inputs)))
+            result = np.asarray(result, dtype=float)
+        except (TypeError, ValueError):
+            return f"returned {type(result).__name__}, expected a float array of shape {expected.shape}"
+    if result.dtype.kind not in "biuf":
+        return f"returned an array of {result.dtype}, expected floats of shape {expected.shape}"
+    if result.shape != expected.shape:
+        return f"wrong shape {result.shape}, expected {expected.shape}"
+    if not np.all(np.isfinite(result)):
+        return "output contains NaN or inf"
+    if not np.allclose(result.astype(np.float64), expected, **TOLERANCE):
+        error = float(np.max(np.abs(result.astype(np.float64) - expected))) if expected.size else 0.0
+        return f"values differ: max abs error {error:.3g} (tolerance {TOLERANCE['atol']:g} + {TOLERANCE['rtol']:g}*|x|)"
+    return None
+
+
+def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
+    """One equal share per hidden case whose result matches the NumPy reference and then the PyTorch one."""
+    cases = hidden_cases(variant)
+    earned: list[tuple[str, float]] = []
+    failed = []
+    for case in cases:
+        got = submitted.get(case.name, {"error": "no result"}) if isinstance(submitted, Mapping) else None
+        why = check_array(got, case.expected) if got is not None else "not run"
+        if why is None and case.expected_torch is not None:
+            why = check_array(got, case.expected_torch)
+        earned.append((case.description, 0.0 if why else 1.0))
+        if why:
+            failed.append(f"{case.name} ({case.description}): {why}")
+    share = round(variant.points / len(cases), 6)
+    parts = shared_parts(variant, [(label, share * credit) for label, credit in earned])
+    points = variant.points if not failed else round(sum(p.points for p in parts), 6)
+    lines = [f"{len(cases) - len(failed)}/{len(cases)} hidden test cases passed", *failed[:3]]
+    return Score(variant.qid, points, variant.points, "; ".join(lines) + ("; ..." if len(failed) > 3 else ""), parts)
+
+
+def score(variant: Variant, returned: Returned, context: Context) -> Score:
+    """grade() on what the sandbox returned: a case's problem (an exception, a timeout) is its error."""
+    results = {}
+    for case in hidden_cases(variant):
+        value, problem = returned.get(case.name)
+        results[case.name] = {"error": problem} if problem is not None else value
+    return grade(variant, results)
+
+
+def run_cases(candidate: Any, variant: Variant) -> dict[str, Any]:
+    """The candidate's result on each hidden case, in this process (self-tests); a crash becomes {"error": ...}."""
+    results: dict[str, Any] = {}
+    for case in hidden_cases(variant):
+        try:
+            results[case.name] = np.asarray(candidate(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs))))
         except Exception as error:  # noqa: BLE001 - a student's crash is a result, not our failure
-            results.append({"error": f"{type(error).__name__}: {error}"})
+            results[case.name] = {"error": f"{type(error).__name__}: {error}"}
     return results
-
-
-def expected_results(variant: Variant) -> list[Any]:
-    """The reference result of each hidden case, from solutions/ (cached: grading repeats it per submission)."""
-    assert variant.hidden_tests is not None
-    return json.loads(_expected_json(json.dumps(variant.hidden_tests, sort_keys=True)))
-
-
-@lru_cache(maxsize=256)
-def _expected_json(hidden_tests: str) -> str:
-    """Reference results for hidden tests given as JSON text, as JSON text."""
-    tests = json.loads(hidden_tests)
-    ex = exercise(tests["exercise"])
-    return json.dumps([to_plain(ex.expected(case, inputs))
-                       for case, inputs in zip(tests["cases"], hidden_inputs(tests))])
-
-
-def _matches(got: Any, want: Any, tolerance: float) -> str:
-    """'' when a result matches the reference, else a short reason."""
-    if isinstance(got, dict) and "error" in got:
-        return str(got["error"])[:200]
-    try:
-        got_array, want_array = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    except (TypeError, ValueError):
-        return "the result is not numeric"
-    if got_array.shape != want_array.shape:
-        return f"shape {got_array.shape}, expected {want_array.shape}"
-    if not np.allclose(got_array, want_array, rtol=1e-5, atol=max(tolerance, 1e-6)):
-        return "wrong values"
-    return ""
-
-
-def grade(variant: Variant, submitted: Any) -> Score:
-    """One equal share of the points per hidden case whose result matches the reference."""
-    assert variant.hidden_tests is not None
-    cases = variant.hidden_tests["cases"]
-    if not isinstance(submitted, list) or len(submitted) != len(cases):
-        reason = "not run" if submitted is None else f"expected {len(cases)} results"
-        blank = tuple({"part": f"case {i}", "points": 0.0} for i in range(len(cases)))
-        return Score(0.0, variant.points, reason, blank)
-    share, parts, failed = variant.points / len(cases), [], []
-    for index, (got, want) in enumerate(zip(submitted, expected_results(variant))):
-        reason = _matches(got, want, variant.tolerance)
-        parts.append({"part": f"case {index}", "points": 0.0 if reason else round(share, 6)})
-        if reason:
-            failed.append(f"case {index}: {reason}")
-    points = variant.points if not failed else round(share * (len(cases) - len(failed)), 6)
-    feedback = "all hidden tests pass" if not failed else "; ".join(failed[:3])
-    return Score(points, variant.points, feedback, tuple(parts))
 
 
 def answer_stub(variant: Variant) -> str:
@@ -163,20 +218,20 @@ def explain(variant: Variant) -> str:
     return f"{ex.explain}\n\nThe grader runs {count} hidden cases against `{ex.reference}`."
 
 
-def model_submission(variant: Variant) -> Any:
-    """Results of the instructor's worked solution, executed as the grader would."""
+def model_submission(variant: Variant) -> dict[str, Any]:
+    """Results of the instructor's worked solution on every hidden case, executed as the notebook would."""
     namespace: dict[str, Any] = {}
     exec(f"{SETUP_SOURCE}\n{solution_source(variant)}", namespace)  # noqa: S102 - our solution, run as in the notebook
-    assert variant.hidden_tests is not None and variant.entry_point is not None
-    return run_hidden_tests(namespace[variant.entry_point], variant.hidden_tests)
+    assert variant.entry_point is not None
+    return run_cases(namespace[variant.entry_point], variant)
 
 
-def near_miss(variant: Variant) -> Any:
+def near_miss(variant: Variant) -> dict[str, Any]:
     """The correct results with one value of the first case off: must lose that case's points."""
-    results = copy.deepcopy(model_submission(variant))
-    first = np.asarray(results[0], dtype=float)
-    first.flat[0] += 1.0
-    results[0] = first.tolist()
+    results = model_submission(variant)
+    first = next(iter(results))
+    results[first] = np.array(results[first], dtype=float)
+    results[first].flat[0] += 1.0
     return results
 
 

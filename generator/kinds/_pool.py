@@ -10,6 +10,9 @@ from generator.kinds._code import Exercise, array_literal, case_count, draw_size
 from solutions.numpy_ref import avg_pool2d, max_pool2d
 
 REFERENCES = {"max": max_pool2d, "avg": avg_pool2d}
+EDGE_CASES = ({"x_shape": [1, 1, 6, 6], "kernel_size": 3, "stride": 1},  # overlapping windows
+              {"x_shape": [2, 1, 4, 9], "kernel_size": 2, "stride": None},  # default stride, non-square, batch > 1
+              {"x_shape": [2, 3, 7, 8], "kernel_size": 3, "stride": 2})  # overlapping, stride > 1, several channels
 WORDS = {"max": ("max", "maximum", "max"), "avg": ("avg", "mean", "mean")}
 
 
@@ -55,6 +58,11 @@ def pool_exercise(mode: str) -> Exercise:
     def expected(case: dict[str, Any], data: dict[str, Any]) -> Any:
         return reference(data["x"], case["kernel_size"], case["stride"])
 
+    def torch_expected(case: dict[str, Any], data: dict[str, Any]) -> Any:
+        from solutions import torch_ref  # torch only when grading, never when generating
+
+        return getattr(torch_ref, reference.__name__)(data["x"], case["kernel_size"], case["stride"])
+
     def checks(params: dict[str, Any], rng: np.random.Generator) -> str:
         x = rng.integers(0, 10, (1, 1, 4, 4)).astype(float)
         overlapping, default = reference(x, 2, 1), reference(x, 2)
@@ -66,4 +74,5 @@ def pool_exercise(mode: str) -> Exercise:
 
     return Exercise(name, f"solutions.numpy_ref.{reference.__name__}", lambda p: signature, lambda p: body,
                     draw_cases, inputs, call, expected, checks,
-                    f"Slide the window by the stride and take the {word} of each window, channel by channel.")
+                    f"Slide the window by the stride and take the {word} of each window, channel by channel.",
+                    edge_cases=EDGE_CASES, torch_expected=torch_expected)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from generator.kinds._code import (answer_stub, check_template, checks_source, explain, generate, grade,
-                                   hidden_inputs, model_submission, near_miss, render, run_hidden_tests,
-                                   solution_source)
+                                   model_submission, near_miss, render, request, score, solution_source)
 from generator.kinds._pool import pool_exercise
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
 EXERCISE = pool_exercise("avg")
-__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "hidden_inputs",
-           "model_submission", "near_miss", "render", "run_hidden_tests", "solution_source"]
+__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
+           "near_miss", "render", "request", "score", "solution_source"]

@@ -7,15 +7,15 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._code import (Exercise, answer_stub, array_literal, case_count, check_template, checks_source,
-                                   draw_size, explain, generate, grade, hidden_inputs, model_submission, near_miss,
-                                   render, run_hidden_tests, solution_source)
+                                   draw_size, explain, generate, grade, model_submission, near_miss, render, request,
+                                   score, solution_source)
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "hidden_inputs",
-           "model_submission", "near_miss", "render", "run_hidden_tests", "solution_source"]
+__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
+           "near_miss", "render", "request", "score", "solution_source"]
 
 SIGNATURE = '''def conv2d_forward(x, w, b, stride=1, padding=0):
     """Forward pass of a conv layer (cross-correlation, as PyTorch computes it: the kernel is not flipped).
@@ -81,7 +81,23 @@ def _checks(params: dict[str, Any], rng: np.random.Generator) -> str:
             f"print(\"conv2d_forward: sanity checks passed\")")
 
 
+def _edge(x: list[int], w: list[int], stride: int, padding: int) -> dict[str, Any]:
+    """A pinned case in the format of _draw_cases."""
+    return {"x_shape": x, "w_shape": w, "stride": stride, "padding": padding}
+
+
+def _torch_expected(case: dict[str, Any], inputs: dict[str, Any]) -> Any:
+    """solutions.torch_ref.conv2d (torch's own kernel) on the same inputs: the second reference."""
+    from solutions import torch_ref  # torch only when grading, never when generating
+
+    return torch_ref.conv2d(inputs["x"], inputs["w"], inputs["b"], case["stride"], case["padding"])
+
+
+# Few pinned cases, each covering several edges, because every sandbox call costs a few milliseconds per student.
+EDGE_CASES = (_edge([1, 1, 7, 7], [2, 1, 3, 3], 2, 0),  # stride > 1
+              _edge([1, 3, 5, 8], [4, 3, 3, 3], 1, 1),  # padding, non-square, several channels
+              _edge([3, 2, 6, 7], [2, 2, 2, 2], 2, 1))  # batch > 1 with stride and padding
 EXERCISE = Exercise("conv2d_forward", "solutions.numpy_ref.conv2d", lambda p: SIGNATURE, lambda p: BODY,
                     _draw_cases, _inputs, _call, _expected, _checks,
                     "Pad, then for every output position take the dot product of each filter with the window "
-                    "under it and add the filter's bias.")
+                    "under it and add the filter's bias.", edge_cases=EDGE_CASES, torch_expected=_torch_expected)

@@ -1,32 +1,35 @@
-"""Coding exercise: a LeNet-5 nn.Module; graded against solutions.torch_ref.LeNet5 with the same weights.
+"""Coding exercise: a LeNet-5 nn.Module, checked by its parameter count and layer shapes, and optionally trained.
 
 Variants differ in input size (28 with padding 2 on conv1, or 32), number of classes, and classic (tanh, average
-pooling) versus modern (ReLU, max pooling). torch is imported only when tests run, never while generating.
+pooling) versus modern (ReLU, max pooling). torch is imported only when grading, never while generating.
 An optional `training:` block (generator/kinds/_training.py) also has the grader train the student's model; it
 is copied into the variant's params, so the prompt can state the budget and the rule and the key carries them.
+
+What the grader runs is declared here (`request`): the sandbox's module_summary probe on the student's class,
+and for a training block the reference trainer as a harness on the data set's arrays. `score` turns the summary
+into the architecture points and the returned predictions (and any submitted weights) into the training points.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from generator.errors import TemplateError
-from generator.kinds._code import (Exercise, answer_stub, checks_source, draw_size, explain, generate, grade,
-                                   hidden_inputs, model_submission, near_miss, run_hidden_tests, solution_source)
+from generator.kinds._common import sample_variant
 from generator.kinds._training import check_classes, parse_training
-from generator.model import Template, Variant
+from generator.model import Context, Part, Request, Returned, Score, Template, Variant
+from grader.sandbox.api import Call
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
 
 FORMATS = ("code",)
 REQUIRED = ("input_size", "num_classes", "style")
 EXTRA_KEYS = {"training": False}
-__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "hidden_inputs",
-           "model_submission", "near_miss", "render", "run_hidden_tests", "solution_source"]
+ENTRY_POINT = "LeNet5"
+STUB_BODY = "    ...  # write __init__ and forward"
 STYLES = {"classic": ("nn.Tanh", "nn.AvgPool2d", "tanh", "average"),
           "modern": ("nn.ReLU", "nn.MaxPool2d", "ReLU", "max")}
 
@@ -92,7 +95,7 @@ class LeNet5(nn.Module):
     """LeNet-5 for {size}x{size} grey images and {classes} classes ({style} style: {act_word}, {pool_word} pooling).
 
     LeNet5() takes no arguments. forward(x): x of shape (N, 1, {size}, {size}) -> logits of shape (N, {classes}).
-    Layers, in this order (weights are copied in this order: test weights into yours, your lenet5.pt into the grader's):
+    Layers, in this order (a lenet5.pt you submit is copied into the grader's LeNet-5 in this order):
     conv1: 6 filters 5x5{", padding 2" if size == 28 else ""}; {act_word}; {pool_word} pool 2x2;
     conv2: 16 filters 5x5; {act_word}; {pool_word} pool 2x2; flatten;
     fc1: 400 -> 120; {act_word}; fc2: 120 -> 84; {act_word}; fc3: 84 -> {classes} (no activation after fc3).
@@ -122,69 +125,6 @@ def _body(params: dict[str, Any]) -> str:
         return self.fc3(x)'''
 
 
-def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Parameter count, output shape, and a forward pass with reference weights."""
-    size, classes, style = _config(params)
-    config = {"input_size": size, "num_classes": classes, "style": style}
-    return [{"check": "parameter_count", **config},
-            {"check": "output_shape", "batch": draw_size(rng, 2, 5), **config},
-            {"check": "forward", "batch": draw_size(rng, 2, 4), **config}]
-
-
-@contextmanager
-def _quiet_torch() -> Iterator[None]:
-    """One intra-op thread (these models are tiny: more threads only contend on a busy machine) and the global RNG
-    left as it was (model init draws from it, but every compared weight comes from the case's seed)."""
-    import torch
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.random.fork_rng():
-            yield
-    finally:
-        torch.set_num_threads(threads)
-
-
-def _reference(case: dict[str, Any]) -> Any:
-    """solutions.torch_ref.LeNet5 for this case (its random init is replaced before any comparison)."""
-    from solutions.torch_ref import LeNet5
-    with _quiet_torch():
-        return LeNet5(case["style"], case["input_size"], case["num_classes"])
-
-
-def _inputs(case: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
-    """A batch of images and, for the forward check, one weight array per reference parameter."""
-    if case["check"] == "parameter_count":
-        return {}
-    x = rng.standard_normal((case["batch"], 1, case["input_size"], case["input_size"])).astype(np.float32)
-    if case["check"] == "output_shape":
-        return {"x": x}
-    shapes = [tuple(p.shape) for p in _reference(case).parameters()]
-    return {"x": x, "parameters": [(0.2 * rng.standard_normal(s)).astype(np.float32) for s in shapes]}
-
-
-def _call(candidate: Any, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
-    """Build the model and measure what the case checks."""
-    with _quiet_torch():
-        return _measure(candidate(), case, inputs)
-
-
-def _measure(model: Any, case: dict[str, Any], inputs: dict[str, Any]) -> Any:
-    """Parameter count, output shape, or logits with the case's weights loaded in parameter order."""
-    import torch
-    if case["check"] == "parameter_count":
-        return sum(p.numel() for p in model.parameters() if p.requires_grad)
-    with torch.no_grad():
-        if case["check"] == "output_shape":
-            return list(model(torch.from_numpy(inputs["x"])).shape)
-        own = list(model.parameters())
-        if [tuple(p.shape) for p in own] != [v.shape for v in inputs["parameters"]]:
-            raise ValueError("parameter shapes differ from LeNet-5's (check the layer order and sizes)")
-        for param, value in zip(own, inputs["parameters"]):
-            param.copy_(torch.from_numpy(value))
-        return model(torch.from_numpy(inputs["x"])).numpy()
-
-
 def _checks(params: dict[str, Any], rng: np.random.Generator) -> str:
     size, classes, _ = _config(params)
     count = parameter_count(params)
@@ -196,13 +136,160 @@ def _checks(params: dict[str, Any], rng: np.random.Generator) -> str:
             f"print(\"LeNet5: sanity checks passed\")")
 
 
-EXERCISE = Exercise("LeNet5", "solutions.torch_ref.LeNet5", _signature, _body, _draw_cases, _inputs, _call,
-                    lambda case, inputs: _call(_reference_class(case), case, inputs), _checks,
-                    "Two conv-activation-pool blocks, flatten, then three dense layers; the weights are replaced by "
-                    "the reference's before comparing outputs.", stub_body="    ...  # write __init__ and forward",
-                    prepare=_prepare)
+def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
+    """The configuration, the training block and the visible checks; the 'answer' names the reference."""
+    params = _prepare(template, params)
+    return {**params, "checks": _checks(params, rng)}, "solutions.torch_ref.LeNet5"
 
 
-def _reference_class(case: dict[str, Any]) -> Any:
-    """A zero-argument constructor for the reference model, so it runs through the same checks as the student's."""
-    return lambda: _reference(case)
+def generate(template: Template, seed: int) -> Variant:
+    """A LeNet-5 configuration (and training budget) drawn from the seed."""
+    return sample_variant(template, seed, _compute, entry_point=ENTRY_POINT)
+
+
+def answer_stub(variant: Variant) -> str:
+    """The student's cell: the class line and its docstring, to be completed."""
+    return f"{_signature(variant.params)}\n{STUB_BODY}\n"
+
+
+def solution_source(variant: Variant) -> str:
+    """The instructor's cell: the same class, written out."""
+    return f"{_signature(variant.params)}\n{_body(variant.params)}\n"
+
+
+def checks_source(variant: Variant) -> str:
+    """The visible sanity checks that follow the code cell."""
+    return str(variant.params["checks"])
+
+
+def explain(variant: Variant) -> str:
+    """How the model is graded."""
+    trained = " Then the grader trains it with its own trainer and compares the test accuracy with the bar." \
+        if "training" in variant.params else ""
+    return ("Two conv-activation-pool blocks, flatten, then three dense layers. The grader builds your class, "
+            f"counts its parameters ({parameter_count(variant.params):,}) and checks every layer's output shape."
+            + trained)
+
+
+# --- grading: what the sandbox runs, and the score -------------------------------------------------------------
+
+def expected_shapes(params: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
+    """Per-layer output shapes (batch dim dropped) of the variant's LeNet-5, from solutions.shapes."""
+    size, classes, style = _config(params)
+    pool = AvgPool2d if style == "classic" else MaxPool2d
+    layers = [*lenet5_layers(padding=2 if size == 28 else 0, pool=pool)[:-1], Dense(classes)]
+    return tuple(row.output_shape for row in layer_table((1, size, size), layers).rows)
+
+
+def request(variant: Variant, context: Context) -> Request:
+    """The module_summary probe on a zero batch; with a training block, the reference trainer as a harness."""
+    size = _config(variant.params)[0]
+    summary = Call("summary", ENTRY_POINT, (np.zeros((2, 1, size, size), dtype=np.float32),), probe="module_summary")
+    if "training" not in variant.params:
+        return Request(calls=(summary,))
+    from generator.kinds import _lenet5_training as training  # torch: only when grading
+
+    check = training.training_check(variant, context)
+    assert check is not None
+    return Request(calls=(summary, training.training_call("training", ENTRY_POINT, check)),
+                   files=training.harness_files(), attachments=(".pt", ".pth"))
+
+
+def _shape(value: Any) -> tuple[int, ...] | None:
+    """A shape from JSON (a list of ints), without the batch dimension; None when it is not one."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, int) and not isinstance(v, bool)
+                                                          for v in value):
+        return tuple(value[1:])
+    return None
+
+
+def fit_in_order(seen: Sequence[tuple[int, ...]], expected: Sequence[tuple[int, ...]]) -> int:
+    """How many of the seen shapes, in order, walk along the expected layer shapes (containers may skip layers)."""
+    position, fitted = 0, 0
+    for shape in seen:
+        while position < len(expected) and expected[position] != shape:
+            position += 1
+        if position == len(expected):
+            break
+        fitted += 1
+    return fitted
+
+
+def _dedupe(shapes: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Drop repeats in a row: an activation after a layer keeps its shape."""
+    return [s for i, s in enumerate(shapes) if i == 0 or shapes[i - 1] != s]
+
+
+def score_architecture(variant: Variant, points: float, summary: Any, problem: str | None) -> Score:
+    """Half the points for the parameter count; half for child output shapes that follow the reference's layers."""
+    expected_params, expected = parameter_count(variant.params), expected_shapes(variant.params)
+    if problem or not isinstance(summary, Mapping):
+        why = problem or f"the model summary is {type(summary).__name__}, not a mapping"
+        return Score(variant.qid, 0.0, points, f"could not build and run the model: {why}")
+    params = summary.get("params")
+    children = [c for c in summary.get("children", ()) if isinstance(c, Mapping)]
+    shapes = [s for s in (_shape(c.get("output_shape")) for c in children) if s is not None]
+    final = _shape(summary.get("output_shape"))
+    seen = _dedupe(shapes + ([final] if final is not None else []))
+    fitted = fit_in_order(seen, expected) if final == expected[-1] else 0
+    half = points / 2
+    params_ok = params == expected_params
+    lines = [f"{params} parameters" + (" as expected" if params_ok else f", expected {expected_params:,}")]
+    if final != expected[-1]:
+        lines.append(f"output shape {final}, expected {expected[-1]} per example")
+    elif fitted < len(seen):
+        lines.append(f"layer output {seen[fitted]} does not follow the expected layers {list(expected)}")
+    else:
+        lines.append("every layer output shape as expected")
+    shape_points = round(half * fitted / len(seen), 4) if seen else 0.0
+    parts = (Part("parameter count", half if params_ok else 0.0, half), Part("layer output shapes", shape_points, half))
+    return Score(variant.qid, round((half if params_ok else 0.0) + shape_points, 4), points, "; ".join(lines), parts)
+
+
+def score(variant: Variant, returned: Returned, context: Context) -> Score:
+    """Architecture from the summary; with a training block, the better of the training run and submitted weights."""
+    if "training" not in variant.params:
+        return score_architecture(variant, variant.points, *returned.get("summary"))
+    from generator.kinds import _lenet5_training as training, _lenet5_weights as weights  # torch: only when grading
+
+    check = training.training_check(variant, context)
+    assert check is not None
+    architecture = score_architecture(variant, variant.points - check.points, *returned.get("summary"))
+    part, line = training.score_training(check, *returned.get("training"))
+    submitted = list(returned.attachments)
+    if len(submitted) > 1:
+        line += f"; several weights files ({', '.join(a.label for a in submitted)}): none was evaluated, submit one"
+    elif submitted:
+        architecture_ok = bool(architecture.parts) and all(p.points == p.max_points for p in architecture.parts)
+        part, line = weights.with_weights(check, part, line, weights.evaluate_weights(submitted[0], check),
+                                          architecture_ok)
+    return Score(variant.qid, round(architecture.points + part.points, 4), variant.points,
+                 f"{architecture.feedback}; {line}", architecture.parts + (part,))
+
+
+def model_submission(variant: Variant) -> Returned:
+    """What the sandbox returns for the worked solution: its summary and, with a training block, the predictions of
+    a model that classifies every test image right (the self-test checks the scoring; `cnnlab validate` trains the
+    worked solution for real, through the sandbox)."""
+    import torch
+
+    from grader.sandbox.runner import module_summary
+
+    namespace: dict[str, Any] = {}
+    exec(solution_source(variant), namespace)  # noqa: S102 - our solution, run as in the notebook
+    size = _config(variant.params)[0]
+    values: dict[str, Any] = {"summary": module_summary(torch, namespace[ENTRY_POINT], (2, 1, size, size))}
+    if "training" in variant.params:
+        from generator.kinds import _lenet5_training as training
+
+        check = training.training_check(variant, Context())
+        assert check is not None
+        values["training"] = np.asarray(check.data.test_labels, dtype=np.int64)
+    return Returned(values, {})
+
+
+def near_miss(variant: Variant) -> Returned:
+    """The solution's results with one layer too many parameters: must lose the parameter-count points."""
+    returned = model_submission(variant)
+    summary = dict(returned.values["summary"], params=returned.values["summary"]["params"] + 1)
+    return Returned({**returned.values, "summary": summary}, {})

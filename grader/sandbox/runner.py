@@ -658,31 +658,9 @@ class Harness:
         return tagged["v"]
 
     def _module_summary(self, cls: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-        """Instantiate, count parameters, forward zeros, record each submodule's output shape in run order."""
-        torch = self.torch
+        """The probe on the student's class, with the isinstance taken before any student code ran."""
         shape = tuple(args[0].shape) if self.isinstance(args[0], self.ndarray) else tuple(args[0])
-        model = cls(*args[1:], **kwargs)
-        if not self.isinstance(model, torch.nn.Module):
-            raise TypeError(f"{call_name(cls)} did not build a torch.nn.Module")
-        children: list[dict[str, Any]] = []
-
-        def hook(name: str, module: Any) -> Any:
-            def record(_module: Any, _inputs: Any, output: Any) -> None:
-                children.append({"name": name, "type": type(module).__name__,
-                                 "params": int(sum(p.numel() for p in module.parameters())),
-                                 "output_shape": _shape_of(output)})
-            return record
-
-        named = [(n, m) for n, m in model.named_modules() if n]  # every submodule, recorded as it runs
-        handles = [m.register_forward_hook(hook(n, m)) for n, m in named]
-        model.eval()
-        with torch.no_grad():
-            output = model(torch.zeros(shape))
-        for handle in handles:
-            handle.remove()
-        return {"params": int(sum(p.numel() for p in model.parameters())),
-                "trainable_params": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
-                "output_shape": _shape_of(output), "children": children}
+        return module_summary(self.torch, cls, shape, args[1:], kwargs, self.isinstance)
 
     def _plain_top(self, value: Any, frame: Frame) -> Any:
         """A call's value: a numeric array travels as .npy in the frame, anything else as JSON."""
@@ -733,6 +711,36 @@ class Harness:
                 raise NotPlain("complex array")
             return array.tolist()
         raise NotPlain(f"a value of type {getattr(kind, '__qualname__', '?')}")
+
+
+def module_summary(torch: Any, cls: Any, shape: tuple[int, ...], args: tuple[Any, ...] = (),
+                   kwargs: dict[str, Any] | None = None, is_instance: Any = isinstance) -> dict[str, Any]:
+    """Instantiate, count parameters, forward zeros of shape, record each submodule's output shape in run order.
+
+    Module level so a kind's self-test can take the same measurements in its own process.
+    """
+    model = cls(*args, **(kwargs or {}))
+    if not is_instance(model, torch.nn.Module):
+        raise TypeError(f"{call_name(cls)} did not build a torch.nn.Module")
+    children: list[dict[str, Any]] = []
+
+    def hook(name: str, module: Any) -> Any:
+        def record(_module: Any, _inputs: Any, output: Any) -> None:
+            children.append({"name": name, "type": type(module).__name__,
+                             "params": int(sum(p.numel() for p in module.parameters())),
+                             "output_shape": _shape_of(output)})
+        return record
+
+    named = [(n, m) for n, m in model.named_modules() if n]  # every submodule, recorded as it runs
+    handles = [m.register_forward_hook(hook(n, m)) for n, m in named]
+    model.eval()
+    with torch.no_grad():
+        output = model(torch.zeros(shape))
+    for handle in handles:
+        handle.remove()
+    return {"params": int(sum(p.numel() for p in model.parameters())),
+            "trainable_params": int(sum(p.numel() for p in model.parameters() if p.requires_grad)),
+            "output_shape": _shape_of(output), "children": children}
 
 
 def step_timeout(limits: dict[str, Any], phase: str, index: int) -> float:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.simulate import make_class, simulate
+from generator.simulate import make_class, simulate
 
 
 def correct_class(root: Path, students: int = 1) -> tuple[Path, dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Shared by the LeNet-5 training and weights tests: a tiny synthetic data set, a bar measured on it, the plan,
+"""Shared by the LeNet-5 training and weights tests: a tiny synthetic data set, a bar measured on it, the request,
 and four submissions run through the sandbox once.
 
 The submissions: the worked solution, a wrong layer (a global average pool where flatten belongs: every shape is
@@ -16,12 +16,10 @@ import pytest
 
 import cnnlab
 from generator.kinds import KINDS
-from generator.model import Variant
-from grader.lenet5_training import TrainingSetup, harness_files
-from grader.plans import Plan, calls_of, plan
-from grader.records import KeyQuestion
+from generator.model import Context, Variant
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits, Outcome
+from grader.scoring import Asked, ask
 from solutions.idx import write_folder
 from tests.solutions.test_train import quadrant_split
 
@@ -29,8 +27,8 @@ TRAIN, TEST = 320, 200
 BUDGET = {"epochs": 2, "train_subset": TRAIN, "test_subset": TEST, "batch_size": 32, "timeout_s": 120}  # slack
 PARAMS = {"input_size": 28, "num_classes": 4, "style": "modern",
           "training": {"points": 4, "dataset": "quadrants", "cpu": BUDGET, "score": {"full_within": 1.5, "zero_at": 10}}}
-QUESTION = KeyQuestion("lenet", "code_lenet5", 1, 8.0, PARAMS, None, entry_point="LeNet5")
-SOLUTION = KINDS["code_lenet5"].solution_source(Variant("lenet", "code_lenet5", 1, PARAMS, None, 8.0))
+QUESTION = Variant("lenet", "code_lenet5", 1, PARAMS, None, 8.0, variable="answer_lenet", entry_point="LeNet5")
+SOLUTION = KINDS["code_lenet5"].solution_source(QUESTION)
 WRONG_LAYER = SOLUTION.replace("x = torch.flatten(x, 1)",
                                "x = x.mean(dim=(2, 3), keepdim=True).expand(-1, -1, 5, 5).flatten(1)")
 CANNOT_LEARN = (SOLUTION.replace("        self.pool =", "        self.bias = nn.Parameter(torch.zeros(4))\n        self.pool =")
@@ -132,15 +130,22 @@ def bars(data_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def checked(data_root: Path, bars: Path) -> Plan:
-    """The question's plan: architecture probe plus training call."""
-    return plan(QUESTION, TrainingSetup(str(data_root), bars, "cpu"))
+def context(data_root: Path, bars: Path) -> Context:
+    """Grading on the CPU with the synthetic data set and its bar."""
+    return Context(str(data_root), bars, "cpu")
 
 
 @pytest.fixture(scope="session")
-def outcomes(checked: Plan) -> dict[str, Outcome]:
+def checked(context: Context) -> Asked:
+    """What the kind asks the sandbox for: the architecture probe plus the training harness."""
+    return ask(QUESTION, context)
+
+
+@pytest.fixture(scope="session")
+def outcomes(checked: Asked) -> dict[str, Outcome]:
     """Every submission through the sandbox once: architecture probe and training run."""
-    jobs = [Job(name, (source,), calls=calls_of(checked), files=harness_files()) for name, source in SUBMISSIONS.items()]
+    jobs = [Job(name, (source,), calls=checked.calls, files=checked.request.files)
+            for name, source in SUBMISSIONS.items()]
     limits = Limits(cell_timeout_s=120, total_timeout_s=300, cpu_s=300)  # behaviour, not speed: 3x slower passes
     with Sandbox(workers=2, limits=limits) as sandbox:
         return {o.job_id: o for o in sandbox.map(jobs)}

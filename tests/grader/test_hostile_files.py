@@ -160,14 +160,15 @@ def test_a_crash_while_finishing_is_that_submissions_error(corpus: tuple[Path, P
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     key, folder = corpus
     (raw,) = collect([folder / "s001_correct.ipynb"])
-    state = prepare(raw, load_env(str(key)))
+    env = load_env(str(key))
+    state = prepare(raw, env)
 
     def broken(notebook: object, record: GradedSubmission) -> dict[str, Any]:
         if notebook is not None:
             raise TypeError("unhashable type: 'list'")
         return {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     monkeypatch.setattr("grader.pipeline.feedback_notebook", broken)
-    record, files = finish_safely(state)
+    record, files = finish_safely(state, env)
     assert record.status == "error" and record.notes[0] == "grader error: TypeError in finish: unhashable type: 'list'"
     assert record.points == 0 and record.max_points == 28 and set(files) == {"results.json", "feedback.ipynb"}
 

@@ -11,19 +11,19 @@ import numpy as np
 import pytest
 
 import cnnlab
-from grader.lenet5_training import TrainingSetup
-from grader.plans import Plan, plan
-from grader.records import KeyQuestion, QuestionScore
+from dataclasses import replace
+
+from generator.model import Context, Score
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits, Outcome
-from grader.scoring import score_plan
+from grader.scoring import Asked, ask, score
 from tests.grader.conftest import BUDGET, LABEL_HUNTER, PARAMS, QUESTION, generate_notebook
 
 
 @pytest.fixture(scope="module")
-def scores(checked: Plan, outcomes: dict[str, Outcome]) -> dict[str, tuple[QuestionScore, str]]:
+def scores(checked: Asked, outcomes: dict[str, Outcome], context: Context) -> dict[str, tuple[Score, str]]:
     """Every submission's score and stdout."""
-    return {name: (score_plan(checked, o, None), o.stdout) for name, o in outcomes.items()}
+    return {name: (score(checked, o, None, context), o.stdout) for name, o in outcomes.items()}
 
 
 def test_bar_file_records_budget_device_and_seeds(bars: Path) -> None:
@@ -35,7 +35,7 @@ def test_bar_file_records_budget_device_and_seeds(bars: Path) -> None:
     assert entry["torch"] and entry["device_name"] and len(entry["data_sha256"]) == 16
 
 
-def test_correct_lenet_scores_full(scores: dict[str, tuple[QuestionScore, str]]) -> None:
+def test_correct_lenet_scores_full(scores: dict[str, tuple[Score, str]]) -> None:
     score, _ = scores["correct"]
     assert score.points == score.max_points == 8.0, score.feedback
     assert [p[0] for p in score.parts] == ["parameter count", "layer output shapes", "training accuracy"]
@@ -43,19 +43,19 @@ def test_correct_lenet_scores_full(scores: dict[str, tuple[QuestionScore, str]])
     assert "full credit within 1.5 points of the bar" in score.feedback
 
 
-def test_wrong_layer_passes_shapes_but_not_training(scores: dict[str, tuple[QuestionScore, str]]) -> None:
+def test_wrong_layer_passes_shapes_but_not_training(scores: dict[str, tuple[Score, str]]) -> None:
     score, _ = scores["wrong_layer"]
     assert score.parts[1][1] == score.parts[1][2]  # every layer's shape is right
     assert score.parts[2][1] == 0.0 and score.points <= 4.0, score.feedback
 
 
-def test_model_that_cannot_learn_scores_no_training_points(scores: dict[str, tuple[QuestionScore, str]]) -> None:
+def test_model_that_cannot_learn_scores_no_training_points(scores: dict[str, tuple[Score, str]]) -> None:
     score, _ = scores["cannot_learn"]
     assert score.parts[2][1] == 0.0, score.feedback
     assert "test accuracy" in score.feedback
 
 
-def test_label_hunter_finds_nothing(scores: dict[str, tuple[QuestionScore, str]]) -> None:
+def test_label_hunter_finds_nothing(scores: dict[str, tuple[Score, str]]) -> None:
     score, stdout = scores["label_hunter"]
     looked = next((line for line in stdout.splitlines() if line.startswith("label search looked at")), stdout[-2000:])
     assert "/tmp" in looked and "/usr/share/datasets/quadrants" in looked, looked
@@ -73,15 +73,13 @@ def test_label_hunter_finds_labels_left_where_it_looks() -> None:
 
 def test_missing_bar_is_a_grader_error_naming_the_command(data_root: Path, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"no LeNet-5 bar .* run: cnnlab bench lenet5-bar --dataset quadrants"):
-        plan(QUESTION, TrainingSetup(str(data_root), tmp_path / "none.json", "cpu"))
+        ask(QUESTION, Context(str(data_root), tmp_path / "none.json", "cpu"))
 
 
 def test_unknown_data_set_is_a_grader_error(tmp_path: Path, bars: Path) -> None:
-    question = KeyQuestion("q", "code_lenet5", 1, 8.0, {**PARAMS, "training": {**PARAMS["training"],
-                                                                                 "dataset": "nowhere"}}, None,
-                           entry_point="LeNet5")
+    question = replace(QUESTION, params={**PARAMS, "training": {**PARAMS["training"], "dataset": "nowhere"}})
     with pytest.raises(ValueError, match="training data: data set 'nowhere' not found"):
-        plan(question, TrainingSetup(str(tmp_path), bars, "cpu"))
+        ask(question, Context(str(tmp_path), bars, "cpu"))
 
 
 def test_end_to_end_results_json_carries_accuracy_bar_and_rule(data_root: Path, bars: Path, tmp_path: Path) -> None:

@@ -12,24 +12,27 @@ import json
 import os
 import pickle
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
 
 import cnnlab
+from generator.kinds._lenet5_training import TrainingCheck, training_check
+from generator.kinds._lenet5_weights import PIXELS, WeightsResult, evaluate_weights, load_state, reference_module
+from generator.model import Attachment, Context, Score
 from grader.answer_key import KeyDir
 from grader.collect import collect
-from grader.lenet5_weights import PIXELS, WeightsResult, evaluate_weights, load_state, reference_module
-from grader.plans import Plan
-from grader.records import MAX_WEIGHTS_BYTES, AnswerKey, Attachment, QuestionScore, RawSubmission
+from grader.records import AnswerKey, RawSubmission
 from grader.roster import Roster
 from grader.sandbox.api import Outcome
-from grader.scoring import score_plan
-from grader.steps import Env, State, load_weights
+from grader.scoring import Asked, ask, score
+from grader.settings import MAX_WEIGHTS_BYTES
+from grader.steps import Env, State, make_requests
 from solutions.lenet5_bar import Architecture
 from solutions.train import TrainConfig, train_arrays
-from tests.grader.conftest import WRONG_LAYER, generate_notebook
+from tests.grader.conftest import QUESTION, WRONG_LAYER, generate_notebook
 
 STUDENT_NAMES = [f"{layer}.{kind}" for layer in ("conv1", "conv2", "fc1", "fc2", "fc3") for kind in ("weight", "bias")]
 
@@ -47,47 +50,55 @@ def saved(content: object, label: str = "lenet5.pt") -> Attachment:
 
 
 @pytest.fixture(scope="module")
-def trained(checked: Plan) -> Attachment:
+def check(context: Context) -> TrainingCheck:
+    """The question's training check: data, budget, bar and rule."""
+    found = training_check(QUESTION, context)
+    assert found is not None
+    return found
+
+
+@pytest.fixture(scope="module")
+def trained(check: TrainingCheck) -> Attachment:
     """The reference LeNet-5 trained on the check's training images, fed pixels / 255 as the prompt says."""
-    assert checked.training is not None
-    data, module = checked.training.data, reference_module(checked.training.architecture).train()
+    data, module = check.data, reference_module(check.architecture).train()
     train_arrays(module, data.train_images, data.train_labels, data.test_images, None, data.num_classes,
                  TrainConfig(epochs=2, batch_size=32), normalisation=PIXELS)
     return saved(as_student(module))
 
 
-def weights_score(checked: Plan, outcome: Outcome, weights: Attachment) -> tuple[QuestionScore, WeightsResult]:
-    """The question's score with the weights evaluated by the grader, and the evaluation itself."""
-    assert checked.training is not None
-    result = evaluate_weights(weights, checked.training)
-    return score_plan(checked, outcome, None, result), result
+def weights_score(checked: Asked, outcome: Outcome, weights: Attachment, context: Context, check: TrainingCheck
+                  ) -> tuple[Score, WeightsResult]:
+    """The question's score with the weights submitted beside the notebook, and the evaluation itself."""
+    return score(checked, outcome, None, context, (weights,)), evaluate_weights(weights, check)
 
 
 def test_trained_weights_score_full_where_the_training_run_scores_none(
-        checked: Plan, outcomes: dict[str, Outcome], trained: Attachment) -> None:
-    without = score_plan(checked, outcomes["wrong_layer"], None)
-    score, result = weights_score(checked, outcomes["wrong_layer"], trained)
+        checked: Asked, outcomes: dict[str, Outcome], trained: Attachment, context: Context,
+        check: TrainingCheck) -> None:
+    without = score(checked, outcomes["wrong_layer"], None, context)
+    result_score, result = weights_score(checked, outcomes["wrong_layer"], trained, context, check)
     assert without.parts[2][1] == 0.0 and without.points == 4.0, without.feedback
     assert result.accuracy is not None and result.accuracy > 90 and result.problem == ""
-    assert score.points == score.max_points == 8.0, score.feedback
-    assert [p[0] for p in score.parts] == [p[0] for p in without.parts], "still one training part"
-    assert "submitted weights lenet5.pt: test accuracy" in score.feedback
-    assert "the better of the training run and the weights counts: 4/4" in score.feedback
+    assert result_score.points == result_score.max_points == 8.0, result_score.feedback
+    assert [p[0] for p in result_score.parts] == [p[0] for p in without.parts], "still one training part"
+    assert "submitted weights lenet5.pt: test accuracy" in result_score.feedback
+    assert "the better of the training run and the weights counts: 4/4" in result_score.feedback
 
 
-def test_random_weights_score_nothing(checked: Plan, outcomes: dict[str, Outcome]) -> None:
-    assert checked.training is not None
-    score, result = weights_score(checked, outcomes["wrong_layer"],
-                                  saved(as_student(reference_module(checked.training.architecture))))
+def test_random_weights_score_nothing(checked: Asked, outcomes: dict[str, Outcome], context: Context,
+                                      check: TrainingCheck) -> None:
+    result_score, result = weights_score(checked, outcomes["wrong_layer"],
+                                         saved(as_student(reference_module(check.architecture))), context, check)
     assert result.accuracy is not None and result.accuracy < 60  # four classes: chance is 25%
-    assert score.parts[2][1] == 0.0 and "submitted weights lenet5.pt: test accuracy" in score.feedback
+    assert result_score.parts[2][1] == 0.0 and "submitted weights lenet5.pt: test accuracy" in result_score.feedback
 
 
 def test_weights_count_only_when_the_architecture_check_passed(
-        checked: Plan, outcomes: dict[str, Outcome], trained: Attachment) -> None:
-    score, _ = weights_score(checked, outcomes["cannot_learn"], trained)
-    assert score.parts[0][1] == 0.0 and score.parts[2][1] == 0.0, score.feedback
-    assert "submitted weights lenet5.pt not evaluated: the architecture check did not pass" in score.feedback
+        checked: Asked, outcomes: dict[str, Outcome], trained: Attachment, context: Context,
+        check: TrainingCheck) -> None:
+    result_score, _ = weights_score(checked, outcomes["cannot_learn"], trained, context, check)
+    assert result_score.parts[0][1] == 0.0 and result_score.parts[2][1] == 0.0, result_score.feedback
+    assert "submitted weights lenet5.pt not evaluated: the architecture check did not pass" in result_score.feedback
 
 
 @pytest.mark.parametrize("content, message", [
@@ -101,10 +112,12 @@ def test_weights_count_only_when_the_architecture_check_passed(
                                      "tensors (torch.nn.modules.linear.Linear)"),
 ])
 def test_unusable_files_get_one_line_naming_the_file_and_no_weights_points(
-        checked: Plan, outcomes: dict[str, Outcome], content: object, message: str) -> None:
-    score, result = weights_score(checked, outcomes["wrong_layer"], saved(content()))  # type: ignore[operator]
+        checked: Asked, outcomes: dict[str, Outcome], content: object, message: str, context: Context,
+        check: TrainingCheck) -> None:
+    result_score, result = weights_score(checked, outcomes["wrong_layer"], saved(content()),  # type: ignore[operator]
+                                         context, check)
     assert result.accuracy is None and result.problem.startswith(message) and "\n" not in result.problem
-    assert score.parts[2][1] == 0.0 and f"submitted weights not evaluated: {message}" in score.feedback
+    assert result_score.parts[2][1] == 0.0 and f"submitted weights not evaluated: {message}" in result_score.feedback
 
 
 class Payload:
@@ -117,13 +130,12 @@ class Payload:
         return os.system, (f"touch {self.marker}",)
 
 
-def test_malicious_pickle_is_refused_and_never_runs(checked: Plan, tmp_path: Path) -> None:
-    assert checked.training is not None
+def test_malicious_pickle_is_refused_and_never_runs(check: TrainingCheck, tmp_path: Path) -> None:
     marker = tmp_path / "pwned"
     in_zip = saved({"conv1.weight": torch.zeros(6, 1, 5, 5), "conv1.bias": Payload(marker)})
     bare = pickle.dumps({"conv1.weight": Payload(marker)})
-    results = [evaluate_weights(in_zip, checked.training),
-               evaluate_weights(Attachment("lenet5.pt", "lenet5.pt", len(bare), bare), checked.training)]
+    results = [evaluate_weights(in_zip, check),
+               evaluate_weights(Attachment("lenet5.pt", "lenet5.pt", len(bare), bare), check)]
     assert "refused by torch.load(weights_only=True): it holds more than tensors (posix.system)" in results[0].problem
     assert "not a file written by torch.save" in results[1].problem
     assert not marker.exists()
@@ -131,9 +143,8 @@ def test_malicious_pickle_is_refused_and_never_runs(checked: Plan, tmp_path: Pat
     assert marker.exists()
 
 
-def test_oversize_files_are_never_read_or_loaded(checked: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                                 ) -> None:
-    assert checked.training is not None
+def test_oversize_files_are_never_read_or_loaded(check: TrainingCheck, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "s1.ipynb").write_text("{}")
     (tmp_path / "lenet5.pt").write_bytes(b"\0" * (MAX_WEIGHTS_BYTES + 1))
     buffer = io.BytesIO()
@@ -144,40 +155,39 @@ def test_oversize_files_are_never_read_or_loaded(checked: Plan, tmp_path: Path, 
     (raw,) = collect([tmp_path])
     (weights,) = raw.weights
     assert weights.data == b"" and weights.size == MAX_WEIGHTS_BYTES + 1
-    assert evaluate_weights(weights, checked.training).problem.startswith(
+    assert evaluate_weights(weights, check).problem.startswith(
         f"{tmp_path / 'lenet5.pt'}: 5.0 MB, over the 5 MB limit for weights")
     with pytest.raises(ValueError, match="bomb.pt: unpacks to 20.0 MB, over the 5 MB limit"):
         load_state(bomb)
 
 
-def prepared(raw: RawSubmission, plan: Plan, tmp_path: Path) -> State:
-    """A submission whose key and plans are known, through the load_weights step."""
-    key = AnswerKey("t", "s1", 0, (plan.question,), "digest")
-    return load_weights(State(raw, key=key, plans=(plan,)), Env(KeyDir(tmp_path, {}), Roster({}, {}), None))
+def prepared(raw: RawSubmission, question: object, context: Context, tmp_path: Path) -> State:
+    """A submission whose key is known, through the make_requests step."""
+    key = AnswerKey("t", "s1", 0, (question,), "digest")  # type: ignore[arg-type]
+    return make_requests(State(raw, key=key), Env(KeyDir(tmp_path, {}), Roster({}, {}), None, context))
 
 
-def test_absent_weights_change_nothing(checked: Plan, outcomes: dict[str, Outcome], tmp_path: Path) -> None:
+def test_absent_weights_change_nothing(checked: Asked, outcomes: dict[str, Outcome], context: Context,
+                                       tmp_path: Path) -> None:
     (tmp_path / "s1.ipynb").write_text("{}")
     (raw,) = collect([tmp_path])
     assert raw.weights == ()
     assert raw.digest == hashlib.sha256(b"s1.ipynb\0{}").hexdigest(), "records graded before weights stay valid"
-    state = prepared(raw, checked, tmp_path)
-    assert state.weights == {} and state.notes == ()
-    score = score_plan(checked, outcomes["correct"], None, None)
-    assert score.points == 8.0 and "weights" not in score.feedback
+    assert prepared(raw, QUESTION, context, tmp_path).notes == ()
+    result = score(checked, outcomes["correct"], None, context)
+    assert result.points == 8.0 and "weights" not in result.feedback
 
 
-def test_one_file_is_evaluated_per_training_question_and_the_rest_noted(checked: Plan, trained: Attachment,
-                                                                        tmp_path: Path) -> None:
-    one = prepared(RawSubmission("s1.ipynb", "s1.ipynb", b"{}", (trained,)), checked, tmp_path)
-    assert list(one.weights) == ["lenet"] and (one.weights["lenet"].accuracy or 0) > 90
-    raw = RawSubmission("s1.ipynb", "s1.ipynb", b"{}", (trained, trained))
-    several = prepared(raw, checked, tmp_path)
-    assert several.weights == {} and several.notes == (
-        "several weights files (lenet5.pt, lenet5.pt); none was evaluated: submit one",)
-    untrained = Plan(checked.question, "architecture", architecture=checked.architecture)
-    ignored = prepared(raw, untrained, tmp_path)
-    assert ignored.notes == ("lenet5.pt, lenet5.pt: no question of this assignment grades trained weights; ignored",)
+def test_one_file_is_evaluated_and_several_or_unread_ones_are_noted(
+        checked: Asked, outcomes: dict[str, Outcome], trained: Attachment, context: Context, tmp_path: Path) -> None:
+    one = score(checked, outcomes["wrong_layer"], None, context, (trained,))
+    assert one.points == 8.0 and "submitted weights lenet5.pt" in one.feedback
+    several = score(checked, outcomes["wrong_layer"], None, context, (trained, trained))
+    assert several.points == 4.0 and "several weights files (lenet5.pt, lenet5.pt): none was evaluated" in \
+        several.feedback
+    untrained = replace(QUESTION, params={k: v for k, v in QUESTION.params.items() if k != "training"})
+    ignored = prepared(RawSubmission("s1.ipynb", "s1.ipynb", b"{}", (trained,)), untrained, context, tmp_path)
+    assert ignored.notes == ("lenet5.pt: no question of this assignment reads such a file; ignored",)
 
 
 def test_end_to_end_weights_beside_the_notebook_count(data_root: Path, bars: Path, trained: Attachment,

@@ -13,15 +13,15 @@ from grader.gradebook import best_per_student
 from grader.gradescope import results_json
 from grader.junit import junit_xml
 from grader.outputs import write_class_outputs
-from grader.records import GradedSubmission, QuestionScore
+from grader.records import GradedSubmission, Score
 from grader.roster import Roster
 from grader.store import PUBLIC, Store, atomic_write
 
 
 def record(student: str | None, digest: str, points: tuple[float, float], notes: tuple[str, ...] = ()
            ) -> GradedSubmission:
-    scores = (QuestionScore("q1", points[0], 2.0, "correct" if points[0] == 2 else "wrong", (("a", points[0], 2.0),)),
-              QuestionScore("q2", points[1], 3.0, "2/3 hidden test cases passed"))
+    scores = (Score("q1", points[0], 2.0, "correct" if points[0] == 2 else "wrong", (("a", points[0], 2.0),)),
+              Score("q2", points[1], 3.0, "2/3 hidden test cases passed"))
     return GradedSubmission(digest, f"zip:{digest}.ipynb", f"{digest}.ipynb", student, "hw1", "k" if student else None,
                             "graded" if student else "rejected", scores, notes, 0.5, "2024-01-01T00:00:00+00:00")
 

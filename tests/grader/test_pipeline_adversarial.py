@@ -8,7 +8,7 @@ import pytest
 
 from cnnlab import main as cnnlab
 from grader.records import GradedSubmission
-from grader.simulate import make_class, simulate
+from generator.simulate import make_class, simulate
 from grader.store import Store
 
 FAKE_EQ = '''

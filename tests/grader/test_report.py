@@ -6,13 +6,13 @@ import pytest
 
 from cnnlab import main as cnnlab
 from grader.item_analysis import analyse
-from grader.records import GradedSubmission, QuestionScore
+from grader.records import GradedSubmission, Score
 from grader.store import Store
 
 
 def _record(student: str, q1: float, q2: float) -> GradedSubmission:
     return GradedSubmission(student * 8, student, f"{student}.ipynb", student, "hw", "k", "graded",
-                            (QuestionScore("q1", q1, 1.0, ""), QuestionScore("q2", q2, 2.0, "")), (), 0.1)
+                            (Score("q1", q1, 1.0, ""), Score("q2", q2, 2.0, "")), (), 0.1)
 
 
 CLASS = [_record("a", 1, 2), _record("b", 1, 2), _record("c", 0, 0), _record("d", 0, 1), _record("e", 1, 0)]

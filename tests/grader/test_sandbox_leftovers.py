@@ -11,7 +11,7 @@ from pathlib import Path
 
 from grader.sandbox import cgroup as cgroups
 from grader.sandbox.leftovers import owner, remove_stale
-from grader.simulate import make_class, write_simulated
+from generator.simulate import make_class, write_simulated
 from grader.store import Store
 
 REPO = Path(__file__).resolve().parents[2]

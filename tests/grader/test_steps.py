@@ -8,7 +8,7 @@ import pytest
 from grader.answer_key import KeyDir
 from grader.records import RawSubmission
 from grader.roster import Roster
-from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_plans,
+from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_requests,
                           read_notebook)
 
 KEY = {"format": 1, "assignment": "hw", "student_id": "s1", "seed": 5, "questions": [
@@ -38,7 +38,7 @@ def _cell(source: str, **cnnlab: str) -> dict:
 
 def _run(raw: RawSubmission, env: Env) -> State:
     state = State(raw)
-    for step in (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_plans, build_job):
+    for step in (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_requests, build_job):
         state = step(state, env)
     return state
 

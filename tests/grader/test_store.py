@@ -12,13 +12,13 @@ import pytest
 
 from cnnlab import main as cnnlab
 from grader.outputs import write_class_outputs
-from grader.records import GradedSubmission, QuestionScore
+from grader.records import GradedSubmission, Score
 from grader.store import LOCK, Store
 
 
 def _record(student: str, points: float) -> GradedSubmission:
     return GradedSubmission(student * 16, f"{student}.ipynb", f"{student}.ipynb", student, "hw", "k", "graded",
-                            (QuestionScore("q1", points, 2.0, "ok"), QuestionScore("q2", 1.0, 3.0, "part")), (), 0.1)
+                            (Score("q1", points, 2.0, "ok"), Score("q2", 1.0, 3.0, "part")), (), 0.1)
 
 
 @pytest.fixture()

@@ -75,7 +75,7 @@ def test_lenet_table_follow_through_from_a_wrong_row(lenet: Variant) -> None:
     assert "row pool1: follow-through from your conv1 shape" in score.feedback
     assert "row conv2: follow-through from your pool1 shape" in score.feedback
     assert "total: follow-through from your own counts" in score.feedback
-    assert [p["part"] for p in score.parts if p["points"] == 0] == ["conv1 shape[0]", "conv1 parameters"]
+    assert [p.label for p in score.parts if p.points == 0] == ["conv1 shape[0]", "conv1 parameters"]
 
 
 def test_lenet_table_follow_through_is_not_taken_when_the_row_is_wrong_either_way(lenet: Variant) -> None:
@@ -84,7 +84,7 @@ def test_lenet_table_follow_through_is_not_taken_when_the_row_is_wrong_either_wa
     rows[1] = [[7, 14, 14], 0]  # neither the key's 6 nor the student's own 8
     score = TABLE.grade(lenet, {"rows": rows, "total": 61706})
     assert "follow-through from your conv1" not in score.feedback
-    assert "pool1 shape[0]" in [p["part"] for p in score.parts if p["points"] == 0]
+    assert "pool1 shape[0]" in [p.label for p in score.parts if p.points == 0]
 
 
 def test_keys_without_layers_still_grade_without_follow_through(lenet: Variant) -> None:
@@ -190,4 +190,4 @@ def test_mlp_table_total_follows_through_from_the_student_counts() -> None:
     score = kind.grade(variant, own)
     assert score.points == pytest.approx(variant.points * 6 / 7)
     assert "total: follow-through from your own counts" in score.feedback
-    assert [p["part"] for p in score.parts if p["points"] == 0] == ["weights[0]"]
+    assert [p.label for p in score.parts if p.points == 0] == ["weights[0]"]

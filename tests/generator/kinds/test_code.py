@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from generator.errors import TemplateError
-from generator.kinds import KINDS
-from generator.kinds._code import hidden_inputs, run_hidden_tests
+from generator.kinds import KINDS, score
+from generator.kinds._code import exercise, hidden_inputs, run_cases
+from generator.model import Context, Returned
 from generator.templates import load_template
 from tests.generator.conftest import bundled
 
@@ -24,8 +26,8 @@ def test_stub_raises_and_scores_zero() -> None:
     kind = KINDS["code_conv2d"]
     variant = kind.generate(bundled("code-conv2d"), 1)
     stub = _namespace(kind.answer_stub(variant))["conv2d_forward"]
-    results = run_hidden_tests(stub, variant.hidden_tests)
-    assert all("NotImplementedError" in r["error"] for r in results)
+    results = run_cases(stub, variant)
+    assert all("NotImplementedError" in r["error"] for r in results.values())
     assert kind.grade(variant, results).points == 0
 
 
@@ -37,12 +39,12 @@ def test_a_bug_costs_only_the_cases_it_breaks() -> None:
     def no_padding(x, w, b, stride=1, padding=0):  # a typical mistake: ignores padding
         return right(x, w, b, stride=stride, padding=0)
 
-    score = kind.grade(variant, run_hidden_tests(no_padding, variant.hidden_tests))
-    cases = variant.hidden_tests["cases"]
+    result = kind.grade(variant, run_cases(no_padding, variant))
+    cases = [*variant.hidden_tests["cases"], *exercise("code_conv2d").edge_cases]  # the key's, then the pinned ones
     unpadded = sum(1 for case in cases if case["padding"] == 0)
     assert 0 < unpadded < len(cases)  # seed 2 mixes both
-    assert score.points == pytest.approx(variant.points * unpadded / len(cases))
-    assert "wrong" in score.feedback or "shape" in score.feedback
+    assert result.points == pytest.approx(variant.points * unpadded / len(cases), abs=1e-4)
+    assert "values differ" in result.feedback or "shape" in result.feedback
 
 
 def test_hidden_inputs_are_rebuilt_identically_from_the_key() -> None:
@@ -58,11 +60,14 @@ def test_pool_cases_include_overlap_and_default_stride() -> None:
 
 
 def test_garbage_results_never_raise() -> None:
-    kind = KINDS["code_lenet5"]
-    variant = kind.generate(bundled("code-lenet5"), 0)
-    for junk in (None, "x", [], [None, "a", {"b": 1}], [{"error": "boom"}] * 3, [[1, 2], [3], "nan"]):
-        score = kind.grade(variant, junk)
-        assert score.points == 0 and score.feedback
+    conv = KINDS["code_conv2d"].generate(bundled("code-conv2d"), 0)
+    lenet = KINDS["code_lenet5"].generate(bundled("code-lenet5"), 0)
+    lenet = dataclasses.replace(lenet, params={k: v for k, v in lenet.params.items() if k != "training"})
+    for junk in (None, "x", [], [None, "a", {"b": 1}], [{"error": "boom"}] * 3, [[1, 2], [3], "nan"], {"b": 1}):
+        for variant in (conv, lenet):
+            names = ("case0", "case1", "summary")
+            result = score(variant, Returned({n: junk for n in names}, {}), Context())
+            assert result.points == 0 and result.feedback
 
 
 def test_lenet_variants_differ_and_checks_match_the_reference() -> None:

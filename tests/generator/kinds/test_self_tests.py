@@ -30,19 +30,25 @@ def test_self_test_over_200_seeds(template_id: str) -> None:
 
 
 @pytest.mark.parametrize("template_id", sorted(t for t in BUNDLED if BUNDLED[t].kind in CODE_KINDS))
-def test_code_self_test_over_200_seeds(template_id: str) -> None:
-    """The instructor's solution passes the hidden tests, no result scores 0, one wrong value loses a case."""
+def test_code_self_test_over_50_seeds(template_id: str) -> None:
+    """The instructor's solution passes the hidden tests, no result scores 0, one wrong value loses a case.
+
+    50 seeds: every case runs both references; the cases' variety is per seed, the code's is not."""
     template = BUNDLED[template_id]
-    problems = [p for seed in SEEDS for p in self_test(template, seed)]
+    problems = [p for seed in range(50) for p in self_test(template, seed)]
     assert problems == []
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_kind_module_exposes_the_contract(kind: str) -> None:
     module = KINDS[kind]
-    for name in ("generate", "render", "solution_source", "grade", "answer_stub", "explain", "model_submission",
+    for name in ("generate", "render", "solution_source", "answer_stub", "explain", "model_submission",
                  "near_miss", "check_template", "FORMATS", "REQUIRED", "EXTRA_KEYS"):
         assert hasattr(module, name), f"{kind} lacks {name}"
+    declares = [hasattr(module, name) for name in ("request", "score")]
+    assert declares in ([True, True], [False, False]), f"{kind} declares one of request and score, not both"
+    assert declares[0] or hasattr(module, "grade"), f"{kind} must grade its answer variable or declare its checks"
+    assert declares[0] == (kind in CODE_KINDS), "code kinds declare what they run; answer kinds need not"
 
 
 ANSWER_TEMPLATES = sorted(t for t in BUNDLED if BUNDLED[t].kind not in CODE_KINDS)

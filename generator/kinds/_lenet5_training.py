@@ -18,7 +18,7 @@ import numpy as np
 
 import solutions.train
 from generator.kinds._training import Rule, parse_training
-from grader.records import KeyQuestion
+from generator.model import Context, Part, Variant
 from grader.sandbox.api import Call
 from solutions.lenet5_bar import (BARS, GRADING_SEED, Architecture, Budget, TrainingData, accuracy_percent, bar_command,
                                   bar_key, find_bar, load_bars, training_data)
@@ -31,23 +31,6 @@ HARNESS = f"{HARNESS_FILE}:fit_predict"
 def harness_files() -> dict[str, bytes]:
     """The trainer's source, shipped into the sandbox: the one implementation benchmark and grading share."""
     return {HARNESS_FILE: Path(solutions.train.__file__).read_bytes()}
-
-
-@dataclass(frozen=True)
-class TrainingSetup:
-    """Where grading finds data and bars, and which device class trains (None: CUDA when this machine has it)."""
-
-    data: str | None = None
-    bars: Path = BARS
-    device: str | None = None
-
-    def device_class(self) -> str:
-        """'cuda' or 'cpu'."""
-        if self.device is not None:
-            return self.device
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 @dataclass(frozen=True)
@@ -79,27 +62,28 @@ def _data(dataset: str, data: str | None, budget: Budget, input_size: int) -> Tr
         raise ValueError(f"training data: {error}") from None
 
 
-def training_check(question: KeyQuestion, setup: TrainingSetup) -> TrainingCheck | None:
-    """The check a key question's `training` params ask for; a missing bar or data set is a grader error."""
+def training_check(question: Variant, context: Context) -> TrainingCheck | None:
+    """The check a variant's `training` params ask for; a missing bar or data set is a grader error."""
     raw = question.params.get("training")
     if raw is None:
         return None
     training = parse_training(raw, question.points)
-    device = setup.device_class()
+    device = context.device_class()
     if device not in training.budgets:  # a GPU machine, but the template sets only a CPU budget
         device = "cpu"
     budget = training.budgets[device]
     architecture = Architecture(str(question.params.get("style")), int(question.params.get("input_size", 32)),
                                 int(question.params.get("num_classes", 10)))
-    arrays = _data(training.dataset, setup.data, budget, architecture.input_size)
+    arrays = _data(training.dataset, context.data, budget, architecture.input_size)
     if arrays.num_classes != architecture.num_classes:
         raise ValueError(f"question {question.qid!r}: {arrays.name} has {arrays.num_classes} classes, the variant "
                          f"asks for {architecture.num_classes}")
-    bar = find_bar(load_bars(setup.bars), bar_key(arrays, device, budget, architecture))
+    bars = context.bars or BARS
+    bar = find_bar(load_bars(bars), bar_key(arrays, device, budget, architecture))
     if bar is None:
         raise ValueError(f"no LeNet-5 bar for {arrays.name} [{arrays.fingerprint}], {device}, {budget.describe()}, "
-                         f"{architecture.style} {architecture.input_size}x{architecture.input_size} in {setup.bars}; "
-                         f"run: {bar_command(training.dataset, architecture, budget, device)} --bars {setup.bars}")
+                         f"{architecture.style} {architecture.input_size}x{architecture.input_size} in {bars}; "
+                         f"run: {bar_command(training.dataset, architecture, budget, device)} --bars {bars}")
     return TrainingCheck(training.points, training.rule, device, budget, architecture, bar, arrays)
 
 
@@ -125,16 +109,16 @@ def accuracy_points(check: TrainingCheck, accuracy: float) -> float:
     return round(check.points * check.rule.share(accuracy, float(check.bar["accuracy"])), 4)
 
 
-def score_training(check: TrainingCheck, result: Any, problem: str | None) -> tuple[tuple[str, float, float], str]:
+def score_training(check: TrainingCheck, result: Any, problem: str | None) -> tuple[Part, str]:
     """(part, feedback line): accuracy measured here against labels the sandbox never saw, the bar, the rule."""
     bar = float(check.bar["accuracy"])
     header = f"training ({check.describe()}): "
     rule = f"rule: {check.rule.describe()}"
     predictions, why = (None, problem) if problem else _predictions(result, len(check.data.test_labels))
     if predictions is None:
-        return ("training accuracy", 0.0, check.points), f"{header}not trained: {why}; bar {bar:.2f}%; {rule}"
+        return Part("training accuracy", 0.0, check.points), f"{header}not trained: {why}; bar {bar:.2f}%; {rule}"
     accuracy = accuracy_percent(predictions, check.data.test_labels)
     points = accuracy_points(check, accuracy)
     line = (f"{header}test accuracy {accuracy:.2f}% on {len(predictions):,} images, bar {bar:.2f}% "
             f"({accuracy - bar:+.2f} points); {rule}: {points:g}/{check.points:g}")
-    return ("training accuracy", points, check.points), line
+    return Part("training accuracy", points, check.points), line

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from grader.lenet5_training import TrainingCheck, accuracy_points
-from grader.records import MAX_WEIGHTS_BYTES, Attachment
+from generator.kinds._lenet5_training import TrainingCheck, accuracy_points
+from generator.model import Attachment, Part
+from grader.settings import MAX_WEIGHTS_BYTES
 from solutions.lenet5_bar import Architecture, accuracy_percent
 from solutions.torch_ref import LeNet5
 from solutions.train import Normalisation, predict, seeded
@@ -123,8 +124,8 @@ def evaluate_weights(weights: Attachment, check: TrainingCheck) -> WeightsResult
     return WeightsResult(weights.label, accuracy_percent(predictions, check.data.test_labels))
 
 
-def with_weights(check: TrainingCheck, trained: tuple[str, float, float], line: str, weights: WeightsResult,
-                 architecture_ok: bool) -> tuple[tuple[str, float, float], str]:
+def with_weights(check: TrainingCheck, trained: Part, line: str, weights: WeightsResult,
+                 architecture_ok: bool) -> tuple[Part, str]:
     """(part, feedback line): the better of the sandbox's training run and the submitted weights counts."""
     if not architecture_ok:
         return trained, (f"{line}; submitted weights {weights.label} not evaluated: the architecture check did not "
@@ -134,7 +135,7 @@ def with_weights(check: TrainingCheck, trained: tuple[str, float, float], line: 
     points = accuracy_points(check, weights.accuracy)
     best = max(points, trained[1])
     arch = check.architecture
-    return (trained[0], best, trained[2]), (
+    return Part(trained.label, best, trained.max_points), (
         f"{line}; submitted weights {weights.label}: test accuracy {weights.accuracy:.2f}% on the grader's LeNet-5 "
         f"({arch.style}, {arch.input_size}x{arch.input_size}, pixels scaled to 0-1), same bar and rule: "
         f"{points:g}/{check.points:g}; the better of the training run and the weights counts: "
