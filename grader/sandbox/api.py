@@ -25,6 +25,10 @@ class Limits:
     max_processes: int = 32
     max_output_bytes: int = 1_000_000
     max_result_bytes: int = 64_000_000  # JSON + .npy sent back; more is refused as a problem
+    max_array_items: int = 10_000_000  # one returned array; a larger one is a problem, not a value
+    kill_grace_s: float = 1.0  # the child's own timer fires first; the zygote kills only if it was ignored
+    start_timeout_s: float = 120.0  # a zygote's start-up (imports of numpy, torch, IPython)
+    reply_slack_s: float = 15.0  # past the total timeout: the zygote enforces the limits, this catches one that hangs
 
 
 @dataclass(frozen=True)

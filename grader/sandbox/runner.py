@@ -27,7 +27,6 @@ WARM_MODULES = ("bdb", "pdb", "json", "math", "cmath", "collections", "itertools
                 "decimal", "heapq", "bisect", "operator", "csv", "gzip", "struct", "timeit", "pprint",
                 "textwrap", "numpy.linalg", "numpy.fft", "torch.nn", "torch.nn.functional", "torch.optim",
                 "torch.utils.data", "matplotlib_inline.backend_inline")
-GRACE_S = 1.0  # the child's own timer fires first; the zygote kills only if that was ignored
 
 
 def _libc() -> Any:
@@ -257,7 +256,7 @@ class Watch:
         self.pid, self.fds, self.limits = pid, fds, limits
         self.output, self.result = bytearray(), bytearray()
         self.output_bytes, self.result_over = 0, False
-        self.total_deadline = started + limits["total_timeout_s"] + GRACE_S
+        self.total_deadline = started + limits["total_timeout_s"] + limits["kill_grace_s"]
         self.step_deadline: float | None = None
         self.phase, self.index = "start", -1
         self.pidfd = os.pidfd_open(pid)
@@ -338,7 +337,7 @@ class Watch:
             if len(parts) == 2 and parts[0] in (b"cell", b"call", b"results") and parts[1].isdigit():
                 self.phase, self.index = parts[0].decode(), int(parts[1])
                 step = step_timeout(self.limits, self.phase, self.index) if self.phase != "results" else None
-                self.step_deadline = time.monotonic() + step + GRACE_S if step else None
+                self.step_deadline = time.monotonic() + step + self.limits["kill_grace_s"] if step else None
 
 
 class CellTimeout(BaseException):
@@ -507,7 +506,7 @@ class Harness:
         self.tensor_detach, self.tensor_cpu = self.torch.Tensor.detach, self.torch.Tensor.cpu
         self.setitimer, self.itimer_real = signal.setitimer, signal.ITIMER_REAL
         self.write_array, self.bytes_io = self.np.lib.format.write_array, io.BytesIO
-        self.max_items = 10_000_000
+        self.max_items = child.limits["max_array_items"]
         self.attempts: dict[str, tuple[Any, bool]] = {}  # call name -> (the entry point then, raised an error)
 
     def run(self) -> None:

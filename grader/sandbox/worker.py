@@ -20,9 +20,7 @@ from .leftovers import cgroup_name, folder_prefix
 from .verdict import build_outcome, crashed
 from .wire import BadJob, read_capped, write_job
 
-START_TIMEOUT_S = 120.0
-REPLY_SLACK_S = 15.0  # the zygote enforces the limits; this only catches a zygote that hangs
-MAX_REPLY_LINE = 1 << 16
+MAX_REPLY_LINE = 1 << 16  # the protocol's longest line (the zygote's facts are a few hundred bytes)
 
 
 class WorkerDied(RuntimeError):
@@ -58,7 +56,7 @@ class Worker:
                                         stderr=log, cwd=self.folder, env=self._host_env())
         log.close()
         self.buffer = b""
-        ready = self._read_line(time.monotonic() + START_TIMEOUT_S)
+        ready = self._read_line(time.monotonic() + self.limits.start_timeout_s)
         if not ready.get("ready"):
             raise WorkerDied(f"the zygote did not start: {self._log_tail()}")
         if self.cgroup is not None:
@@ -173,7 +171,7 @@ class Worker:
             oom_before = self.cgroup.oom_kills() if self.cgroup else 0
             self.process.stdin.write((json.dumps(message) + "\n").encode())
             self.process.stdin.flush()
-            facts = self._read_line(time.monotonic() + self.limits.total_timeout_s + REPLY_SLACK_S)
+            facts = self._read_line(time.monotonic() + self.limits.total_timeout_s + self.limits.reply_slack_s)
             if facts.get("seq") != self.seq:
                 raise WorkerDied("the zygote answered out of turn")
             oom = (self.cgroup.oom_kills() if self.cgroup else 0) - oom_before
