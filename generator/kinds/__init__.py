@@ -17,10 +17,11 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from generator.kinds import (code_avg_pool2d, code_conv2d, code_lenet5, code_max_pool2d, concept, conv1d_by_hand,
-                             conv2d_by_hand, conv_params, dense_vs_conv, layer_table, mlp_params, named_filter,
-                             output_size, pooling_by_hand, receptive_field)
-from generator.kinds import conv_layer, flat_patch, same_padding, stochastic_pooling, translation_by_hand
+from generator.kinds import (code_avg_pool2d, code_conv2d, code_conv2d_backward, code_lenet5, code_max_pool2d,
+                             code_max_pool2d_backward, code_plot_filters, concept, conv1d_by_hand, conv2d_by_hand,
+                             conv_layer, conv_params, dense_vs_conv, flat_patch, layer_table, mlp_params, named_filter,
+                             output_size, pooling_by_hand, receptive_field, same_padding, stochastic_pooling,
+                             translation_by_hand)
 from generator.model import Context, Request, Returned, Score, Variant
 
 KINDS: dict[str, ModuleType] = {
@@ -44,6 +45,9 @@ KINDS: dict[str, ModuleType] = {
     "conv_layer": conv_layer,
     "translation_by_hand": translation_by_hand,
     "flat_patch": flat_patch,
+    "code_conv2d_backward": code_conv2d_backward,
+    "code_max_pool2d_backward": code_max_pool2d_backward,
+    "code_plot_filters": code_plot_filters,
 }
 
 CODE_KINDS = frozenset(name for name, module in KINDS.items() if "code" in module.FORMATS)

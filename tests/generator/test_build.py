@@ -63,6 +63,7 @@ def test_variants_differ_across_students(out: Path) -> None:
     distinct = {qid: (len(set(v)), len(v)) for qid, v in variants.items()}
     distinct.pop("mlp-lecture", None)  # the lecture's own MLP: one fixed answer on purpose (its variety: note)
     distinct.pop("code-lenet5", None)  # four configurations (input size x style) on purpose (its variety: note)
+    distinct.pop("code-plot-filters", None)  # the filters are drawn when grading, from the seed (its variety: note)
     for qid, (count, students) in distinct.items():
         assert count >= 0.6 * students, f"{qid}: only {count} different variants for {students} students"
     assert sum(count for count, _ in distinct.values()) >= 0.85 * sum(n for _, n in distinct.values())
@@ -71,11 +72,11 @@ def test_variants_differ_across_students(out: Path) -> None:
 
 
 def test_every_kind_is_covered(out: Path) -> None:
-    """Each notebook has every kind but one of the two pooling exercises (a pick); the class covers all."""
-    pools, union = {"code_max_pool2d", "code_avg_pool2d"}, set()
+    """Each notebook has every kind but one of each pick between coding exercises; the class covers all."""
+    picks, union = ({"code_max_pool2d", "code_avg_pool2d"}, {"code_conv2d_backward", "code_max_pool2d_backward"}), set()
     for key in _keys(out):
         kinds = {q["kind"] for q in key["questions"]}
-        assert set(KINDS) - pools <= kinds and len(kinds & pools) == 1
+        assert set(KINDS) - set().union(*picks) <= kinds and all(len(kinds & pick) == 1 for pick in picks)
         union |= kinds
     assert union == set(KINDS)
 
@@ -142,29 +143,29 @@ def test_key_format(out: Path) -> None:
     assert set(key) == {"format", "assignment", "student_id", "seed", "questions"}
     for q in key["questions"]:
         assert {"qid", "kind", "seed", "points", "variable", "params", "answer"} <= set(q)
-        if q["kind"] == "code_lenet5":  # checked by its module summary and training: no hidden cases
-            assert "entry_point" in q and "hidden_tests" not in q
-        elif q["kind"].startswith("code_"):
-            assert {"entry_point", "hidden_tests"} <= set(q) and {"seed", "cases"} <= set(q["hidden_tests"])
+        if q["kind"].startswith("code_"):  # array exercises carry hidden cases; LeNet-5 and plotting do not
+            assert "entry_point" in q
+            assert "hidden_tests" not in q or {"seed", "cases"} <= set(q["hidden_tests"])
+            assert ("hidden_tests" in q) == (q["kind"] not in ("code_lenet5", "code_plot_filters"))
 
 
 def test_manifest(out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["assignment"] == "cnn-ps1" and len(manifest["students"]) == 30
     first = manifest["students"][0]
-    assert first["files"]["key"] == "key/s2025001.json" and len(first["questions"]) == 21
-    assert sum(manifest["question_counts"].values()) == 30 * 21
+    assert first["files"]["key"] == "key/s2025001.json" and len(first["questions"]) == 23
+    assert sum(manifest["question_counts"].values()) == 30 * 23
 
 
 def test_exam_markdown(out: Path) -> None:
     text = (out / "exam" / "s2025001.md").read_text()
-    assert text.startswith("# Problem set 1") and text.count("## Question ") == 21
+    assert text.startswith("# Problem set 1") and text.count("## Question ") == 23
     assert "**Answer:**" in text and "seed" not in text
 
 
 def test_exam_html_keeps_the_math_for_mathjax(out: Path) -> None:
     page = (out / "exam" / "s2025001.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and "mathjax@3" in page and page.count("<h2>Question ") == 21
+    assert page.startswith("<!DOCTYPE html>") and "mathjax@3" in page and page.count("<h2>Question ") == 23
     assert "<table>" in page and "<pre><code" in page and "MATHFORMULA" not in page
     assert r"\end{bmatrix} \qquad w = \begin{bmatrix}" in page  # set aside before Markdown, put back verbatim
     assert r" \\ " in page  # LaTeX row breaks survive Markdown

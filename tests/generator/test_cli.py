@@ -45,7 +45,7 @@ def test_preview_template_is_deterministic(capsys: pytest.CaptureFixture[str]) -
 
 def test_preview_spec_without_answers(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "preview", str(SPEC), "--seed", "1", "--no-answers")
-    assert code == 0 and out.count("## Question ") == 21 and "Worked solution" not in out
+    assert code == 0 and out.count("## Question ") == 23 and "Worked solution" not in out
 
 
 def test_generate_writes_and_summarises(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -35,7 +35,7 @@ def spec_dir(tmp_path: Path) -> Path:
 
 def test_bundled_spec_loads() -> None:
     spec = load_spec(SPEC)
-    assert spec.id == "cnn-ps1" and spec.due == "2025-03-14" and len(spec.entries) == 19
+    assert spec.id == "cnn-ps1" and spec.due == "2025-03-14" and len(spec.entries) == 21
 
 
 def test_picks_points_and_shuffle(spec_dir: Path, write_yaml: Callable[[str, str], Path]) -> None:
