@@ -174,21 +174,34 @@ def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
     return Score(variant.qid, points, variant.points, "; ".join(lines) + ("; ..." if len(failed) > 3 else ""), parts)
 
 
-def score(variant: Variant, returned: Returned, context: Context) -> Score:
-    """grade() on what the sandbox returned: a case's problem (an exception, a timeout) is its error."""
+def results_of(variant: Variant, returned: Returned) -> dict[str, Any]:
+    """What came back per hidden case: its value, or {"error": problem} (an exception, a timeout)."""
     results = {}
     for case in hidden_cases(variant):
         value, problem = returned.get(case.name)
         results[case.name] = {"error": problem} if problem is not None else value
-    return grade(variant, results)
+    return results
+
+
+def score(variant: Variant, returned: Returned, context: Context) -> Score:
+    """grade() on what the sandbox returned."""
+    return grade(variant, results_of(variant, returned))
+
+
+def as_sandbox_returns(value: Any) -> Any:
+    """What the sandbox sends back for a call's value: an array as an array, a tuple of arrays as nested lists."""
+    if isinstance(value, (tuple, list)):
+        return [np.asarray(item).tolist() if isinstance(item, np.ndarray) else item for item in value]
+    return np.asarray(value)
 
 
 def run_cases(candidate: Any, variant: Variant) -> dict[str, Any]:
-    """The candidate's result on each hidden case, in this process (self-tests); a crash becomes {"error": ...}."""
+    """The candidate's result on each hidden case in this process (self-tests), in the form the sandbox returns."""
     results: dict[str, Any] = {}
     for case in hidden_cases(variant):
         try:
-            results[case.name] = np.asarray(candidate(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs))))
+            value = candidate(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
+            results[case.name] = as_sandbox_returns(value)
         except Exception as error:  # noqa: BLE001 - a student's crash is a result, not our failure
             results[case.name] = {"error": f"{type(error).__name__}: {error}"}
     return results

@@ -16,6 +16,18 @@ EDGE_CASES = ({"x_shape": [1, 1, 6, 6], "kernel_size": 3, "stride": 1},  # overl
 WORDS = {"max": ("max", "maximum", "max"), "avg": ("avg", "mean", "mean")}
 
 
+def draw_pool_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
+    """Window and stride per case; the first case overlaps, the second uses the default stride."""
+    cases = []
+    for index in range(case_count(params)):
+        kernel = draw_size(rng, 2, 3)
+        stride = [kernel - 1, None][index] if index < 2 else draw_size(rng, 1, 3)
+        size = [draw_size(rng, kernel + 1, 9) for _ in range(2)]
+        cases.append({"x_shape": [draw_size(rng, 1, 2), draw_size(rng, 1, 3), *size], "kernel_size": kernel,
+                      "stride": stride})
+    return cases
+
+
 def pool_exercise(mode: str) -> Exercise:
     """The Exercise for max_pool2d_forward or avg_pool2d_forward."""
     short, word, numpy_name = WORDS[mode]
@@ -37,17 +49,6 @@ def pool_exercise(mode: str) -> Exercise:
             window = x[:, :, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
             out[:, :, i, j] = window.{numpy_name}(axis=(2, 3))
     return out'''
-
-    def draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
-        """Window and stride per case; the first case overlaps, the second uses the default stride."""
-        cases = []
-        for index in range(case_count(params)):
-            kernel = draw_size(rng, 2, 3)
-            stride = [kernel - 1, None][index] if index < 2 else draw_size(rng, 1, 3)
-            size = [draw_size(rng, kernel + 1, 9) for _ in range(2)]
-            cases.append({"x_shape": [draw_size(rng, 1, 2), draw_size(rng, 1, 3), *size], "kernel_size": kernel,
-                          "stride": stride})
-        return cases
 
     def inputs(case: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
         return {"x": rng.standard_normal(case["x_shape"])}
@@ -73,6 +74,6 @@ def pool_exercise(mode: str) -> Exercise:
                 f"print(\"{name}: sanity checks passed\")")
 
     return Exercise(name, f"solutions.numpy_ref.{reference.__name__}", lambda p: signature, lambda p: body,
-                    draw_cases, inputs, call, expected, checks,
+                    draw_pool_cases, inputs, call, expected, checks,
                     f"Slide the window by the stride and take the {word} of each window, channel by channel.",
                     edge_cases=EDGE_CASES, torch_expected=torch_expected)

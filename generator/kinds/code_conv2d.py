@@ -39,13 +39,13 @@ BODY = '''    n, _, height, width = x.shape
     return out'''
 
 
-def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
+def draw_conv_cases(params: dict[str, Any], rng: np.random.Generator, max_side: int = 9) -> list[dict[str, Any]]:
     """Shapes, strides and paddings of the hidden cases (the kernel always fits the padded input)."""
     cases = []
     for _ in range(case_count(params)):
         kernel, stride, padding = draw_size(rng, 1, 4), draw_size(rng, 1, params.get("max_stride", 3)), \
             draw_size(rng, 0, params.get("max_padding", 2))
-        height, width = draw_size(rng, max(kernel, 3), 9), draw_size(rng, max(kernel, 3), 9)
+        height, width = draw_size(rng, max(kernel, 3), max_side), draw_size(rng, max(kernel, 3), max_side)
         channels, filters = draw_size(rng, 1, 3), draw_size(rng, 1, 4)
         cases.append({"x_shape": [draw_size(rng, 1, 2), channels, height, width],
                       "w_shape": [filters, channels, kernel, kernel], "stride": stride, "padding": padding})
@@ -98,6 +98,6 @@ EDGE_CASES = (_edge([1, 1, 7, 7], [2, 1, 3, 3], 2, 0),  # stride > 1
               _edge([1, 3, 5, 8], [4, 3, 3, 3], 1, 1),  # padding, non-square, several channels
               _edge([3, 2, 6, 7], [2, 2, 2, 2], 2, 1))  # batch > 1 with stride and padding
 EXERCISE = Exercise("conv2d_forward", "solutions.numpy_ref.conv2d", lambda p: SIGNATURE, lambda p: BODY,
-                    _draw_cases, _inputs, _call, _expected, _checks,
+                    draw_conv_cases, _inputs, _call, _expected, _checks,
                     "Pad, then for every output position take the dot product of each filter with the window "
                     "under it and add the filter's bias.", edge_cases=EDGE_CASES, torch_expected=_torch_expected)

@@ -11,17 +11,17 @@ The grading helpers here (`grade`, `score`, `model_submission`, `near_miss`) ser
 
 from __future__ import annotations
 
-import copy
 import importlib
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, case_count, check_array,
-                                   check_template, checks_source, draw_size, explain, generate,
-                                   hidden_cases, render, request, solution_source)
-from generator.model import SETUP_SOURCE, Context, Returned, Score, Variant, shared_parts
+from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, check_array, check_template,
+                                   checks_source, explain, generate, hidden_cases, model_submission, render, request,
+                                   results_of, solution_source)
+from generator.kinds.code_conv2d import draw_conv_cases
+from generator.model import Context, Returned, Score, Variant, shared_parts
 from solutions.numpy_ref import conv2d, conv2d_backward
 
 FORMATS = ("code",)
@@ -141,41 +141,8 @@ def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
 
 
 def score(variant: Variant, returned: Returned, context: Context) -> Score:
-    """grade() on what the sandbox returned: a case's problem (an exception, a timeout) is its error."""
-    results = {}
-    for case in hidden_cases(variant):
-        value, problem = returned.get(case.name)
-        results[case.name] = {"error": problem} if problem is not None else value
-    return grade(variant, results)
-
-
-def as_sandbox_returns(value: Any) -> Any:
-    """What the sandbox sends back for a call's value: an array as an array, a tuple of arrays as nested lists."""
-    if isinstance(value, np.ndarray):
-        return value
-    if isinstance(value, (tuple, list)):
-        return [np.asarray(item).tolist() if isinstance(item, np.ndarray) else item for item in value]
-    return value
-
-
-def run_cases(candidate: Any, variant: Variant) -> dict[str, Any]:
-    """The candidate's result on each hidden case in this process, in the form the sandbox returns it."""
-    results: dict[str, Any] = {}
-    for case in hidden_cases(variant):
-        try:
-            value = candidate(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
-            results[case.name] = as_sandbox_returns(value)
-        except Exception as error:  # noqa: BLE001 - a student's crash is a result, not our failure
-            results[case.name] = {"error": f"{type(error).__name__}: {error}"}
-    return results
-
-
-def model_submission(variant: Variant) -> dict[str, Any]:
-    """Results of the instructor's worked solution on every hidden case, executed as the notebook would."""
-    namespace: dict[str, Any] = {}
-    exec(f"{SETUP_SOURCE}\n{solution_source(variant)}", namespace)  # noqa: S102 - our solution, run as in the notebook
-    assert variant.entry_point is not None
-    return run_cases(namespace[variant.entry_point], variant)
+    """grade() on what the sandbox returned."""
+    return grade(variant, results_of(variant, returned))
 
 
 def near_miss(variant: Variant) -> dict[str, Any]:
@@ -201,16 +168,8 @@ def _out_shape(case: dict[str, Any]) -> list[int]:
 
 
 def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Shapes, strides and paddings of the hidden cases (the kernel always fits the padded input)."""
-    cases = []
-    for _ in range(case_count(params)):
-        kernel, stride, padding = draw_size(rng, 1, 4), draw_size(rng, 1, params.get("max_stride", 3)), \
-            draw_size(rng, 0, params.get("max_padding", 2))
-        height, width = draw_size(rng, max(kernel, 3), 8), draw_size(rng, max(kernel, 3), 8)
-        channels, filters = draw_size(rng, 1, 3), draw_size(rng, 1, 4)
-        cases.append({"x_shape": [draw_size(rng, 1, 2), channels, height, width],
-                      "w_shape": [filters, channels, kernel, kernel], "stride": stride, "padding": padding})
-    return cases
+    """conv2d_forward's cases, at most 8 pixels a side (every gradient entry is checked)."""
+    return draw_conv_cases(params, rng, max_side=8)
 
 
 def _inputs(case: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:

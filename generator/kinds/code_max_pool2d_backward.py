@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, case_count, check_template,
-                                   checks_source, draw_size, explain, generate, render, request, solution_source)
+from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, check_template,
+                                   checks_source, explain, generate, render, request, solution_source)
+from generator.kinds._pool import draw_pool_cases
 from generator.kinds.code_conv2d_backward import CHECK_HELPERS, grade, model_submission, near_miss, score
 from solutions.numpy_ref import max_pool2d, max_pool2d_backward
 
@@ -56,18 +57,6 @@ def _out_shape(case: dict[str, Any]) -> list[int]:
     n, channels, height, width = case["x_shape"]
     kernel, stride = case["kernel_size"], _stride(case)
     return [n, channels, (height - kernel) // stride + 1, (width - kernel) // stride + 1]
-
-
-def _draw_cases(params: dict[str, Any], rng: np.random.Generator) -> list[dict[str, Any]]:
-    """Window and stride per case; the first case overlaps, the second uses the default stride."""
-    cases = []
-    for index in range(case_count(params)):
-        kernel = draw_size(rng, 2, 3)
-        stride = [kernel - 1, None][index] if index < 2 else draw_size(rng, 1, 3)
-        size = [draw_size(rng, kernel + 1, 9) for _ in range(2)]
-        cases.append({"x_shape": [draw_size(rng, 1, 2), draw_size(rng, 1, 3), *size], "kernel_size": kernel,
-                      "stride": stride})
-    return cases
 
 
 def _inputs(case: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
@@ -125,7 +114,7 @@ EDGE_CASES = ({"x_shape": [1, 1, 6, 6], "kernel_size": 3, "stride": 1},  # overl
               {"x_shape": [2, 1, 4, 9], "kernel_size": 2, "stride": None},  # default stride, non-square, batch > 1
               {"x_shape": [2, 3, 7, 8], "kernel_size": 3, "stride": 2})  # overlapping, stride > 1, several channels
 EXERCISE = Exercise("max_pool2d_backward", "solutions.numpy_ref.max_pool2d_backward", lambda p: SIGNATURE,
-                    lambda p: BODY, _draw_cases, _inputs, _call, _expected, _checks,
+                    lambda p: BODY, draw_pool_cases, _inputs, _call, _expected, _checks,
                     "Backpropagation through max pooling: a window's output is its maximum, so its gradient "
                     "`dout[n, c, i, j]` flows back to the position of that maximum only (the others had no effect "
                     "on the output) and `dx` is zero elsewhere. Where windows overlap, one input can be the maximum "

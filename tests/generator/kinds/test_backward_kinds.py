@@ -10,7 +10,8 @@ import pytest
 
 from generator.kinds import KINDS, score
 from generator.kinds._code import exercise, hidden_cases
-from generator.kinds.code_conv2d_backward import REL_TOLERANCE, as_sandbox_returns, rel_error
+from generator.kinds._code import as_sandbox_returns
+from generator.kinds.code_conv2d_backward import REL_TOLERANCE, rel_error
 from generator.model import SETUP_SOURCE, Context, Returned, Variant
 from generator.templates import load_template
 from tests.generator.conftest import TEMPLATES
