@@ -66,8 +66,9 @@ def _has_account(uid: int) -> bool:
 
 
 def _site_dirs() -> tuple[str, ...]:
-    """The venv's (or interpreter's) site-packages: what student code may import from."""
-    candidates = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    """The venv's (or interpreter's) site-packages, and those a .pth file added: what student code may import from."""
+    shared = [p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    candidates = [*site.getsitepackages(), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *shared]
     real = [os.path.realpath(p) for p in candidates if os.path.isdir(p)]
     return tuple(dict.fromkeys(real))
 

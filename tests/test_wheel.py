@@ -1,0 +1,67 @@
+"""The wheel is the product: built, installed into a fresh venv outside the checkout, it generates and grades.
+
+The fresh venv shares this interpreter's packages (torch included) through a .pth file, so the test installs only
+the wheel itself (`--no-deps`): what it proves is that the wheel carries everything cnnlab reads at run time and
+imports nothing from the repository.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATES = REPO / "assignments" / "templates"
+
+
+def run(*command: str | Path, cwd: Path) -> str:
+    """Run a command; its output on success, the whole of it in the failure message otherwise."""
+    done = subprocess.run([str(c) for c in command], cwd=cwd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"{command}: exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh venv, outside the checkout, holding only the built wheel (dependencies shared, not reinstalled)."""
+    root = tmp_path_factory.mktemp("wheel")
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", root / "dist", REPO,
+        cwd=root)
+    (wheel,) = (root / "dist").glob("cnnlab-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "grader/templates/report.html.j2" in names and "solutions/benchmarks/lenet5-grading-bars.json" in names
+    run(sys.executable, "-m", "venv", root / "venv", cwd=root)
+    python = root / "venv" / "bin" / "python"
+    purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=root).strip()
+    (Path(purelib) / "shared-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    run(python, "-m", "pip", "install", "-q", "--no-deps", wheel, cwd=root)
+    return root
+
+
+def test_the_installed_command_helps_generates_grades_and_reports(installed: Path) -> None:
+    work = installed / "course"
+    (work / "templates").mkdir(parents=True)
+    for name in ("output-size.yaml", "code-maxpool.yaml"):
+        shutil.copy(TEMPLATES / name, work / "templates" / name)
+    (work / "spec.yaml").write_text("id: w\ntitle: W\ntemplates: templates\nquestions: [output-size, code-maxpool]\n")
+    (work / "roster.csv").write_text("student_id\ns1\n")
+    (work / "secret").write_text("a-wheel-test-secret-of-enough-bytes")
+    cnnlab = installed / "venv" / "bin" / "cnnlab"
+    where = run(installed / "venv" / "bin" / "python", "-c", "import cnnlab, grader; print(cnnlab.__file__, "
+                "grader.__file__)", cwd=work)
+    assert str(REPO) not in where and str(installed / "venv") in where, where
+    assert "generate" in run(cnnlab, "--help", cwd=work)
+    run(cnnlab, "generate", "spec.yaml", "--roster", "roster.csv", "--secret-file", "secret", "--out", "gen", cwd=work)
+    shutil.copy(work / "gen" / "instructor" / "s1.ipynb", work / "s1.ipynb")
+    run(cnnlab, "grade", "s1.ipynb", "--key", "gen/key", "--out", "graded", cwd=work)
+    results = json.loads((work / "graded" / "results.json").read_text())
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
+    run(cnnlab, "report", "graded", cwd=work)
+    assert (work / "graded" / "report" / "report.html").stat().st_size > 0
