@@ -11,26 +11,40 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-COMMANDS: dict[str, str] = {
-    "table": "solutions.table_command",
-    "generate": "generator.cli_generate",
-    "preview": "generator.cli_preview",
-    "validate": "generator.cli_validate",
-    "bench": "solutions.bench_command",
-    "grade": "grader.grade_command",
-    "report": "grader.report_command",
+COMMANDS: dict[str, tuple[str, str]] = {  # name -> (module, one line for the top-level --help)
+    "table": ("solutions.table_command", "print the layer table of a reference architecture"),
+    "generate": ("generator.cli_generate", "generate student notebooks, instructor notebooks and answer keys"),
+    "preview": ("generator.cli_preview", "print one variant of a template or spec as Markdown"),
+    "validate": ("generator.cli_validate", "check templates and specs, and grade their worked solutions"),
+    "bench": ("solutions.bench_command", "train the reference LeNet-5 and record a benchmark or a grading bar"),
+    "grade": ("grader.grade_command", "grade notebooks, folders or LMS zips against the answer keys, in a sandbox"),
+    "report": ("grader.report_command", "write the HTML class report of a grade output folder"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser, one subparser per registered command."""
+def _version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cnnlab")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the chosen command's module is imported (and configures its options)."""
     parser = argparse.ArgumentParser(
         prog="cnnlab", description="Generate personalised CNN assignments and exams, and grade them."
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name, module_name in COMMANDS.items():
+    for name, (module_name, summary) in COMMANDS.items():
+        if name != chosen:
+            sub.add_parser(name, help=summary, description=summary)
+            continue
         module = importlib.import_module(module_name)
-        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        command = sub.add_parser(name, help=summary, description=module.HELP)
         module.configure(command)
         command.set_defaults(_module=module)
     return parser
@@ -38,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: parse, dispatch, and turn expected failures into one-line errors (exit 2)."""
-    args = vars(build_parser().parse_args(argv))
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = vars(build_parser(chosen if chosen in COMMANDS else None).parse_args(argv))
     module = args.pop("_module")
     args.pop("command")
     try:

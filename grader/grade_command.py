@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="where results and gradebooks go; one grader at a time: a second run on the same DIR "
                              "stops at once (exit 2) naming the first one's pid")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel sandboxes")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parallel sandboxes (default %(default)d)")
     parser.add_argument("--timeout", type=float, default=LIMITS.total_timeout_s, metavar="S",
                         help="wall-clock seconds per submission (default %(default)g; a cell gets at most "
                              f"{LIMITS.cell_timeout_s:g})")

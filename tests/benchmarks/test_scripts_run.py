@@ -54,3 +54,8 @@ def test_lenet5_speed_prints_both_times_and_the_ratio(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "benchmarks").glob("*.py")))
 def test_every_benchmark_is_covered_here(name: str) -> None:
     assert f'"{name}"' in Path(__file__).read_text(encoding="utf-8")
+
+
+def test_cli_speed_prints_start_up_and_that_torch_stays_out() -> None:
+    out = run_script("cli_speed.py")
+    assert "cnnlab --help" in out and "torch imported by the top-level parser: False" in out
