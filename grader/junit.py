@@ -1,4 +1,5 @@
-"""JUnit XML for CI systems: one test suite per submission, one test case per question, failures for lost points."""
+"""JUnit XML for CI systems: one test suite per submission, one test case per question, failures for lost points,
+errors for questions that could not be graded (a crash before them, an unreadable file)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.records import GradedSubmission
+from grader.scoring import NOT_GRADED
 from grader.store import PUBLIC, atomic_write
 
 
@@ -23,7 +25,10 @@ def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
             errors += 1
         for score in record.scores:
             case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=score.qid)
-            if score.points < score.max_points:
+            if score.feedback.startswith(NOT_GRADED):  # it never ran (unreadable file, a crash before it): no verdict
+                ET.SubElement(case, "error", message=score.feedback)
+                errors += 1
+            elif score.points < score.max_points:
                 failure = ET.SubElement(case, "failure",
                                         message=f"{score.points:g}/{score.max_points:g}: {score.feedback}")
                 failure.text = score.feedback

@@ -19,6 +19,7 @@ from generator.model import Attachment, Context, Request, Returned, Score, Varia
 from grader.sandbox.api import Call, Outcome
 from grader.sandbox.verdict import NO_VALUE
 
+NOT_GRADED = "not graded:"  # how a score that is no verdict on the answer begins (it never ran)
 STOPS = {"timeout": "ran out of time", "memory": "ran out of memory", "crashed": "crashed",
          "output_limit": "printed too much"}
 
@@ -95,9 +96,9 @@ def score(asked: Asked, outcome: Outcome | None, fatal: str | None, context: Con
     """The kind's score of what came back; a submission that never ran scores 0 with the reason."""
     variant = asked.variant
     if fatal is not None or outcome is None:
-        return Score(variant.qid, 0.0, variant.points, f"not graded: {fatal or 'the notebook did not run'}")
+        return Score(variant.qid, 0.0, variant.points, f"{NOT_GRADED} {fatal or 'the notebook did not run'}")
     if stopped and _never_ran(asked, outcome):
-        return Score(variant.qid, 0.0, variant.points, f"not graded: {stopped} before its hidden tests ran")
+        return Score(variant.qid, 0.0, variant.points, f"{NOT_GRADED} {stopped} before its hidden tests ran")
     return kinds.score(variant, returned(asked, outcome, attachments, stopped), context)
 
 
