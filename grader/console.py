@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader.pipeline import OnResult
-from grader.records import GradedSubmission
+from grader.records import GradedSubmission, shown
 
 
 @contextmanager
@@ -38,6 +38,6 @@ def summary_table(records: Sequence[GradedSubmission], reused: int) -> Table:
     for r in sorted(records, key=lambda r: (r.student_id or "~", r.filename)):
         note = r.notes[0] if r.notes else ""
         more = f" (+{len(r.notes) - 1} more)" if len(r.notes) > 1 else ""
-        table.add_row(r.student_id or "?", f"{round(r.points, 2):g}/{r.max_points:g}", f"{r.percent:.0f}", r.status,
+        table.add_row(r.student_id or "?", f"{shown(r.points)}/{shown(r.max_points)}", f"{r.percent:.0f}", r.status,
                       r.filename, (note[:100] + ("..." if len(note) > 100 else "")) + more)
     return table

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from grader.records import GradedSubmission
+from grader.records import GradedSubmission, shown
 
 
 def results_json(record: GradedSubmission, titles: Mapping[str, str]) -> dict[str, Any]:
@@ -28,7 +28,7 @@ def results_json(record: GradedSubmission, titles: Mapping[str, str]) -> dict[st
             "output": score.feedback,
             "visibility": "visible",
         })
-    header = f"Score {record.points:g}/{record.max_points:g} for student {record.student_id or 'unknown'}"
+    header = f"Score {shown(record.points)}/{shown(record.max_points)} for student {record.student_id or 'unknown'}"
     return {
         "score": record.points,
         "max_score": record.max_points,

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.records import GradedSubmission
+from grader.records import GradedSubmission, shown
 from grader.scoring import NOT_GRADED
 from grader.store import PUBLIC, atomic_write
 
@@ -30,7 +30,7 @@ def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
                 errors += 1
             elif score.points < score.max_points:
                 failure = ET.SubElement(case, "failure",
-                                        message=f"{score.points:g}/{score.max_points:g}: {score.feedback}")
+                                        message=f"{shown(score.points)}/{shown(score.max_points)}: {score.feedback}")
                 failure.text = score.feedback
                 failures += 1
         suite.set("failures", str(failures))

@@ -9,7 +9,12 @@ from typing import Any
 from generator.model import Attachment, Score, Variant
 
 JSON = Any
-__all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmission", "Score"]
+__all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmission", "Score", "shown"]
+
+
+def shown(points: float) -> str:
+    """Points as a person reads them: at most two decimals (47.68, not 47.678571); records keep full precision."""
+    return f"{round(points, 2):g}"
 
 
 @dataclass(frozen=True)

@@ -29,3 +29,12 @@ def test_a_rejected_file_is_all_errors_not_failures() -> None:
                       status="rejected")
     suite = ET.fromstring(junit_xml([rejected])).find("testsuite")
     assert suite is not None and suite.get("errors") == "17" and suite.get("failures") == "0"
+
+
+def test_points_read_by_people_have_at_most_two_decimals() -> None:
+    from grader.feedback import feedback_notebook
+
+    partial = record(Score("q1", 47.678571, 62.0, "some parts wrong"), Score("q2", 1.0, 2.0, "half"))
+    summary = "".join(feedback_notebook(None, partial)["cells"][0]["source"])
+    assert "48.68/64" in summary and "| q1 | 47.68/62 |" in summary and "| q2 | 1/2 |" in summary
+    assert "47.678571" not in summary and "47.68/62: some parts wrong" in junit_xml([partial]).decode()
