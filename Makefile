@@ -20,10 +20,15 @@ system-deps:
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# The pinned CPU build of torch must come first: any other torch request pulls GBs of CUDA wheels.
+# The pinned CPU build of torch must come first: any other torch request pulls GBs of CUDA wheels. Its source
+# is explicit: a local wheel where pip's find-links holds one (these machines), else PyTorch's CPU-only index.
+# Its own dependencies (sympy, networkx, ...) come with the project's install from the ordinary index.
+TORCH := torch==2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+PIP := $(PY) -m pip install -q --disable-pip-version-check
 $(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q --disable-pip-version-check torch==2.13.0
-	$(PY) -m pip install -q --disable-pip-version-check -e '.[test]'
+	$(PIP) --no-index --no-deps '$(TORCH)' 2>/dev/null || $(PIP) --no-deps --index-url $(TORCH_CPU_INDEX) '$(TORCH)'
+	$(PIP) -e '.[test]'
 	touch $@
 
 test: system-deps $(STAMP)
