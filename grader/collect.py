@@ -23,9 +23,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from grader.notebook import MAX_BYTES, too_large
+from grader.notebook import too_large
 from grader.records import Attachment, RawSubmission
-from grader.settings import MAX_WEIGHTS_BYTES, WEIGHTS_SUFFIXES
+from grader.settings import MAX_NOTEBOOK_BYTES, MAX_WEIGHTS_BYTES, WEIGHTS_SUFFIXES
 
 _SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
 _LMS_PREFIX = re.compile(r"^.+?_\d+_")  # "<name>_<userid>_", also Canvas's "<name>_LATE_<userid>_"
@@ -192,7 +192,7 @@ def _attachment(entry: _Entry, warn: Warn) -> Attachment | None:
 def _submission(entry: _Entry, weights: tuple[Attachment, ...] = ()) -> RawSubmission:
     """A notebook's bytes, or why they cannot be had: either way one submission, one record."""
     try:
-        return RawSubmission(entry.label, entry.name, entry.read(MAX_BYTES), weights)
+        return RawSubmission(entry.label, entry.name, entry.read(MAX_NOTEBOOK_BYTES), weights)
     except Unreadable as problem:
         return RawSubmission(entry.label, entry.name, b"", weights, str(problem))
 

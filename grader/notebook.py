@@ -10,7 +10,6 @@ from typing import Any
 
 from grader.settings import MAX_NOTEBOOK_BYTES
 
-MAX_BYTES = MAX_NOTEBOOK_BYTES  # the name this module's readers know
 MAX_DEPTH = 100  # Jupyter nests about 8 deep; every later writer (feedback, results) recurses once per level
 SUPPORTED_NBFORMAT = 4
 _AGAIN = "save the notebook from Jupyter again"
@@ -35,7 +34,7 @@ class Cell:
         return self.index + 1
 
 
-def too_large(subject: str, size: int | None, limit: int = MAX_BYTES) -> str:
+def too_large(subject: str, size: int | None, limit: int = MAX_NOTEBOOK_BYTES) -> str:
     """'the file is 2048 MB, over the 512 MB limit', or '... more than the 512 MB limit' when the size is unknown."""
     if size is None:
         return f"{subject} more than the {limit // 2**20} MB limit"
@@ -46,7 +45,7 @@ def _text(data: bytes) -> str:
     """UTF-8 text of the file, with a BOM tolerated; a clear message for empty or non-UTF-8 files."""
     if not data.strip():
         raise NotebookError("the file is empty")
-    if len(data) > MAX_BYTES:
+    if len(data) > MAX_NOTEBOOK_BYTES:
         raise NotebookError(too_large("the file is", len(data)))
     try:
         return data.decode("utf-8-sig")

@@ -44,7 +44,8 @@ class Trial:
 
 def grade_worked_solutions(variants: Sequence[Variant], context: Context = Context(), workers: int = 2) -> list[str]:
     """Problems found: a worked solution that does not score full marks, or a stub that scores any."""
-    trials = {t.name: t for v in variants for t in (Trial(ask(v, context), True), Trial(ask(v, context), False))}
+    asked = [ask(v, context) for v in variants]
+    trials = {t.name: t for a in asked for t in (Trial(a, True), Trial(a, False))}
     problems = []
     with Sandbox(workers=workers, limits=LIMITS) as sandbox:
         for outcome in sandbox.map([t.job for t in trials.values()]):

@@ -9,6 +9,7 @@ accuracy and applies the template's rule against the bar for the same data, budg
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,19 +65,26 @@ def _data(dataset: str, data: str | None, budget: Budget, input_size: int) -> Tr
 
 def training_check(question: Variant, context: Context) -> TrainingCheck | None:
     """The check a variant's `training` params ask for; a missing bar or data set is a grader error."""
-    raw = question.params.get("training")
-    if raw is None:
+    if question.params.get("training") is None:
         return None
-    training = parse_training(raw, question.points)
+    asked = {k: question.params.get(k) for k in ("training", "style", "input_size", "num_classes")}
+    return _check(question.qid, json.dumps(asked, sort_keys=True), question.points, context)
+
+
+@functools.lru_cache(maxsize=32)  # every submission's request and score ask the same: one parse, one bar lookup
+def _check(qid: str, asked_json: str, points: float, context: Context) -> TrainingCheck:
+    """training_check, keyed by plain values so it can be cached."""
+    params = json.loads(asked_json)
+    training = parse_training(params["training"], points)
     device = context.device_class()
     if device not in training.budgets:  # a GPU machine, but the template sets only a CPU budget
         device = "cpu"
     budget = training.budgets[device]
-    architecture = Architecture(str(question.params.get("style")), int(question.params.get("input_size", 32)),
-                                int(question.params.get("num_classes", 10)))
+    architecture = Architecture(str(params.get("style")), int(params.get("input_size") or 32),
+                                int(params.get("num_classes") or 10))
     arrays = _data(training.dataset, context.data, budget, architecture.input_size)
     if arrays.num_classes != architecture.num_classes:
-        raise ValueError(f"question {question.qid!r}: {arrays.name} has {arrays.num_classes} classes, the variant "
+        raise ValueError(f"question {qid!r}: {arrays.name} has {arrays.num_classes} classes, the variant "
                          f"asks for {architecture.num_classes}")
     bars = context.bars or BARS
     bar = find_bar(load_bars(bars), bar_key(arrays, device, budget, architecture))

@@ -27,7 +27,7 @@ from grader.collect import collect
 from grader.records import AnswerKey, RawSubmission
 from grader.roster import Roster
 from grader.sandbox.api import Outcome
-from grader.scoring import Asked, ask, score
+from grader.scoring import Asked, score
 from grader.settings import MAX_WEIGHTS_BYTES
 from grader.steps import Env, State, make_requests
 from solutions.lenet5_bar import Architecture
