@@ -19,6 +19,9 @@ COMMANDS: dict[str, tuple[str, str]] = {  # name -> (module, one line for the to
     "bench": ("solutions.bench_command", "train the reference LeNet-5 and record a benchmark or a grading bar"),
     "grade": ("grader.grade_command", "grade notebooks, folders or LMS zips against the answer keys, in a sandbox"),
     "report": ("grader.report_command", "write the HTML class report of a grade output folder"),
+    "exam": ("generator.paper.cli_exam", "typeset printable PDF exams in forms, their answer keys and a marks sheet"),
+    "export": ("generator.cli_export", "export quizzes to Moodle or Canvas (QTI), or an autograder to Gradescope"),
+    "check": ("grader.check_command", "run a notebook in the sandbox and check its answers' form, without a key"),
 }
 
 

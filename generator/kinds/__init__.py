@@ -7,7 +7,8 @@ EXTRA_KEYS (its own template keys, name -> required), check_template(template), 
 explain(variant) (the worked solution, Markdown), model_submission(variant) and near_miss(variant).
 
 For the grader a kind declares what it asks the sandbox for and how it scores what comes back:
-request(variant, context) -> Request and score(variant, returned, context) -> Score. A kind that asks only for
+request(variant, context) -> Request and score(variant, returned, context) -> Score.
+For paper and LMS it may declare fields(variant) -> Group (generator/fields.py) and render_for(variant, medium). A kind that asks only for
 its answer variable declares neither: `request` and `score` below then read the variable and grade it. Code kinds
 add checks_source(variant), the visible sanity-check cell.
 """
@@ -22,6 +23,7 @@ from generator.kinds import (code_avg_pool2d, code_conv2d, code_conv2d_backward,
                              conv_layer, conv_params, dense_vs_conv, flat_patch, layer_table, mlp_params, named_filter,
                              output_size, pooling_by_hand, receptive_field, same_padding, stochastic_pooling,
                              translation_by_hand)
+from generator.fields import Group, derive
 from generator.model import Context, Request, Returned, Score, Variant
 
 KINDS: dict[str, ModuleType] = {
@@ -69,6 +71,12 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
     if problem is not None:
         return Score(variant.qid, 0.0, variant.points, f"{variant.variable} could not be read: {problem}")
     return module.grade(variant, value)
+
+
+def answer_fields(variant: Variant) -> Group:
+    """The boxes a person fills in for the variant (paper, marks sheet, LMS); by default read off the answer."""
+    declared = getattr(KINDS[variant.kind], "fields", None)
+    return declared(variant) if declared else derive(variant)
 
 
 def as_returned(variant: Variant, submitted: Any) -> Returned:

@@ -45,6 +45,7 @@ class Exercise:
     prepare: Callable[[Template, dict[str, Any]], dict[str, Any]] = lambda template, params: params  # kind's own keys
     edge_cases: tuple[Case, ...] = ()  # pinned cases every student gets (stride > 1, padding, batch > 1, ...)
     torch_expected: Callable[[Case, dict[str, Any]], Any] | None = None  # the PyTorch reference, which must agree
+    rubric: tuple[str, ...] = ()  # what a marker checks in handwritten code, equal shares (none: not on paper)
 
 
 def exercise(kind: str) -> Exercise:
@@ -72,6 +73,20 @@ def generate(template: Template, seed: int) -> Variant:
 def render(variant: Variant) -> str:
     """The prompt; the contract itself is the stub's docstring."""
     return variant.prompt
+
+
+def render_for(variant: Variant, medium: str) -> str:
+    """On paper the contract is printed with the prompt, as the function's signature and docstring."""
+    if medium != "paper":
+        return variant.prompt
+    ex = exercise(variant.kind)
+    return (f"{variant.prompt}\n\nWrite the body of this function by hand, in Python with NumPy:\n\n"
+            f"```python\n{ex.signature(variant.params)}\n```")
+
+
+def rubric(variant: Variant) -> tuple[str, ...]:
+    """The marking criteria for handwritten code, each worth an equal share of the points."""
+    return exercise(variant.kind).rubric
 
 
 def hidden_inputs(hidden_tests: dict[str, Any]) -> list[dict[str, Any]]:

@@ -76,4 +76,10 @@ def pool_exercise(mode: str) -> Exercise:
     return Exercise(name, f"solutions.numpy_ref.{reference.__name__}", lambda p: signature, lambda p: body,
                     draw_pool_cases, inputs, call, expected, checks,
                     f"Slide the window by the stride and take the {word} of each window, channel by channel.",
-                    edge_cases=EDGE_CASES, torch_expected=torch_expected)
+                    edge_cases=EDGE_CASES, torch_expected=torch_expected,
+                    rubric=("the output shape: (N, C, H_out, W_out) with H_out = (H - K) // stride + 1, "
+                            "the stride defaulting to the window size",
+                            "the windows: rows i * stride to i * stride + K, columns likewise, every channel "
+                            "and every image on its own",
+                            f"the {word} of each window, written to its output position",
+                            "NumPy only, and the output returned (not printed)"))

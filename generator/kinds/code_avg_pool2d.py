@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.kinds._code import (answer_stub, check_template, checks_source, explain, generate, grade,
-                                   model_submission, near_miss, render, request, score, solution_source)
+                                   model_submission, near_miss, render, render_for, request, rubric, score, solution_source)
 from generator.kinds._pool import pool_exercise
 
 FORMATS = ("code",)
@@ -11,4 +11,4 @@ REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
 EXERCISE = pool_exercise("avg")
 __all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "request", "score", "solution_source"]
+           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]

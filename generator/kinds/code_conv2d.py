@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._code import (Exercise, answer_stub, array_literal, case_count, check_template, checks_source,
-                                   draw_size, explain, generate, grade, model_submission, near_miss, render, request,
+                                   draw_size, explain, generate, grade, model_submission, near_miss, render, render_for, request, rubric,
                                    score, solution_source)
 from solutions.numpy_ref import conv2d
 
@@ -15,7 +15,7 @@ FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "request", "score", "solution_source"]
+           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
 
 SIGNATURE = '''def conv2d_forward(x, w, b, stride=1, padding=0):
     """Forward pass of a conv layer (cross-correlation, as PyTorch computes it: the kernel is not flipped).
@@ -100,4 +100,10 @@ EDGE_CASES = (_edge([1, 1, 7, 7], [2, 1, 3, 3], 2, 0),  # stride > 1
 EXERCISE = Exercise("conv2d_forward", "solutions.numpy_ref.conv2d", lambda p: SIGNATURE, lambda p: BODY,
                     draw_conv_cases, _inputs, _call, _expected, _checks,
                     "Pad, then for every output position take the dot product of each filter with the window "
-                    "under it and add the filter's bias.", edge_cases=EDGE_CASES, torch_expected=_torch_expected)
+                    "under it and add the filter's bias.", edge_cases=EDGE_CASES, torch_expected=_torch_expected,
+                    rubric=("zero padding of `padding` rows and columns on every side of H and W only "
+                            "(not N or C)",
+                            "the output shape: H_out = (H + 2 * padding - KH) // stride + 1, likewise W_out",
+                            "windows that start at i * stride and j * stride, with no kernel flip",
+                            "each output is the sum over C, KH and KW of window times filter, plus that filter's bias",
+                            "NumPy only, and the output returned with shape (N, F, H_out, W_out)"))

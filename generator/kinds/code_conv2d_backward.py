@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, check_array, check_template,
-                                   checks_source, explain, generate, hidden_cases, model_submission, render, request,
+                                   checks_source, explain, generate, hidden_cases, model_submission, render, render_for, request, rubric,
                                    results_of, solution_source)
 from generator.kinds.code_conv2d import draw_conv_cases
 from generator.model import Context, Returned, Score, Variant, shared_parts
@@ -28,7 +28,7 @@ FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "request", "score", "solution_source"]
+           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
 
 REL_TOLERANCE = 1e-6  # every gradient's rel_error must be under this, against both references
 
@@ -281,4 +281,8 @@ EXERCISE = Exercise("conv2d_backward", "solutions.numpy_ref.conv2d_backward", la
                     "window's part of the padded `dx` adds `dout[n, f, i, j]` times `w[f]`. Finally cut the padding "
                     "off `dx`. Each gradient has the shape of what it differentiates. Graded by CS231n's relative "
                     "error, max(|a - b| / max(1e-8, |a| + |b|)), which must be under 1e-6 for dx, dw and db.",
-                    edge_cases=EDGE_CASES, torch_expected=_torch_expected)
+                    edge_cases=EDGE_CASES, torch_expected=_torch_expected,
+                    rubric=("db[f]: dout summed over n, i and j",
+                            "dw[f]: dout[n, f, i, j] times the window of the padded input it saw, added up",
+                            "dx: dout[n, f, i, j] times w[f] added into the padded window, then the padding cut off",
+                            "each gradient has the shape of what it differentiates; (dx, dw, db) returned"))

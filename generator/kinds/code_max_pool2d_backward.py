@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, check_template,
-                                   checks_source, explain, generate, render, request, solution_source)
+                                   checks_source, explain, generate, render, render_for, request, rubric, solution_source)
 from generator.kinds._pool import draw_pool_cases
 from generator.kinds.code_conv2d_backward import CHECK_HELPERS, grade, model_submission, near_miss, score
 from solutions.numpy_ref import max_pool2d, max_pool2d_backward
@@ -18,7 +18,7 @@ FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "request", "score", "solution_source"]
+           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
 
 SIGNATURE = '''def max_pool2d_backward(dout, x, kernel_size, stride=None):
     """Backward pass of max pooling over non-padded windows; windows may overlap (stride < kernel_size).
@@ -121,4 +121,8 @@ EXERCISE = Exercise("max_pool2d_backward", "solutions.numpy_ref.max_pool2d_backw
                     "of several windows: add their gradients up. Ties go to the first maximum in row-major order "
                     "(the hidden inputs have none). Graded by CS231n's relative error, "
                     "max(|a - b| / max(1e-8, |a| + |b|)), which must be under 1e-6.",
-                    edge_cases=EDGE_CASES, torch_expected=_torch_expected)
+                    edge_cases=EDGE_CASES, torch_expected=_torch_expected,
+                    rubric=("dx starts as zeros with the shape of x",
+                            "each window's gradient goes to the position of its maximum only (the first on a tie)",
+                            "overlapping windows add their gradients up (+=, not =)",
+                            "dx returned"))

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.fields import Box, Group
 from generator.grading import Follow, Path, as_number, axes_names, grade_answer, path_label, rules_for
 from generator.kinds._common import explain_answer, model_submission, near_miss, render, sample_variant, solution_source
 from generator.kinds._layers import check_layers, layer_data
@@ -50,6 +51,25 @@ def answer_stub(variant: Variant) -> str:
                      "parameters)")
     lines += ["    ],", '    "total": None,', "}"]
     return "\n".join(lines)
+
+
+def fields(variant: Variant) -> Group:
+    """The table itself: per layer, a box per output-shape axis (C, H, W, or features) and one for parameters."""
+    qid, rows = variant.qid, []
+    for index, (row, (shape, count)) in enumerate(zip(variant.params["rows"], variant.answer["rows"])):
+        axes = AXES if len(shape) == len(AXES) else ("features",)
+        shape_boxes = tuple(Box(("rows", index, 0, i), axis, f"{qid}.{row['name']}.{axis}", size)
+                            for i, (axis, size) in enumerate(zip(axes, shape)))
+        rows.append(Group(row["name"], "row", (Group("output shape", "row", shape_boxes),
+                                              Box(("rows", index, 1), "parameters", f"{qid}.{row['name']}.params",
+                                                  count)), note=row["description"]))
+    total = Group("total", "row", (Box(("total",), "parameters", f"{qid}.total", variant.answer["total"]),))
+    return Group("", "table", (*rows, total), header=("layer", "description", "output shape", "parameters"))
+
+
+def render_for(variant: Variant, medium: str) -> str:
+    """On paper and in an LMS the answer table takes the place of the prompt's table of question marks."""
+    return variant.prompt if medium == "notebook" else variant.prompt.replace(variant.params["stack"], "").strip()
 
 
 def grade(variant: Variant, submitted: Any) -> Score:

@@ -1,0 +1,149 @@
+"""The parts of an answer a person fills in by hand: one box per number or letter, laid out as the answer is.
+
+One tree serves three media: the answer boxes of a paper exam, the columns of the marks sheet that TAs type,
+and the blanks of an LMS quiz. `fill` turns typed text back into the answer's own structure, which the kind's
+own checker then grades, so paper, LMS and notebook answers are judged by the same rules.
+A kind may declare `fields(variant) -> Group` (the layer table does); `derive` covers every other answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from generator.model import Variant
+
+Path = tuple[str | int, ...]
+LETTERS = "ABCDEFGHIJ"
+SHAPE_LABELS = ("H", "W", "C")  # generator.grading.SHAPE_ORDER: height, width, channels
+THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+")
+
+
+@dataclass(frozen=True)
+class Box:
+    """One value a person writes: where it sits in the answer, its label on paper, its column, the key's value."""
+
+    path: Path
+    label: str
+    column: str
+    expected: Any
+    options: tuple[str, ...] = ()  # the lettered options' texts when the value is a letter
+    by_hand: bool = False  # code written on paper: the box holds the points a marker awards against the rubric
+
+
+@dataclass(frozen=True)
+class Group:
+    """Boxes laid out together: 'row' (a vector, a shape), 'grid' (a matrix), 'list' (labelled lines), 'table'."""
+
+    label: str
+    layout: str
+    items: tuple[Box | Group, ...]
+    note: str = ""  # text printed beside the label (a table row's description)
+    header: tuple[str, ...] = ()  # a table's column titles
+
+
+def boxes(field: Box | Group) -> Iterator[Box]:
+    """Every box of a field, in reading order."""
+    if isinstance(field, Box):
+        yield field
+        return
+    for item in field.items:
+        yield from boxes(item)
+
+
+def derive(variant: Variant) -> Group:
+    """The answer's boxes, read off the answer's structure and format."""
+    qid, answer = variant.qid, variant.answer
+    if variant.entry_point is not None:
+        return Group("", "list", (Box((), "points awarded", f"{qid}.points", variant.points, by_hand=True),))
+    if variant.answer_format == "shape":
+        return _row((), qid, answer, SHAPE_LABELS)
+    if isinstance(answer, dict):
+        return Group("", "list", tuple(_value((key,), f"{qid}.{key}", key.replace("_", " "), item, variant)
+                                       for key, item in answer.items()))
+    item = _value((), qid, "answer", answer, variant)
+    return item if isinstance(item, Group) else Group("", "list", (item,))
+
+
+def _value(path: Path, column: str, label: str, value: Any, variant: Variant) -> Box | Group:
+    """A number or letter is one box; a list of numbers a row; a list of lists a grid."""
+    if isinstance(value, list) and value and all(isinstance(row, list) for row in value):
+        return Group(label, "grid", tuple(
+            Group(f"row {i + 1}", "row", tuple(Box((*path, i, j), f"{i + 1},{j + 1}", f"{column}.r{i + 1}c{j + 1}",
+                                                   cell) for j, cell in enumerate(row)))
+            for i, row in enumerate(value)))
+    if isinstance(value, list):
+        return _row(path, column, value, tuple(str(i + 1) for i in range(len(value))), label)
+    if isinstance(value, str):
+        return Box(path, f"{label} (letter)" if label != "answer" else "letter", column, value,
+                   tuple(str(o) for o in variant.params.get("options", ())))
+    return Box(path, label, column, value)
+
+
+def _row(path: Path, column: str, values: list[Any], labels: tuple[str, ...], label: str = "") -> Group:
+    """Boxes side by side, one per entry."""
+    return Group(label, "row", tuple(Box((*path, i), name, f"{column}.{name}", value)
+                                     for i, (name, value) in enumerate(zip(labels, values))))
+
+
+def skeleton(answer: Any) -> Any:
+    """The answer's structure with every leaf blank (None)."""
+    if isinstance(answer, dict):
+        return {key: skeleton(item) for key, item in answer.items()}
+    if isinstance(answer, list):
+        return [skeleton(item) for item in answer]
+    return None
+
+
+def parse(box: Box, text: str) -> Any:
+    """What a person typed for one box: a number, or a letter among the options; '' is blank (None)."""
+    text = text.strip().replace("\u2212", "-")
+    if not text:
+        return None
+    if box.options:
+        letter = text.strip("()").upper()
+        if len(letter) != 1 or letter not in LETTERS[:len(box.options)]:
+            raise ValueError(f"{text!r} is not one of the letters {', '.join(LETTERS[:len(box.options)])}")
+        return letter
+    plain = text.replace(",", "") if THOUSANDS.fullmatch(text) else text.replace(" ", "")
+    try:
+        return int(plain)
+    except ValueError:
+        pass
+    try:
+        number = float(plain)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(f"{text!r} is not a finite number")
+    return number
+
+
+def fill(variant: Variant, group: Group, typed: Mapping[str, str]) -> tuple[Any, dict[str, str]]:
+    """The answer rebuilt from typed text by column, and each unreadable column's one-line reason."""
+    value: Any = skeleton(variant.answer) if variant.entry_point is None else None
+    problems: dict[str, str] = {}
+    for box in boxes(group):
+        try:
+            parsed = parse(box, typed.get(box.column, ""))
+        except ValueError as error:
+            problems[box.column] = str(error)
+            continue
+        if not box.path:
+            value = parsed
+            continue
+        target = value
+        for step in box.path[:-1]:
+            target = target[step]
+        target[box.path[-1]] = parsed
+    return value, problems
+
+
+def shown(value: Any) -> str:
+    """A key value as a person writes it: 140800, 4.875, B."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+

@@ -1,0 +1,86 @@
+"""A question's text for each medium it is answered in: a notebook, a paper exam, or an LMS quiz.
+
+A notebook prompt talks to a notebook user ("Enter it as `"P"`", "the stub", "the check cell"). On paper and in an
+LMS there are no variables, cells or uploads: a kind may say what it shows there with render_for(variant, medium);
+otherwise its notebook text is used with every sentence about the notebook taken out.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.kinds import KINDS
+from generator.model import Variant
+
+MEDIA = ("notebook", "paper", "lms")
+NOTEBOOK_WORDING = re.compile(  # words of the notebook, and `"key"`: the name of an answer dict's entry
+    r"\b(cells?|stubs?|notebooks?|upload\w*|assign\w*|variables?|hidden tests?|the grader\w*|"
+    r"sanity[- ]checks?|run the|submit\w*|lenet5\.pt|enter (?:it|them|its|the)\b)\b|`\"\w+\"`", re.IGNORECASE)
+LIST_ITEM = re.compile(r"\s*(\d+\.|[-*])\s+")
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`(])")
+
+
+def without_notebook_wording(text: str) -> str:
+    """The text with each sentence that speaks of cells, stubs, variables or uploads taken out (math kept whole)."""
+    kept = []
+    for line in _logical_lines(text):
+        if line.startswith(("```", "$$", "|", "    ")) or not line.strip():
+            kept.append(line)
+            continue
+        marker = LIST_ITEM.match(line)
+        head = marker.group(0) if marker else ""
+        sentences = [s for s in SENTENCE_END.split(line[len(head):])
+                     if not NOTEBOOK_WORDING.search(_outside_math(s))]
+        if sentences:
+            kept.append(head + " ".join(sentences))
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
+def _logical_lines(text: str) -> list[str]:
+    """Markdown lines with each paragraph or list item joined into one line; code, tables and $$ kept as they are."""
+    lines: list[str] = []
+    verbatim = False
+    for raw in text.split("\n"):
+        fence = raw.lstrip().startswith("```")
+        if verbatim or fence or raw.startswith(("|", "$$")) or not raw.strip():
+            lines.append(raw)
+            verbatim = verbatim != fence  # a fence opens or closes a code block
+            continue
+        continues = lines and lines[-1].strip() and not LIST_ITEM.match(raw) and \
+            not lines[-1].startswith(("```", "|", "$$"))
+        if continues:
+            lines[-1] = f"{lines[-1]} {raw.strip()}"
+        else:
+            lines.append(raw)
+    return lines
+
+
+def _outside_math(text: str) -> str:
+    """The text with $...$ formulas blanked, so a symbol in a formula never counts as wording."""
+    return re.sub(r"\$[^$]*\$", " ", text)
+
+
+def prompt_for(variant: Variant, medium: str) -> str:
+    """The question's Markdown for a medium."""
+    if medium not in MEDIA:
+        raise ValueError(f"unknown medium {medium!r}: use one of {', '.join(MEDIA)}")
+    module = KINDS[variant.kind]
+    declared = getattr(module, "render_for", None)
+    text = declared(variant, medium) if declared else module.render(variant)
+    return text if medium == "notebook" else without_notebook_wording(text)
+
+
+def on_paper(variant: Variant) -> bool:
+    """Whether a paper exam can ask it: answer kinds always; code only with a rubric to mark handwriting by."""
+    return variant.entry_point is None or bool(rubric(variant))
+
+
+def in_lms(variant: Variant) -> bool:
+    """Whether an LMS can grade it itself: every answer kind, no code."""
+    return variant.entry_point is None
+
+
+def rubric(variant: Variant) -> tuple[str, ...]:
+    """The criteria a marker checks handwritten code against (empty: the kind cannot be marked on paper)."""
+    declared = getattr(KINDS[variant.kind], "rubric", None)
+    return tuple(declared(variant)) if declared else ()
