@@ -1,0 +1,111 @@
+"""`cnnlab export moodle SPEC --variants N --out quiz.xml`: a Moodle XML quiz, one category of N variants per question.
+
+Each question of the spec becomes the category `$course$/top/<spec title>/<question id>` (a pool's templates each
+get their own: see generator/lms/variants.py), from which a quiz draws one variant per student with "add a random
+question". A single number is a `numerical` question with the variant's absolute tolerance; a single letter a
+`multichoice` question with the options' texts in order (A, B, ...; not shuffled); several parts a `cloze`
+question, one `{1:NUMERICAL:=value:tolerance}` per number and `{1:MULTICHOICE:A~=B~C}` per letter, laid out
+as the answer is (labelled lines, a row, a grid or a table). Code questions are left out with a printed line.
+Output is byte-identical for the same spec, secret and N: no timestamps, ids are hashes of the variant's seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from generator.fields import LETTERS, Box
+from generator.files import PUBLIC, atomic_write
+from generator.lms import variants as shared
+from generator.lms.html import inline_html, markdown_to_html
+from generator.lms.layout import Blank, answer_html
+from generator.model import Variant
+
+HELP = "export a Moodle XML quiz: one question category of N variants per question, graded by Moodle"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `cnnlab export moodle`."""
+    shared.configure(parser, "Moodle XML, e.g. quiz.xml")
+
+
+def main(*, spec: Path, variants: int, secret_file: Path | None, out: Path) -> int:
+    """Draw the variants, write the XML and print what was written and what was left out."""
+    quiz = shared.load(spec, variants, secret_file)
+    atomic_write(out, quiz_xml(quiz), mode=PUBLIC)
+    shared.report(quiz, out, "categories")
+    return 0
+
+
+def quiz_xml(quiz: shared.Quiz) -> bytes:
+    """The whole Moodle XML file, as bytes."""
+    root = etree.Element("quiz")
+    base = "$course$/top/" + quiz.spec.title.replace("/", "//")
+    for bank in quiz.banks:
+        category = etree.SubElement(root, "question", type="category")
+        _text(category, "category", f"{base}/{bank.qid}")
+        _text(category, "info", f"{bank.title} ({len(bank.variants)} variant{'s' * (len(bank.variants) != 1)})",
+              format="html")
+        for number, variant in enumerate(bank.variants, start=1):
+            root.append(question(variant, f"{bank.qid} #{number}: {bank.title}"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def question(variant: Variant, name: str) -> etree._Element:
+    """One variant as a numerical, multichoice or cloze question."""
+    kind, group, found = shared.shape(variant)
+    text = markdown_to_html(shared.stem(variant, kind))
+    moodle_type = {"number": "numerical", "choice": "multichoice", "parts": "cloze"}[kind]
+    if kind == "parts":
+        text += "\n" + answer_html(group, _embedded(variant))
+    element = etree.Element("question", type=moodle_type)
+    _text(element, "name", name)
+    _text(element, "questiontext", text, format="html")
+    _text(element, "generalfeedback", "", format="html")
+    if kind != "parts":  # a cloze question's grade is the sum of its parts' weights
+        etree.SubElement(element, "defaultgrade").text = shared.number(variant.points)
+    etree.SubElement(element, "penalty").text = "0"
+    etree.SubElement(element, "hidden").text = "0"
+    etree.SubElement(element, "idnumber").text = shared.ident(variant.qid, variant.seed)
+    if kind == "number":
+        answer = _answer(element, shared.number(found[0].expected), 100, "moodle_auto_format")
+        etree.SubElement(answer, "tolerance").text = shared.number(variant.tolerance)
+    elif kind == "choice":
+        _choices(element, found[0])
+    return element
+
+
+def _choices(element: etree._Element, box: Box) -> None:
+    """A single-answer multichoice: the options in their lettered order, the key's letter worth 100%."""
+    for tag, value in (("single", "true"), ("shuffleanswers", "0"), ("answernumbering", "ABCD")):
+        etree.SubElement(element, tag).text = value
+    for letter, option in zip(LETTERS, box.options):
+        _answer(element, inline_html(option), 100 if letter == box.expected else 0, "html")
+
+
+def _embedded(variant: Variant) -> Blank:
+    """A cloze blank for each box: NUMERICAL with the tolerance, or MULTICHOICE over the option letters."""
+    def blank(box: Box) -> str:
+        if box.options:
+            letters = LETTERS[:len(box.options)]
+            return "{1:MULTICHOICE:" + "~".join(("=" if x == box.expected else "") + x for x in letters) + "}"
+        return f"{{1:NUMERICAL:={shared.number(box.expected)}:{shared.number(variant.tolerance)}}}"
+    return blank
+
+
+def _answer(element: etree._Element, text: str, fraction: int, text_format: str) -> etree._Element:
+    """An <answer> with its fraction and an empty feedback."""
+    answer = etree.SubElement(element, "answer", fraction=str(fraction), format=text_format)
+    etree.SubElement(answer, "text").text = text
+    _text(answer, "feedback", "", format="html")
+    return answer
+
+
+def _text(parent: etree._Element, tag: str, text: str, **attributes: Any) -> etree._Element:
+    """Moodle's `<tag><text>...</text></tag>`."""
+    element = etree.SubElement(parent, tag, **attributes)
+    etree.SubElement(element, "text").text = text
+    return element

@@ -1,0 +1,156 @@
+"""One variant as a Canvas QTI 1.2 <item>: numerical_question, multiple_choice_question or fill_in_multiple_blanks.
+
+Canvas matches a blank's text exactly, so each blank lists the key's value as written (`shown`), and as further
+correct answers: a non-integer's roundings to fewer decimals that stay within the variant's absolute tolerance
+(0.0345 with tolerance 0.01 also takes 0.035 and 0.03, not 0.0), each also without its leading zero (.035), a
+whole number also written as a float (5.0) or with thousands commas (1,091,940), a letter also in lower case or
+in parentheses. A numerical question needs none of this: Canvas compares it as a number, within the tolerance.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal
+
+from lxml import etree
+
+from generator.fields import LETTERS, Box, shown
+from generator.lms import variants as shared
+from generator.lms.html import inline_html, markdown_to_html
+from generator.lms.layout import answer_html
+from generator.model import Variant
+
+QUESTION_TYPES = {"number": "numerical_question", "choice": "multiple_choice_question",
+                  "parts": "fill_in_multiple_blanks_question"}
+
+
+def item(variant: Variant, title: str) -> etree._Element:
+    """The variant's <item>, with its metadata, text, response and the condition that scores 100."""
+    kind, group, found = shared.shape(variant)
+    item_id = shared.ident(variant.qid, variant.seed)
+    text = markdown_to_html(shared.stem(variant, kind))
+    names = blank_names(variant.qid, found)
+    if kind == "parts":
+        text += "\n" + answer_html(group, lambda box: f"[{names[box.column]}]")
+    element = etree.Element("item", ident=item_id, title=title)
+    presentation = etree.Element("presentation")
+    _mattext(presentation, text, "text/html")
+    processing = etree.Element("resprocessing")
+    outcomes = etree.SubElement(processing, "outcomes")
+    etree.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
+    answer_ids: list[str] = []
+    if kind == "number":
+        _numerical(presentation, processing, found[0], variant.tolerance)
+    elif kind == "choice":
+        answer_ids = _choice(presentation, processing, found[0], item_id)
+    else:
+        answer_ids = _blanks(presentation, processing, found, names, variant.tolerance, item_id)
+    _metadata(element, {"question_type": QUESTION_TYPES[kind], "points_possible": shared.number(variant.points),
+                        "original_answer_ids": ",".join(answer_ids), "assessment_question_identifierref": item_id})
+    element.extend([presentation, processing])
+    return element
+
+
+def blank_names(qid: str, found: tuple[Box, ...]) -> dict[str, str]:
+    """A blank id per box column, from the column without the question id: conv1.C -> conv1_C, 1 -> b1."""
+    names: dict[str, str] = {}
+    for box in found:
+        name = re.sub(r"\W+", "_", box.column.removeprefix(qid).lstrip(".")) or "answer"
+        name = name if name[0].isalpha() else f"b{name}"
+        names[box.column] = name if name not in names.values() else f"{name}_{len(names) + 1}"
+    return names
+
+
+def alternatives(box: Box, tolerance: float) -> tuple[str, ...]:
+    """Every text Canvas should take as correct for the box, the key's own first."""
+    if box.options:
+        return box.expected, box.expected.lower(), f"({box.expected})"
+    value, written = box.expected, shown(box.expected)
+    texts = [written]
+    if isinstance(value, float) and value.is_integer():
+        texts.append(f"{written}.0")
+    elif isinstance(value, float):
+        exact = _exact(value)
+        for places in range(1, max(-exact.as_tuple().exponent, 1)):
+            rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+            if abs(rounded - exact) <= _exact(tolerance):
+                texts.append(str(rounded))
+        texts += [re.sub(r"^(-?)0\.", r"\1.", t) for t in texts if re.match(r"-?0\.", t)]
+    if isinstance(value, (int, float)) and abs(value) >= 1000 and float(value).is_integer():
+        texts.append(f"{int(value):,}")
+    return tuple(dict.fromkeys(texts))
+
+
+def _exact(value: float) -> Decimal:
+    """A key's number as the decimal it was written as (0.1 is 0.1, not 0.1000000000000000055...)."""
+    return Decimal(repr(value))
+
+
+def _numerical(presentation: etree._Element, processing: etree._Element, box: Box, tolerance: float) -> None:
+    """A decimal entry, correct when equal to the key or within its absolute tolerance."""
+    response = etree.SubElement(presentation, "response_str", ident="response1", rcardinality="Single")
+    etree.SubElement(etree.SubElement(response, "render_fib", fibtype="Decimal"), "response_label", ident="answer1")
+    condition = _condition(processing, "Set", "100", last=True)
+    either = etree.SubElement(condition, "or")
+    etree.SubElement(either, "varequal", respident="response1").text = shared.number(box.expected)
+    within = etree.SubElement(either, "and")
+    low, high = _exact(box.expected) - _exact(tolerance), _exact(box.expected) + _exact(tolerance)
+    etree.SubElement(within, "vargte", respident="response1").text = shared.number(low)
+    etree.SubElement(within, "varlte", respident="response1").text = shared.number(high)
+
+
+def _choice(presentation: etree._Element, processing: etree._Element, box: Box, item_id: str) -> list[str]:
+    """The options in lettered order; the key's letter scores 100."""
+    response = etree.SubElement(presentation, "response_lid", ident="response1", rcardinality="Single")
+    choices = etree.SubElement(response, "render_choice")
+    ids = [f"{item_id}_{letter}" for letter in LETTERS[:len(box.options)]]
+    for answer_id, option in zip(ids, box.options):
+        _mattext(etree.SubElement(choices, "response_label", ident=answer_id), inline_html(option), "text/html")
+    condition = _condition(processing, "Set", "100", last=True)
+    etree.SubElement(condition, "varequal", respident="response1").text = ids[LETTERS.index(box.expected)]
+    return ids
+
+
+def _blanks(presentation: etree._Element, processing: etree._Element, found: tuple[Box, ...],
+            names: dict[str, str], tolerance: float, item_id: str) -> list[str]:
+    """One response per blank listing its correct texts; each blank adds its share of 100."""
+    ids: list[str] = []
+    share = f"{100 / len(found):.2f}"
+    for box in found:
+        name = names[box.column]
+        response = etree.SubElement(presentation, "response_lid", ident=f"response_{name}")
+        _mattext(response, name, None)
+        choices = etree.SubElement(response, "render_choice")
+        labels = [f"{item_id}_{name}_{i}" for i, _ in enumerate(alternatives(box, tolerance), start=1)]
+        for label, text in zip(labels, alternatives(box, tolerance)):
+            choice = etree.SubElement(choices, "response_label", ident=label, scoring_algorithm="TextInChoices")
+            _mattext(choice, text, "text/plain")
+        condition = _condition(processing, "Add", share, last=False)
+        either = etree.SubElement(condition, "or") if len(labels) > 1 else condition
+        for label in labels:
+            etree.SubElement(either, "varequal", respident=f"response_{name}").text = label
+        ids += labels
+    return ids
+
+
+def _condition(processing: etree._Element, action: str, score: str, last: bool) -> etree._Element:
+    """A <respcondition> that sets or adds to SCORE; returns its <conditionvar> to fill."""
+    condition = etree.SubElement(processing, "respcondition", **({"continue": "No"} if last else {}))
+    variable = etree.SubElement(condition, "conditionvar")
+    etree.SubElement(condition, "setvar", action=action, varname="SCORE").text = score
+    return variable
+
+
+def _mattext(parent: etree._Element, text: str, texttype: str | None) -> None:
+    """<material><mattext texttype=...>text</mattext></material>."""
+    attributes = {"texttype": texttype} if texttype else {}
+    etree.SubElement(etree.SubElement(parent, "material"), "mattext", **attributes).text = text
+
+
+def _metadata(element: etree._Element, fields: dict[str, str]) -> None:
+    """Canvas's <itemmetadata>: one qtimetadatafield per entry."""
+    metadata = etree.SubElement(etree.SubElement(element, "itemmetadata"), "qtimetadata")
+    for label, entry in fields.items():
+        field = etree.SubElement(metadata, "qtimetadatafield")
+        etree.SubElement(field, "fieldlabel").text = label
+        etree.SubElement(field, "fieldentry").text = entry
