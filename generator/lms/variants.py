@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
@@ -59,14 +59,25 @@ def draw(spec: Spec, secret: bytes, count: int) -> Quiz:
                 template = template.with_points(entry.points)
             kind = KINDS[template.kind]
             first = kind.generate(template, question_seed(secret, spec.id, "lms-variant-0", qid))
-            if not in_lms(first):
-                left_out.append(f"left out {qid} ({template.kind}): an LMS cannot grade code; "
-                                "grade it from notebooks with `cnnlab grade`")
+            why = why_not_gradable(first)
+            if why:
+                left_out.append(f"left out {qid} ({template.kind}): {why}")
                 continue
             drawn = [first] + [kind.generate(template, question_seed(secret, spec.id, f"lms-variant-{i}", qid))
                                for i in range(1, count)]
             banks.append(Bank(qid, template.title, template.points, _distinct(drawn)))
     return Quiz(spec, tuple(banks), tuple(left_out))
+
+
+def why_not_gradable(variant: Variant) -> str:
+    """Why an LMS cannot grade the variant itself ('' when it can): code, or a part neither number nor letter."""
+    if not in_lms(variant):
+        return "an LMS cannot grade code; grade it from notebooks with `cnnlab grade`"
+    for box in boxes(answer_fields(variant)):
+        number = isinstance(box.expected, (int, float)) and not isinstance(box.expected, bool)
+        if not number and not (box.options and isinstance(box.expected, str)):
+            return f"its part {box.label!r} is neither a number nor a lettered choice, which an LMS could grade"
+    return ""
 
 
 def _distinct(variants: list[Variant]) -> tuple[Variant, ...]:
