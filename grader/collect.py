@@ -29,6 +29,7 @@ from grader.settings import MAX_NOTEBOOK_BYTES, MAX_WEIGHTS_BYTES, WEIGHTS_SUFFI
 
 _SKIP_PARTS = {"__MACOSX", ".ipynb_checkpoints"}
 _LMS_PREFIX = re.compile(r"^.+?_\d+_")  # "<name>_<userid>_", also Canvas's "<name>_LATE_<userid>_"
+MOODLE_FOLDER = re.compile(r"^(?P<name>.+?)_(?P<id>\d+)_assign(?:submission|feedback)_[a-z]+_?$")  # per submission
 _CHUNK = 1 << 20
 _NOT_FILES = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
               (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
@@ -86,8 +87,15 @@ class _Entry:
 
     @property
     def name(self) -> str:
-        """The base name, printable: hashed into the digest and matched against student ids."""
+        """The base name, printable."""
         return _printable(self.path.name)
+
+    @property
+    def filename(self) -> str:
+        """What identifies the submission: the base name, or `<folder>/<name>` inside Moodle's folder per submission
+        (`Ada Lovelace_1237_assignsubmission_file_/ps1.ipynb`), whose folder names the student."""
+        folder = self.path.parent.name
+        return f"{_printable(folder)}/{self.name}" if MOODLE_FOLDER.match(folder) else self.name
 
 
 def _read_bounded(read: Callable[[int], bytes], limit: int) -> bytes | None:
@@ -192,9 +200,9 @@ def _attachment(entry: _Entry, warn: Warn) -> Attachment | None:
 def _submission(entry: _Entry, weights: tuple[Attachment, ...] = ()) -> RawSubmission:
     """A notebook's bytes, or why they cannot be had: either way one submission, one record."""
     try:
-        return RawSubmission(entry.label, entry.name, entry.read(MAX_NOTEBOOK_BYTES), weights)
+        return RawSubmission(entry.label, entry.filename, entry.read(MAX_NOTEBOOK_BYTES), weights)
     except Unreadable as problem:
-        return RawSubmission(entry.label, entry.name, b"", weights, str(problem))
+        return RawSubmission(entry.label, entry.filename, b"", weights, str(problem))
 
 
 def _gather(entries: Sequence[_Entry], warn: Warn) -> Iterator[tuple[PurePosixPath, RawSubmission]]:

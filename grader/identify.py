@@ -1,5 +1,9 @@
 """Whose submission is this? Notebook metadata, cross-checked against the file name and the roster.
 
+The file name is the LMS's: Canvas's `<name>_<userid>_<subid>_<file>` (the user id is a roster alias), or Moodle's
+folder per submission `<Full Name>_<participant id>_assignsubmission_file_/<file>` (the participant id is a roster
+alias such as lms_id or the worksheet's Identifier; failing that, the one roster student of that full name).
+
 The file name (what the LMS or the instructor says) wins over the metadata (what the notebook says),
 because a student can edit metadata but not the name their LMS gives the upload.
 """
@@ -9,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from grader.collect import MOODLE_FOLDER
 from grader.records import Identity
 from grader.roster import Roster
 
@@ -29,7 +34,10 @@ def _from_filename(filename: str, known: Roster) -> tuple[str | None, tuple[str,
     ids = ids_in_filename(filename, known.aliases)
     if len(ids) > 1:
         return None, (f"the file name {filename!r} names several students ({', '.join(ids)}); ignored it",)
-    return (ids[0] if ids else None), ()
+    if ids:
+        return ids[0], ()
+    moodle = MOODLE_FOLDER.match(filename.split("/")[0]) if "/" in filename else None
+    return (known.by_name(moodle.group("name")) if moodle else None), ()
 
 
 def identify(metadata_id: object, filename: str, known: Roster, roster: Roster | None) -> Identity:

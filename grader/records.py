@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generator.model import Attachment, Score, Variant
 
 JSON = Any
+LATE = re.compile(r"_LATE_\d+_")  # Canvas marks a file handed in after the due date: <name>_LATE_<userid>_<subid>_
 __all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmission", "Score", "shown"]
 
 
@@ -85,6 +87,11 @@ class GradedSubmission:
     isolation: str = ""  # what the sandbox said about its isolation
 
     @property
+    def late(self) -> bool:
+        """Canvas said the file came after the due date (its LATE marker); recorded, never penalised here."""
+        return LATE.search(self.filename) is not None
+
+    @property
     def points(self) -> float:
         """Points earned."""
         return round(sum(s.points for s in self.scores), 6)
@@ -104,12 +111,14 @@ class GradedSubmission:
         data = asdict(self)
         data["scores"] = [s.to_json() for s in self.scores]
         data["notes"] = list(self.notes)
+        data["late"] = self.late  # derived from the file name, stored so readers of record.json need no rule
         return data
 
     @staticmethod
     def from_json(data: dict[str, JSON]) -> GradedSubmission:
         """Inverse of to_json."""
         fields_ = dict(data)
+        fields_.pop("late", None)
         fields_["scores"] = tuple(Score.from_json(s) for s in data["scores"])
         fields_["notes"] = tuple(data["notes"])
         return GradedSubmission(**fields_)

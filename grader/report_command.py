@@ -1,27 +1,48 @@
-"""`cnnlab report DIR`: an HTML class report from a grading output folder."""
+"""`cnnlab report DIR`: an HTML class report from a grading output folder, or the grades as an LMS imports them."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from grader.report import write_report
+from grader.lms_gradebook import EXPORTS, write_lms_csv
+from grader.roster import read_roster
 from grader.store import Store
 
-HELP = "Write an HTML class report (score histogram, item analysis) for a `cnnlab grade` output folder."
+HELP = ("Write an HTML class report (score histogram, item analysis) for a `cnnlab grade` output folder, or with "
+        "--export the CSV that Canvas or Moodle imports as it is.")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
     parser.add_argument("dir", metavar="DIR", help="the --out folder of `cnnlab grade`")
-    parser.add_argument("--out", metavar="FOLDER", help="where report.html and its plots go (default DIR/report)")
+    parser.add_argument("--out", metavar="PATH",
+                        help="where report.html and its plots go (default DIR/report); with --export, the CSV's path "
+                             "(default DIR/<lms>-grades.csv)")
+    parser.add_argument("--export", choices=sorted(EXPORTS), help="write the LMS's grade-import CSV instead")
+    parser.add_argument("--roster", metavar="CSV", help="roster with the LMS's ids (a Canvas gradebook export, a "
+                                                         "Moodle participants export, or cnnlab's own)")
+    parser.add_argument("--assignment", metavar="NAME", help="the LMS's column for the grades (Canvas: 'Name (id)' "
+                                                             "updates that assignment; default: the assignment id)")
 
 
-def main(*, dir: str, out: str | None = None) -> int:  # noqa: A002 - the argument is named DIR on the command line
-    """Read every stored record and write the report; prints the report's path."""
+def main(*, dir: str, out: str | None = None, export: str | None = None,  # noqa: A002 - DIR on the command line
+         roster: str | None = None, assignment: str | None = None) -> int:
+    """Read every stored record; write the report (or the LMS's CSV) and print its path."""
     root = Path(dir)
     if not (root / "submissions").is_dir():
         raise OSError(f"{root}: not a cnnlab grade output folder (no submissions/ inside)")
-    path = write_report(Store(root).records(), Path(out) if out else root / "report")
+    records = Store(root).records()
+    if export is not None:
+        path = Path(out) if out else root / f"{export}-grades.csv"
+        warning = write_lms_csv(path, export, records, read_roster(Path(roster)) if roster else None, assignment)
+        if warning:
+            print(f"cnnlab: warning: {warning}", file=sys.stderr)
+        print(f"{export} grades: {path}")
+        return 0
+    from grader.report import write_report  # matplotlib only when the report is drawn
+
+    path = write_report(records, Path(out) if out else root / "report")
     print(f"report: {path}")
     return 0

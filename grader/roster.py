@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.roster import read_roster as read_students
@@ -15,10 +15,17 @@ class Roster:
 
     names: Mapping[str, str]  # student id -> display name ("" when the roster has none)
     aliases: Mapping[str, str]  # alias (student id included) -> student id
+    details: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # student id -> LMS fields (canvas_id...)
 
     def __contains__(self, student_id: object) -> bool:
         """Whether the id is on the roster."""
         return student_id in self.names
+
+    def by_name(self, name: str) -> str | None:
+        """The one student of this full name (case and spacing ignored), None when none or several have it."""
+        wanted = " ".join(name.split()).casefold()
+        found = [sid for sid, full in self.names.items() if full and " ".join(full.split()).casefold() == wanted]
+        return found[0] if len(found) == 1 else None
 
     @staticmethod
     def of_ids(ids: Iterable[str]) -> Roster:
@@ -34,4 +41,5 @@ def read_roster(path: Path) -> Roster:
     for student in students:
         for alias in student.aliases:
             aliases.setdefault(alias, student.student_id)
-    return Roster({student.student_id: student.name for student in students}, aliases)
+    return Roster({student.student_id: student.name for student in students}, aliases,
+                  {student.student_id: student.details for student in students})

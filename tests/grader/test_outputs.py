@@ -46,7 +46,8 @@ def test_atomic_write_replaces(tmp_path: Path) -> None:
 
 def test_gradescope_results_follow_the_spec() -> None:
     data = results_json(record("s1", "b" * 64, (2.0, 1.0), ("flagged",)), {"q1": "Output size"})
-    assert data["score"] == 3.0 and data["max_score"] == 5.0 and data["extra_data"]["max_score"] == 5.0
+    assert data["score"] == 3.0 and "max_score" not in data and data["extra_data"]["max_score"] == 5.0
+    assert data["execution_time"] == 1 and data["extra_data"]["late"] is False
     assert [t["name"] for t in data["tests"]] == ["q1: Output size", "q2"]
     assert [t["status"] for t in data["tests"]] == ["passed", "failed"]
     for test in data["tests"]:
@@ -90,7 +91,8 @@ def test_class_outputs_are_idempotent(tmp_path: Path) -> None:
         write_class_outputs(store, roster, runs[:1], tmp_path / "junit.xml")
     rows = list(csv.DictReader((tmp_path / "gradebook.csv").open()))
     assert [(r["student_id"], r["score"], r["status"]) for r in rows] == [
-        ("s1", "5", "graded"), ("s2", "2", "graded"), ("s3", "", "missing")]
+        ("s1", "5", "graded"), ("s2", "2", "graded"), ("s3", "", "missing"), ("", "0", "rejected")]
+    assert rows[-1]["notes"] == "cannot identify" and rows[-1]["submission"] == "zip:" + "4" * 64 + ".ipynb"
     db = sqlite3.connect(tmp_path / "gradebook.sqlite")
     assert db.execute("SELECT count(*) FROM submissions").fetchone() == (4,)
     assert db.execute("SELECT count(*) FROM scores").fetchone() == (8,)
