@@ -1,10 +1,12 @@
-"""`cnnlab grade`: grade notebooks, folders or LMS zips against the answer keys, in the sandbox, resumably."""
+"""`cnnlab grade`: grade notebooks, folders or LMS zips against the answer keys, in the sandbox, resumably; or a paper
+exam's marks sheet (grader/marks.py), with the same outputs."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,20 +15,27 @@ from rich.console import Console
 from grader.answer_key import KeyDir
 from grader.collect import collect
 from grader.console import progress_bar, summary_table
+from grader.marks import read_marks
+from grader.marks_grading import grade_marks, marks_roster
 from grader.outputs import write_class_outputs
 from grader.pipeline import Batch, grade_all
+from grader.records import GradedSubmission
 from grader.roster import Roster, read_roster
 from generator.model import Context
 from grader.settings import LIMITS
 from grader.steps import Env
 from grader.store import Store
 
-HELP = "Grade submitted notebooks (files, folders, LMS zips) against the answer keys, in a sandbox."
+HELP = ("Grade submitted notebooks (files, folders, LMS zips) against the answer keys, in a sandbox; or, with "
+        "--answers, a paper exam's marks sheet typed by TAs.")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
-    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION", help=".ipynb files, folders or .zip files")
+    parser.add_argument("submissions", nargs="*", metavar="SUBMISSION", help=".ipynb files, folders or .zip files")
+    parser.add_argument("--answers", metavar="CSV",
+                        help="grade a paper exam from its marks sheet instead (the marks-template.csv of `cnnlab "
+                             "exam`, filled in): one row per student, one column per answer box; no notebooks with it")
     parser.add_argument("--key", required=True, metavar="KEYDIR", help="folder of answer keys (<student_id>.json)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="where results and gradebooks go; one grader at a time: a second run on the same DIR "
@@ -58,11 +67,16 @@ def load_env(key: str, roster_path: str | None = None, context: Context = Contex
     return Env(keys, known, roster, context)
 
 
-def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeout: float = LIMITS.total_timeout_s,
-         memory: int = LIMITS.memory_mb, junit: str | None = None, fail_under: float | None = None,
-         roster: str | None = None, regrade: bool = False, data: str | None = None, bars: str | None = None,
-         device: str | None = None) -> int:
+def main(*, submissions: Sequence[str] = (), key: str, out: str, answers: str | None = None, workers: int = 2,
+         timeout: float = LIMITS.total_timeout_s, memory: int = LIMITS.memory_mb, junit: str | None = None,
+         fail_under: float | None = None, roster: str | None = None, regrade: bool = False, data: str | None = None,
+         bars: str | None = None, device: str | None = None) -> int:
     """Grade, write every output, print the summary; 0 whatever the scores, 1 under --fail-under, 2 on failure."""
+    if bool(submissions) == bool(answers):
+        raise ValueError("give either notebooks (files, folders or zips) or --answers CSV, not both" if answers else
+                         "nothing to grade: give notebooks (files, folders or zips), or --answers CSV")
+    if answers:
+        return _grade_marks(Path(answers), key, out, roster, regrade, junit, fail_under)
     if workers < 1 or timeout <= 0 or memory < 64:
         raise ValueError("--workers must be >= 1, --timeout > 0 and --memory >= 64")
     context = Context(data, Path(bars) if bars else None, device)
@@ -77,10 +91,28 @@ def main(*, submissions: list[str], key: str, out: str, workers: int = 2, timeou
             records = grade_all(raws, Batch(env, store, workers, limits, regrade, context.device_class() == "cuda"),
                                 lambda r, c: (reused.append(c), on_result(r, c)))
         write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
+    return _summary(records, sum(reused), store, fail_under)
+
+
+def _grade_marks(answers: Path, key: str, out: str, roster: str | None, regrade: bool, junit: str | None,
+                 fail_under: float | None) -> int:
+    """A paper exam from its marks sheet: the same records, files and gradebooks as notebooks, no sandbox."""
+    env = load_env(key, roster)
+    sheet = read_marks(answers)  # a defect of the whole file stops here, before OUT is touched
+    store = Store(Path(out))
+    with store.exclusive():
+        records, reused = grade_marks(sheet, env, store, regrade,
+                                      lambda line: print(f"cnnlab: row not graded: {line}", file=sys.stderr))
+        write_class_outputs(store, marks_roster(env, sheet), records, Path(junit) if junit else None)
+    return _summary(records, reused, store, fail_under)
+
+
+def _summary(records: list[GradedSubmission], reused: int, store: Store, fail_under: float | None) -> int:
+    """Print the summary table; grader-side errors raise (exit 2); 1 when a score is under --fail-under."""
     out_console = Console()
     if not out_console.is_terminal:  # logs and `make demo` pipes: 80 columns would fold every file name
         out_console = Console(width=120)
-    out_console.print(summary_table(records, sum(reused)))
+    out_console.print(summary_table(records, reused))
     print(f"results in {store.root}")
     errors = [r for r in records if r.status == "error"]
     if errors:
