@@ -15,8 +15,9 @@ from generator.templates import ID_PATTERN, load_templates, template_files
 from generator.yamlio import Located, LocatedList, check_keys, load_yaml
 
 REQUIRED = ("id", "title", "questions")
-OPTIONAL = ("instructions", "due", "shuffle", "templates")
-ENTRY_KEYS = ("id", "pick", "from", "points")
+OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope")
+ENTRY_KEYS = ("id", "pick", "from", "points", "visibility")
+VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's, per test
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Entry:
     pick: int
     points: float | None  # None keeps each template's own points
     where: str
+    visibility: str | None = None  # Gradescope test visibility; None: the spec's default
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,11 @@ class Spec:
     entries: tuple[Entry, ...]
     templates: Mapping[str, Template]
     where: str
+    visibility: str = "visible"  # `gradescope: {visibility: ...}`: the default for every question
+
+    def visibility_of(self) -> dict[str, str]:
+        """Each question id (every pool member) -> its Gradescope visibility, for the autograder's results.json."""
+        return {qid: entry.visibility or self.visibility for entry in self.entries for qid in entry.pool}
 
     def questions_for(self, rng: np.random.Generator) -> list[Template]:
         """One student's questions: picks from each pool, points applied, order shuffled if the spec says so."""
@@ -74,8 +81,17 @@ def _template_paths(data: Located, base: Path) -> list[Path]:
     return paths
 
 
+def _visibility(data: Located, key: str) -> str | None:
+    """An optional Gradescope visibility, one of VISIBILITIES."""
+    value = data.get(key)
+    if value is not None and value not in VISIBILITIES:
+        raise data.error(key, f"visibility must be one of {', '.join(VISIBILITIES)}, got {value!r}")
+    return value
+
+
 def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     """Read one `questions:` entry: 'id', {id, points} or {pick, from, points}."""
+    visibility = None
     if isinstance(item, str):
         pool, pick, points = (item,), 1, None
     elif isinstance(item, Located):
@@ -98,6 +114,7 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
                                          f"got {pick!r}")
             pool, where = tuple(pool_raw), item.where("from")
         points = None if points is None else float(points)
+        visibility = _visibility(item, "visibility")
     else:
         raise TemplateError(where, "each question is an id, {id: ..., points: ...} or {pick: k, from: [...]}")
     for qid in pool:
@@ -107,7 +124,7 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     if points is None and pick < len(pool) and len({templates[qid].points for qid in pool}) > 1:
         raise TemplateError(where, f"the pool's questions are worth different points ({worth}); add 'points:' so "
                                    "every student can earn the same total")
-    return Entry(pool, pick, points, where)
+    return Entry(pool, pick, points, where, visibility)
 
 
 def parse_spec(data: Located, base: Path) -> Spec:
@@ -123,6 +140,11 @@ def parse_spec(data: Located, base: Path) -> Spec:
     questions = data["questions"]
     if not isinstance(questions, LocatedList) or not questions:
         raise data.error("questions", "questions must be a non-empty list")
+    gradescope = data.get("gradescope")
+    if gradescope is not None:
+        if not isinstance(gradescope, Located):
+            raise data.error("gradescope", "gradescope must be a mapping such as {visibility: after_due_date}")
+        check_keys(gradescope, (), ("visibility",), "the spec's gradescope settings")
     templates = load_templates(_template_paths(data, base))
     entries = tuple(_entry(item, questions.where(i), templates) for i, item in enumerate(questions))
     seen: dict[str, str] = {}
@@ -132,7 +154,8 @@ def parse_spec(data: Located, base: Path) -> Spec:
                 raise TemplateError(entry.where, f"question {qid!r} is already used at {seen[qid]}")
             seen[qid] = entry.where
     return Spec(data["id"], data["title"].strip(), data.get("instructions", "").strip(), str(data.get("due", "")),
-                data.get("shuffle", False), entries, templates, data.where())
+                data.get("shuffle", False), entries, templates, data.where(),
+                (_visibility(gradescope, "visibility") if gradescope is not None else None) or "visible")
 
 
 def load_spec(path: str | Path) -> Spec:

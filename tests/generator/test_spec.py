@@ -103,3 +103,20 @@ def test_duplicate_template_id(spec_dir: Path, write_yaml: Callable[[str, str], 
     shutil.copy(TEMPLATES / "conv1d.yaml", spec_dir / "templates" / "zz-copy.yaml")
     with pytest.raises(TemplateError, match=r"zz-copy.yaml:1: duplicate template id 'conv1d' \(also in .*conv1d.yaml"):
         load_spec(write_yaml("spec.yaml", SPEC_TEXT))
+
+
+def test_gradescope_visibility_per_entry_and_default(spec_dir: Path, write_yaml: Callable[[str, str], Path]) -> None:
+    text = SPEC_TEXT.replace("  - {id: conv-params, points: 5}", "  - {id: conv-params, points: 5, visibility: hidden}")
+    spec = load_spec(write_yaml("spec.yaml", text + "gradescope: {visibility: after_due_date}\n"))
+    shown = spec.visibility_of()
+    assert shown["conv-params"] == "hidden" and shown["mlp-lecture"] == "after_due_date"
+    assert shown["concept-pooling"] == "after_due_date", "every pool member, picked or not"
+    assert set(load_spec(write_yaml("plain.yaml", SPEC_TEXT)).visibility_of().values()) == {"visible"}
+
+
+def test_bad_visibility_is_located(spec_dir: Path, write_yaml: Callable[[str, str], Path]) -> None:
+    text = SPEC_TEXT.replace("  - mlp-lecture", "  - {id: mlp-lecture, visibility: secret}")
+    with pytest.raises(TemplateError, match=r"spec.yaml:\d+: visibility must be one of visible, after_due_date"):
+        load_spec(write_yaml("spec.yaml", text))
+    with pytest.raises(TemplateError, match=r"unknown key 'visible' in the spec's gradescope settings"):
+        load_spec(write_yaml("spec.yaml", SPEC_TEXT + "gradescope: {visible: hidden}\n"))

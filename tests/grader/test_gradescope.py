@@ -1,0 +1,146 @@
+"""The Gradescope autograder.zip: its layout, and its run_autograder grading a fake /autograder tree end to end."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cnnlab import main as cnnlab
+from grader.gradescope_run import account_student
+from grader.roster import Roster
+from tests.grader.classroom import correct_class
+
+TOP = {"score": (int, float), "execution_time": int, "output": str, "output_format": str, "test_output_format": str,
+       "test_name_format": str, "visibility": str, "stdout_visibility": str, "extra_data": dict, "tests": list,
+       "leaderboard": list}  # the specification's top-level keys and their JSON types
+TEST = {"score": (int, float), "max_score": (int, float), "status": str, "name": str, "name_format": str,
+        "number": str, "output": str, "output_format": str, "tags": list, "visibility": str, "extra_data": dict}
+VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
+
+
+def check_spec(data: dict[str, Any]) -> None:
+    """Every key is the specification's, of its type; visibilities and statuses are the specification's words."""
+    for key, value in data.items():
+        assert key in TOP and isinstance(value, TOP[key]), (key, value)
+    assert data["visibility"] in VISIBILITY and data["stdout_visibility"] in VISIBILITY
+    for test in data["tests"]:
+        for key, value in test.items():
+            assert key in TEST and isinstance(value, TEST[key]), (key, value)
+        assert test["status"] in ("passed", "failed") and test["visibility"] in VISIBILITY
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A class, its autograder.zip (visibility from the spec, a roster with e-mails) unpacked as /autograder/source."""
+    root = tmp_path_factory.mktemp("gradescope")
+    key, notebook = correct_class(root / "class", students=2)
+    spec = root / "class" / "spec.yaml"
+    spec.write_text(spec.read_text().replace("  - id: output-size\n", "  - {id: output-size, visibility: hidden}\n")
+                    + "gradescope: {visibility: after_due_date}\n")
+    roster = root / "roster.csv"
+    roster.write_text("student_id,name,email\ns001,One,one@uni.example\ns002,Two,two@uni.example\n")
+    assert cnnlab(["export", "gradescope", "--key", str(key), "--out", str(root / "autograder.zip"), "--spec",
+                   str(spec), "--roster", str(roster)]) == 0
+    with zipfile.ZipFile(root / "autograder.zip") as archive:
+        archive.extractall(root / "tree" / "source")
+        modes = {i.filename: i.external_attr >> 16 for i in archive.infolist()}
+    assert modes["run_autograder"] & stat.S_IXUSR and modes["setup.sh"] & stat.S_IXUSR
+    assert stat.S_IMODE(os.stat(root / "autograder.zip").st_mode) == 0o600, "it holds every answer key"
+    for name in ("run_autograder", "setup.sh"):
+        os.chmod(root / "tree" / "source" / name, 0o755)
+    return root / "tree", notebook
+
+
+def submit(tree: Path, notebook: dict[str, Any], email: str) -> Path:
+    """A fresh submission in the fake tree, as Gradescope's harness lays it out."""
+    for old in (tree / "submission").glob("*"):
+        old.unlink()
+    (tree / "submission").mkdir(exist_ok=True)
+    (tree / "results").mkdir(exist_ok=True)
+    (tree / "submission" / "ps1.ipynb").write_text(json.dumps(notebook))
+    (tree / "submission_metadata.json").write_text(json.dumps({
+        "id": 1, "created_at": "2025-03-01T10:00:00-08:00", "assignment": {"title": "PS1", "total_points": "28.0"},
+        "users": [{"email": email, "id": 1234, "name": "Student One"}], "previous_submissions": []}))
+    return tree / "results" / "results.json"
+
+
+def test_zip_layout_follows_the_specification(autograder: tuple[Path, dict[str, Any]]) -> None:
+    source = autograder[0] / "source"
+    setup = (source / "setup.sh").read_text()
+    assert "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in setup and "bubblewrap" in setup
+    assert list(source.glob("cnnlab-*.whl")) and sorted(p.name for p in (source / "key").iterdir()) == [
+        "s001.json", "s002.json"]
+    visibility = json.loads((source / "settings.json").read_text())["visibility"]
+    assert visibility["output-size"] == "hidden" and visibility["pooling"] == "after_due_date"
+
+
+def test_run_autograder_grades_the_account_s_student(autograder: tuple[Path, dict[str, Any]]) -> None:
+    tree, notebook = autograder
+    anonymous = json.loads(json.dumps(notebook))
+    anonymous["metadata"]["cnnlab"]["student_id"] = ""  # the Gradescope account says who it is
+    results = submit(tree, anonymous, "one@uni.example")
+    done = subprocess.run(["bash", str(tree / "source" / "run_autograder")], cwd=tree, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "CNNLAB_AUTOGRADER_ROOT": str(tree),
+                                            "CNNLAB_PYTHON": sys.executable})
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(results.read_text())
+    check_spec(data)
+    assert "max_score" not in data and data["extra_data"]["max_score"] == data["score"] == 28.0
+    assert data["extra_data"]["student_id"] == "s001" and data["execution_time"] >= 1
+    shown = {t["name"].split(":")[0]: t["visibility"] for t in data["tests"]}
+    assert shown["output-size"] == "hidden" and shown["pooling"] == "after_due_date"
+    assert "sandbox: " in done.stdout and "s001" in done.stdout, "the instructor-only log"
+    assert "sandbox" not in data["output"]
+
+
+def test_weak_sandbox_is_said_in_the_instructor_only_stdout(autograder: tuple[Path, dict[str, Any]],
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import grader.pipeline
+    from grader import gradescope_run
+
+    tree, notebook = autograder
+    results = submit(tree, notebook, "stranger@elsewhere.example")  # no account match: the notebook's metadata
+    monkeypatch.setattr(grader.pipeline, "Sandbox", functools.partial(grader.pipeline.Sandbox, mode="weak"))
+    monkeypatch.setenv("CNNLAB_AUTOGRADER_ROOT", str(tree))
+    with pytest.warns(RuntimeWarning):
+        assert gradescope_run.main([]) == 0
+    out, data = capsys.readouterr().out, json.loads(results.read_text())
+    check_spec(data)
+    assert "WEAK mode" in out and "is on no roster" in out and data["extra_data"]["student_id"] == "s001"
+    assert "WEAK" not in json.dumps(data), "students never see it"
+
+
+def test_no_notebook_still_writes_results(autograder: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    from grader import gradescope_run
+
+    tree, _ = autograder
+    results = submit(tree, {}, "one@uni.example")
+    (tree / "submission" / "ps1.ipynb").rename(tree / "submission" / "ps1.txt")
+    assert gradescope_run.main(["--root", str(tree)]) == 0
+    data = json.loads(results.read_text())
+    check_spec(data)
+    assert data["score"] == 0 and "no notebook" in data["output"]
+
+
+def test_account_lookup_by_sid_email_or_local_part() -> None:
+    known = Roster({"s001": "", "s002": ""}, {"s001": "s001", "s002": "s002", "two@x.org": "s002"})
+    assert account_student({"users": [{"sid": "s001", "email": "two@x.org"}]}, known)[0] == "s001"
+    assert account_student({"users": [{"email": "two@x.org"}]}, known)[0] == "s002"
+    assert account_student({"users": [{"email": "s001@uni.example"}]}, known)[0] == "s001"
+    assert account_student({"users": []}, known)[0] is None and account_student({}, known)[0] is None
+
+
+def test_export_refuses_a_missing_key_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cnnlab(["export", "gradescope", "--key", str(tmp_path / "none"), "--out", str(tmp_path / "a.zip")]) == 2
+    assert "answer-key folder not found" in capsys.readouterr().err and not (tmp_path / "a.zip").exists()
