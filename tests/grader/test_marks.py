@@ -110,7 +110,7 @@ def test_paper_exam_graded_like_notebooks(keys: Path, tmp_path: Path, capsys: py
     assert book["s001"]["status"] == "graded" and book["s001"]["score"] == book["s001"]["max_score"]
     assert book["s002"]["status"] == "graded" and book["s002"]["score"] == "0"
     assert (book["s004"]["status"], book["s004"]["score"], book["s004"]["notes"]) == ("rejected", "0", line)
-    assert (book["s005"]["status"], book["s004"]["name"]) == ("missing", "Student 4")  # named by the sheet
+    assert book["s005"]["status"] == "missing" and book["s004"]["name"] == "Student 4"  # names: the sheet's
     mine = results(out, "s003")
     assert 0 < mine["conv1d"]["score"] < mine["conv1d"]["max_score"] and "parts wrong" in mine["conv1d"]["output"]
     assert (mine["code-conv2d"]["score"], mine["code-conv2d"]["output"]) == (
@@ -268,3 +268,11 @@ def test_a_column_missing_from_the_header_reads_as_blank_with_a_note(keys: Path,
     assert book["status"] == "graded" and float(book["conv1d"]) < 3
     assert book["notes"] == "marks.csv line 2 (s001): the sheet has no column conv1d.2 for s001's questions; " \
                             "read as blank"
+
+
+def test_an_answer_column_may_not_take_a_fixed_columns_name() -> None:
+    """A question whose id is 'name' would write its one box into the name column: refused when the sheet is made."""
+    question = Variant("name", "receptive_field", 1, {}, 5, 2.0, variable="answer_name")
+    assert question_columns([question]) == ["name"]
+    with pytest.raises(ValueError, match="answer column is named 'name'"):
+        marks_columns({"s001": [question]})
