@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+from generator.answer_form import answer_form
 from generator.model import SETUP_SOURCE
 from generator.model import Variant
 from generator.render import number
@@ -99,7 +100,9 @@ def _answer_cells(question: Question, source: str) -> list[Cell]:
         cells.append(code(f"q{n:02d}-code", source, {"qid": v.qid, "role": "code", "entry_point": v.entry_point}))
         cells.append(code(f"q{n:02d}-check", question.kind.checks_source(v), {"qid": v.qid, "role": "check"}))
     else:
-        cells.append(code(f"q{n:02d}-answer", source, {"qid": v.qid, "role": "answer", "variable": v.variable}))
+        form = answer_form(v, question.kind.answer_stub(v))  # for `cnnlab check`: no more than the stub shows
+        cells.append(code(f"q{n:02d}-answer", source, {"qid": v.qid, "role": "answer", "variable": v.variable,
+                                                        "form": form}))
     return cells
 
 
