@@ -38,7 +38,7 @@ demo: system-deps $(STAMP)
 	rm -rf out/demo out/demo-grading  # the demo's own output: start clean so every figure is from this run
 	$(VENV)/bin/cnnlab validate assignments/cnn-problem-set.yaml
 	$(VENV)/bin/cnnlab generate assignments/cnn-problem-set.yaml --roster assignments/roster.csv \
-		--secret-file assignments/demo.secret --out out/demo --exam
+		--secret-file assignments/demo.secret --out out/demo
 	$(VENV)/bin/cnnlab table lenet5
 	$(VENV)/bin/cnnlab table mlp
 	$(PY) -m grader.demo out/demo out/demo-grading

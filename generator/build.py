@@ -1,7 +1,7 @@
 """Per-student generation: variants from HMAC seeds, then the student notebook, instructor notebook and key.
 
-Layout of the output folder: students/ (hand these out), instructor/ (worked solutions), key/ (never hand out),
-exam/ (printable Markdown, with --exam) and manifest.json (the class list of what was written).
+Layout of the output folder: students/ (hand these out), instructor/ (worked solutions), key/ (never hand out)
+and manifest.json (the class list of what was written). Printable exams are `cnnlab exam`'s (generator/paper/).
 The key folder and its keys are private to the instructor's account (0700, 0600); everything else is 0755/0644.
 """
 
@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from generator.exam import exam_html, exam_markdown
 from generator.files import PRIVATE, PUBLIC, folder_mode, make_folder, write_atomic
 from generator.kinds import KINDS
 from generator.notebook import INSTRUCTOR_STEPS, STUDENT_STEPS, Question, Sheet, build_notebook, dumps
@@ -24,8 +23,8 @@ from generator.seeds import question_seed, student_seed
 from generator.spec import Spec
 
 KEY_FORMAT = 1
-FOLDERS = {"student": "students", "instructor": "instructor", "key": "key", "exam": "exam", "exam_html": "exam"}
-SUFFIXES = {"key": ".json", "exam": ".md", "exam_html": ".html"}  # notebooks otherwise
+FOLDERS = {"student": "students", "instructor": "instructor", "key": "key"}
+SUFFIXES = {"key": ".json"}  # notebooks otherwise
 MODES = {"key": PRIVATE}  # PUBLIC otherwise
 
 
@@ -34,7 +33,7 @@ class StudentFiles:
     """Everything written for one student, as text, plus what the manifest records."""
 
     student: Student
-    texts: dict[str, str]  # folder role ('student', 'instructor', 'key', 'exam') -> file content
+    texts: dict[str, str]  # folder role ('student', 'instructor', 'key') -> file content
     qids: tuple[str, ...]
     points: float
 
@@ -57,14 +56,12 @@ def answer_key(sheet: Sheet, seed: int) -> dict[str, Any]:
             "questions": [q.variant.to_key() for q in sheet.questions]}
 
 
-def build_student(spec: Spec, student: Student, secret: bytes, exam: bool = False) -> StudentFiles:
+def build_student(spec: Spec, student: Student, secret: bytes) -> StudentFiles:
     """All of one student's files, as text."""
     sheet, seed = sheet_for(spec, student, secret)
     texts = {"student": dumps(build_notebook(sheet, STUDENT_STEPS, "student")),
              "instructor": dumps(build_notebook(sheet, INSTRUCTOR_STEPS, "instructor")),
              "key": dumps(answer_key(sheet, seed))}
-    if exam:
-        texts["exam"], texts["exam_html"] = exam_markdown(sheet), exam_html(sheet)
     return StudentFiles(student, texts, tuple(q.variant.qid for q in sheet.questions), sheet.total_points)
 
 
@@ -93,17 +90,15 @@ def manifest(spec: Spec, written: Iterable[StudentFiles]) -> dict[str, Any]:
             "students": students, "question_counts": counts}
 
 
-def generate_class(spec: Spec, students: Iterable[Student], secret: bytes, out_dir: Path,
-                   exam: bool = False) -> dict[str, Any]:
+def generate_class(spec: Spec, students: Iterable[Student], secret: bytes, out_dir: Path) -> dict[str, Any]:
     """Generate and write every student's files and the manifest; returns the manifest."""
     make_folder(out_dir, folder_mode(PUBLIC))
     for role, folder in FOLDERS.items():
-        if exam or not role.startswith("exam"):
-            make_folder(out_dir / folder, folder_mode(MODES.get(role, PUBLIC)))
+        make_folder(out_dir / folder, folder_mode(MODES.get(role, PUBLIC)))
     os.chmod(out_dir / FOLDERS["key"], folder_mode(PRIVATE))  # also a key folder left by an earlier run
     written = []
     for student in students:
-        files = build_student(spec, student, secret, exam)
+        files = build_student(spec, student, secret)
         write_student(out_dir, files)
         written.append(files)
     result = manifest(spec, written)

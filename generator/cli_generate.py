@@ -20,22 +20,17 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--secret-file", type=Path, default=None,
                         help="file holding the course secret (default: $CNNLAB_SECRET)")
-    parser.add_argument("--exam", action="store_true",
-                        help="also write a printable exam per student (Markdown and HTML)")
 
 
-def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, exam: bool) -> int:
+def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None) -> int:
     """Generate everything and print where it went."""
     secret = read_secret(secret_file)
     loaded, students = load_spec(spec), read_roster(roster)
-    result = generate_class(loaded, students, secret, out, exam)
+    result = generate_class(loaded, students, secret, out)
     print(f"{loaded.title}: {len(students)} students, questions per student: "
           f"{len(result['students'][0]['questions'])}")
     for role, folder in FOLDERS.items():
-        if role == "exam" and exam:
-            print(f"  {'exam':<10} {out / folder}/ (Markdown and printable HTML)")
-        elif not role.startswith("exam"):
-            print(f"  {role:<10} {out / folder}/")
+        print(f"  {role:<10} {out / folder}/")
     print(f"  manifest   {out / 'manifest.json'}")
     print(f"  hand out only {out / FOLDERS['student']}/; keep {out / FOLDERS['key']}/ private")
     return 0

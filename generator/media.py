@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from generator.kinds import KINDS
+from generator.kinds._common import explain_answer
 from generator.model import Variant
 
 MEDIA = ("notebook", "paper", "lms")
@@ -68,6 +69,14 @@ def prompt_for(variant: Variant, medium: str) -> str:
     declared = getattr(module, "render_for", None)
     text = declared(variant, medium) if declared else module.render(variant)
     return text if medium == "notebook" else without_notebook_wording(text)
+
+
+def explain_for(variant: Variant, medium: str) -> str:
+    """The worked solution for a medium; off the notebook, without the line that shows the answer as Python."""
+    text = KINDS[variant.kind].explain(variant)
+    if medium == "notebook":
+        return text
+    return without_notebook_wording(text.removesuffix(explain_answer(variant)).rstrip())
 
 
 def on_paper(variant: Variant) -> bool:

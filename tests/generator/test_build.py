@@ -20,9 +20,9 @@ from tests.generator.conftest import ROSTER, SECRET, SPEC
 
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled assignment generated once for the bundled 30-student roster (with the exam)."""
+    """The bundled assignment generated once for the bundled 30-student roster."""
     folder = tmp_path_factory.mktemp("class")
-    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, folder, exam=True)
+    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, folder)
     return folder
 
 
@@ -41,15 +41,14 @@ def _cells(path: Path, role: str) -> dict[str, dict[str, Any]]:
 
 
 def test_outputs_are_byte_identical_across_runs(out: Path, tmp_path: Path) -> None:
-    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, tmp_path, exam=True)
+    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, tmp_path)
     first, second = _tree(out), _tree(tmp_path)
-    assert len(first) == 30 * 5 + 1 and first == second
+    assert len(first) == 30 * 3 + 1 and first == second
 
 
 def test_layout_and_no_leftover_temporary_files(out: Path) -> None:
     names = set(_tree(out))
-    assert {"manifest.json", "students/s2025001.ipynb", "instructor/s2025001.ipynb", "key/s2025001.json",
-            "exam/s2025001.md"} <= names
+    assert {"manifest.json", "students/s2025001.ipynb", "instructor/s2025001.ipynb", "key/s2025001.json"} <= names
     assert not [n for n in names if n.endswith(".tmp") or "/." in n]
 
 
@@ -157,16 +156,3 @@ def test_manifest(out: Path) -> None:
     assert sum(manifest["question_counts"].values()) == 30 * 23
 
 
-def test_exam_markdown(out: Path) -> None:
-    text = (out / "exam" / "s2025001.md").read_text()
-    assert text.startswith("# Problem set 1") and text.count("## Question ") == 23
-    assert "**Answer:**" in text and "seed" not in text
-
-
-def test_exam_html_keeps_the_math_for_mathjax(out: Path) -> None:
-    page = (out / "exam" / "s2025001.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and "mathjax@3" in page and page.count("<h2>Question ") == 23
-    assert "<table>" in page and "<pre><code" in page and "MATHFORMULA" not in page
-    assert r"\end{bmatrix} \qquad w = \begin{bmatrix}" in page  # set aside before Markdown, put back verbatim
-    assert r" \\ " in page  # LaTeX row breaks survive Markdown
-    assert "H_{out}" in page

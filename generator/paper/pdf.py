@@ -1,0 +1,75 @@
+"""Typst source to PDF, for one sheet or a class on several cores; imports only typst and the QR code maker.
+
+Each exam is typeset with QR codes for the pages it is guessed to have; one that turns out longer is typeset
+again with a code for every page. Workers are spawned, not forked, and this module keeps them light.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import typst
+
+from generator.paper.token import qr_svg, sign
+
+PAGE_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sheet to typeset: its exam and key documents, and what its page tokens name."""
+
+    spec_id: str
+    who: str
+    exam: str
+    key: str
+    pages_guess: int
+
+
+def compile_pdf(document: str, qr_codes: dict[int, str]) -> bytes:
+    """The PDF of a document; byte-identical for the same input (no system fonts, a fixed date)."""
+    inputs = {f"qr{page}": svg for page, svg in qr_codes.items()}
+    return typst.compile(document.encode(), sys_inputs=inputs, ignore_system_fonts=True, timestamp=0)
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages a PDF Typst made has (its page tree's /Count)."""
+    match = PAGE_COUNT.search(pdf)
+    return int(match.group(1)) if match else 0
+
+
+def typeset(job: Job, secret: bytes) -> tuple[str, bytes, bytes]:
+    """The sheet's exam PDF, a signed QR code on every page, and its key PDF."""
+    pages = job.pages_guess
+    while True:
+        codes = {page: qr_svg(sign(secret, job.spec_id, job.who, page)) for page in range(1, pages + 1)}
+        exam = compile_pdf(job.exam, codes)
+        if page_count(exam) <= pages:
+            return job.who, exam, compile_pdf(job.key, {})
+        pages = page_count(exam)
+
+
+def _typeset_with(args: tuple[Job, bytes]) -> tuple[str, bytes, bytes]:
+    """typeset() for a pool, which passes one argument."""
+    return typeset(*args)
+
+
+def typeset_all(jobs: Iterable[Job], secret: bytes, workers: int) -> Iterator[tuple[str, bytes, bytes]]:
+    """Every sheet's PDFs, in order; on `workers` processes when more than one."""
+    queue = iter(jobs)
+    first = next(queue, None)
+    if first is None:
+        return
+    done = typeset(first, secret)  # the first sheet's length is the guess for the others (same spec, same length)
+    yield done
+    rest = (replace(job, pages_guess=page_count(done[1])) for job in queue)
+    if workers <= 1:
+        for job in rest:
+            yield typeset(job, secret)
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_typeset_with, ((job, secret) for job in rest), chunksize=4)
