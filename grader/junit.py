@@ -1,5 +1,8 @@
 """JUnit XML for CI systems: one test suite per submission, one test case per question, failures for lost points,
-errors for questions that could not be graded (a crash before them, an unreadable file)."""
+errors for questions that could not be graded (a crash before them, an unreadable file).
+
+Every test case carries `time`: the notebook runs once for all its questions and per-question time is not
+measured, so each case gets an equal share of the submission's sandbox seconds (the cases sum to the suite's)."""
 
 from __future__ import annotations
 
@@ -19,12 +22,13 @@ def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
         suite = ET.SubElement(root, "testsuite", name=record.student_id or record.filename,
                               tests=str(max(1, len(record.scores))), time=f"{record.seconds:.3f}")
         failures = errors = 0
+        share = f"{record.seconds / max(1, len(record.scores)):.3f}"
         if not record.scores:
-            case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name="submission")
+            case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name="submission", time=share)
             ET.SubElement(case, "error", message=" | ".join(record.notes) or record.status)
             errors += 1
         for score in record.scores:
-            case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=score.qid)
+            case = ET.SubElement(suite, "testcase", classname=suite.get("name", ""), name=score.qid, time=share)
             if score.feedback.startswith(NOT_GRADED):  # it never ran (unreadable file, a crash before it): no verdict
                 ET.SubElement(case, "error", message=score.feedback)
                 errors += 1

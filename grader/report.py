@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def _histogram(percents: Sequence[float], path: Path) -> None:
 
 def _item_plot(items: Sequence[Item], path: Path) -> None:
     """Mean score and discrimination per question, side by side."""
-    figure, axes = plt.subplots(figsize=(max(4, 0.9 * len(items) + 2), 3.2))
+    figure, axes = plt.subplots(figsize=(min(12, max(4, 0.45 * len(items) + 2)), 3.6))  # the page scales it down
     x = range(len(items))
     axes.bar([i - 0.2 for i in x], [it.mean for it in items], width=0.4, label="mean share", color="#4a7ab8")
     axes.bar([i + 0.2 for i in x], [it.point_biserial or 0.0 for it in items], width=0.4,
@@ -64,7 +65,7 @@ def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
     flagged = [r for r in records if r.notes]
     html = TEMPLATES.get_template("report.html.j2").render(
         students=counted, items=items, flagged=flagged, count=len(counted),
-        mean=sum(percents) / len(percents), median=sorted(percents)[len(percents) // 2])
+        mean=statistics.fmean(percents), median=statistics.median(percents))
     path = folder / "report.html"
     atomic_write(path, html.encode("utf-8"), mode=PUBLIC)
     return path

@@ -38,3 +38,12 @@ def test_points_read_by_people_have_at_most_two_decimals() -> None:
     summary = "".join(feedback_notebook(None, partial)["cells"][0]["source"])
     assert "48.68/64" in summary and "| q1 | 47.68/62 |" in summary and "| q2 | 1/2 |" in summary
     assert "47.678571" not in summary and "47.68/62: some parts wrong" in junit_xml([partial]).decode()
+
+
+def test_every_case_carries_its_share_of_the_time() -> None:
+    suite = ET.fromstring(junit_xml([record(Score("q1", 1.0, 1.0, "correct"), Score("q2", 0.0, 1.0, "no"))])).find(
+        "testsuite")
+    assert suite is not None and suite.get("time") == "1.500"
+    assert [c.get("time") for c in suite.iter("testcase")] == ["0.750", "0.750"]
+    rejected = ET.fromstring(junit_xml([record(status="rejected")])).find("testsuite/testcase")
+    assert rejected is not None and rejected.get("time") == "1.500"
