@@ -51,7 +51,8 @@ def paper_sheet(spec: Spec, who: Student, secret: bytes, form: str | None, code:
     sheet, seed = sheet_for(spec, who, secret)
     kept = [q for q in sheet.questions if on_paper(q.variant) and (code == "handwritten" or q.variant.entry_point
                                                                    is None)]
-    left_out = tuple(q.variant.title for q in sheet.questions if q not in kept)
+    left_out = tuple(f"{q.variant.title} ({'--code omit' if on_paper(q.variant) else 'no rubric to mark it by hand'})"
+                     for q in sheet.questions if q not in kept)
     order = np.random.default_rng([seed, 1]).permutation(len(kept))
     questions = tuple(Question(i + 1, kept[j].variant, kept[j].kind) for i, j in enumerate(order))
     return PaperSheet(replace(sheet, questions=questions), seed, form, left_out)

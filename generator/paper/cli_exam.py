@@ -42,10 +42,11 @@ def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, forms
     loaded, students = load_spec(spec), read_roster(roster)
     run = make_exams(loaded, students, secret, out, forms, code or "handwritten", max(1, workers))
     seconds = time.perf_counter() - started
-    what = f"{len(run.sheets)} forms for {len(students)} students" if forms else f"{len(students)} students"
+    what = f"{len(run.sheets)} form{'s' if forms != 1 else ''} for {len(students)} students" if forms \
+        else f"{len(students)} students"
     print(f"{loaded.title}: {what}, {run.pdfs} PDFs in {seconds:.1f} s")
-    for title in sorted({t for paper in run.sheets for t in paper.left_out}):
-        print(f"  left out on paper: {title} (no rubric to mark it by hand, or --code omit)")
+    for left_out in sorted({t for paper in run.sheets for t in paper.left_out}):
+        print(f"  left out on paper: {left_out}")
     print(f"  exams      {out / 'exams'}/ (print these)")
     print(f"  keys       {out / 'keys'}/ (answer-key PDFs with worked solutions; keep private)")
     print(f"  key        {out / 'key'}/ (the grader's keys; keep private)")

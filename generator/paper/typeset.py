@@ -26,7 +26,7 @@ class PaperSheet:
     sheet: Sheet
     seed: int
     form: str | None  # 'A', 'B', ... or None for a student's own exam
-    left_out: tuple[str, ...]  # the spec's questions that cannot be asked on paper, by title
+    left_out: tuple[str, ...]  # the spec's questions not asked on paper: 'title (why)'
 
     @property
     def who(self) -> str:
