@@ -15,7 +15,8 @@ from generator.templates import ID_PATTERN, load_templates, template_files
 from generator.yamlio import Located, LocatedList, check_keys, load_yaml
 
 REQUIRED = ("id", "title", "questions")
-OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope")
+OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope", "exam")
+EXAM_CODE = ("handwritten", "omit")  # code questions on paper: ruled lines marked by a rubric, or left out
 ENTRY_KEYS = ("id", "pick", "from", "points", "visibility")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's, per test
 
@@ -44,6 +45,7 @@ class Spec:
     templates: Mapping[str, Template]
     where: str
     visibility: str = "visible"  # `gradescope: {visibility: ...}`: the default for every question
+    exam_code: str = "handwritten"  # `exam: {code: ...}`: what `cnnlab exam` does with code questions
 
     def visibility_of(self) -> dict[str, str]:
         """Each question id (every pool member) -> its Gradescope visibility, for the autograder's results.json."""
@@ -145,6 +147,13 @@ def parse_spec(data: Located, base: Path) -> Spec:
         if not isinstance(gradescope, Located):
             raise data.error("gradescope", "gradescope must be a mapping such as {visibility: after_due_date}")
         check_keys(gradescope, (), ("visibility",), "the spec's gradescope settings")
+    exam = data.get("exam")
+    if exam is not None:
+        if not isinstance(exam, Located):
+            raise data.error("exam", "exam must be a mapping such as {code: omit}")
+        check_keys(exam, (), ("code",), "the spec's exam settings")
+        if exam.get("code", "handwritten") not in EXAM_CODE:
+            raise exam.error("code", f"code must be one of {', '.join(EXAM_CODE)}, got {exam.get('code')!r}")
     templates = load_templates(_template_paths(data, base))
     entries = tuple(_entry(item, questions.where(i), templates) for i, item in enumerate(questions))
     seen: dict[str, str] = {}
@@ -155,7 +164,8 @@ def parse_spec(data: Located, base: Path) -> Spec:
             seen[qid] = entry.where
     return Spec(data["id"], data["title"].strip(), data.get("instructions", "").strip(), str(data.get("due", "")),
                 data.get("shuffle", False), entries, templates, data.where(),
-                (_visibility(gradescope, "visibility") if gradescope is not None else None) or "visible")
+                (_visibility(gradescope, "visibility") if gradescope is not None else None) or "visible",
+                exam.get("code", "handwritten") if exam is not None else "handwritten")
 
 
 def load_spec(path: str | Path) -> Spec:

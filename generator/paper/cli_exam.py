@@ -29,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="processes that typeset in parallel (default: %(default)s, this machine's cores)")
     parser.add_argument("--code", choices=CODE_CHOICES, default=None,
                         help="code questions: space for handwritten code marked by a rubric, or left out "
-                             "(default: handwritten)")
+                             "(default: the spec's exam: {code: ...}, else handwritten)")
 
 
 def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, forms: int | None,
@@ -40,7 +40,7 @@ def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, forms
     started = time.perf_counter()
     secret = read_secret(secret_file)
     loaded, students = load_spec(spec), read_roster(roster)
-    run = make_exams(loaded, students, secret, out, forms, code or "handwritten", max(1, workers))
+    run = make_exams(loaded, students, secret, out, forms, code or loaded.exam_code, max(1, workers))
     seconds = time.perf_counter() - started
     what = f"{len(run.sheets)} form{'s' if forms != 1 else ''} for {len(students)} students" if forms \
         else f"{len(students)} students"

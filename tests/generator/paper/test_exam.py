@@ -163,3 +163,13 @@ def test_marks_sheet_graded_end_to_end(forms: Path, tmp_path: Path) -> None:
     assert float(book["s001"]["score"]) == total
     assert 0 < float(book["s002"]["score"]) < total
     assert float(book["s003"]["score"]) == 0
+
+
+def test_the_spec_says_what_to_do_with_code(write_yaml, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from generator.spec import load_spec
+
+    spec_text = EXAM.read_text().replace("code: handwritten", "code: omit").replace("templates: templates",
+                                                                                    f"templates: {EXAM.parent}/templates")
+    assert load_spec(write_yaml("exam.yaml", spec_text)).exam_code == "omit"
+    with pytest.raises(ValueError, match="code must be one of handwritten, omit"):
+        load_spec(write_yaml("bad.yaml", spec_text.replace("code: omit", "code: typed")))
