@@ -35,13 +35,19 @@ test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
 demo: system-deps $(STAMP)
-	rm -rf out/demo out/demo-grading  # the demo's own output: start clean so every figure is from this run
+	rm -rf out/demo out/demo-grading out/demo-exam out/demo-quiz  # start clean: every figure is from this run
 	$(VENV)/bin/cnnlab validate assignments/cnn-problem-set.yaml
 	$(VENV)/bin/cnnlab generate assignments/cnn-problem-set.yaml --roster assignments/roster.csv \
 		--secret-file assignments/demo.secret --out out/demo
 	$(VENV)/bin/cnnlab table lenet5
 	$(VENV)/bin/cnnlab table mlp
 	$(PY) -m grader.demo out/demo out/demo-grading
+	$(VENV)/bin/cnnlab exam assignments/cnn-exam.yaml --roster assignments/roster.csv \
+		--secret-file assignments/demo.secret --out out/demo-exam --forms 2
+	$(VENV)/bin/cnnlab export moodle assignments/cnn-exam.yaml --variants 10 \
+		--secret-file assignments/demo.secret --out out/demo-quiz/moodle.xml
+	$(VENV)/bin/cnnlab export qti assignments/cnn-exam.yaml --variants 10 \
+		--secret-file assignments/demo.secret --out out/demo-quiz/canvas-qti.zip
 
 bench: $(STAMP)
 	$(PY) benchmarks/conv_speed.py
