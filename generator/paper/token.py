@@ -44,7 +44,20 @@ def qr_svg(token: str) -> str:
     """
     matrix = segno.make(token, error="m", micro=False, mask=0).matrix
     size = len(matrix) + 2 * QUIET
-    path = "".join(f"M{x + QUIET} {y + QUIET}h1v1h-1z" for y, row in enumerate(matrix) for x, dark in enumerate(row)
-                   if dark)
+    path = "".join(f"M{x + QUIET} {y + QUIET}h{run}v1h-{run}z" for y, row in enumerate(matrix)
+                   for x, run in _dark_runs(row))
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
             f'<rect width="{size}" height="{size}" fill="#fff"/><path d="{path}" fill="#000"/></svg>')
+
+
+def _dark_runs(row: bytearray) -> list[tuple[int, int]]:
+    """(start, length) of each run of dark modules in a row: one rectangle per run keeps the SVG small."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for x, dark in enumerate((*row, 0)):
+        if dark and start is None:
+            start = x
+        elif not dark and start is not None:
+            runs.append((start, x - start))
+            start = None
+    return runs

@@ -59,3 +59,9 @@ def test_every_benchmark_is_covered_here(name: str) -> None:
 def test_cli_speed_prints_start_up_and_that_torch_stays_out() -> None:
     out = run_script("cli_speed.py")
     assert "cnnlab --help" in out and "torch imported by the top-level parser: False" in out
+
+
+def test_exam_speed_prints_pdfs_per_second_and_the_first_page() -> None:
+    out = run_script("exam_speed.py", "--students", "3")
+    assert "PDFs/s (target >= 20)" in out and "first page of form A" in out
+    assert "Typst is" in out or "pdflatex not installed" in out

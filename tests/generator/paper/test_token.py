@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from generator.paper.token import qr_svg, sign, verify
@@ -25,5 +27,20 @@ def test_a_changed_token_or_another_secret_fails(tamper) -> None:  # type: ignor
 
 def test_the_qr_code_is_an_svg_of_dark_modules() -> None:
     svg = qr_svg(sign(SECRET, "cnn-midterm", "s2025001", 1))
-    assert svg.startswith("<svg") and svg.count("h1v1h-1z") > 300  # a version-4 code: 33 x 33 modules
+    assert svg.startswith("<svg") and 'viewBox="0 0 37 37"' in svg  # version 4: 33 x 33 modules, 2 quiet each side
+    dark = sum(int(run) for run in re.findall(r"h(\d+)v1", svg))
+    assert 33 * 33 * 0.35 < dark < 33 * 33 * 0.65  # about half the modules are dark
     assert svg == qr_svg(sign(SECRET, "cnn-midterm", "s2025001", 1))
+
+
+def test_the_svg_draws_exactly_the_codes_modules() -> None:
+    """Every run in the path, put back on a grid, gives segno's own matrix for the token (mask fixed at 0)."""
+    import segno
+
+    token = sign(SECRET, "cnn-midterm", "form-A", 2)
+    matrix = segno.make(token, error="m", micro=False, mask=0).matrix
+    drawn = [[0] * len(matrix) for _ in matrix]
+    for x, y, run in re.findall(r"M(\d+) (\d+)h(\d+)v1", qr_svg(token)):
+        for column in range(int(x) - 2, int(x) - 2 + int(run)):
+            drawn[int(y) - 2][column] = 1
+    assert drawn == [list(row) for row in matrix]
