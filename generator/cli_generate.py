@@ -13,13 +13,19 @@ from generator.spec import load_spec
 HELP = "generate personalised student notebooks, instructor notebooks and answer keys for a roster"
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `cnnlab generate`."""
-    parser.add_argument("spec", type=Path, help="the assignment or exam spec (YAML)")
-    parser.add_argument("--roster", type=Path, required=True, help="CSV with a student_id column (and name)")
+def class_arguments(parser: argparse.ArgumentParser, spec_help: str) -> None:
+    """What every per-class command takes: the spec, the roster, the output folder and the course secret."""
+    parser.add_argument("spec", type=Path, help=spec_help)
+    parser.add_argument("--roster", type=Path, required=True,
+                        help="CSV with a student_id column (and name), or a Canvas or Moodle export")
     parser.add_argument("--out", type=Path, required=True, help="output folder")
     parser.add_argument("--secret-file", type=Path, default=None,
                         help="file holding the course secret (default: $CNNLAB_SECRET)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of `cnnlab generate`."""
+    class_arguments(parser, "the assignment or exam spec (YAML)")
 
 
 def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None) -> int:

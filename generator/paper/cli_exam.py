@@ -7,6 +7,7 @@ import os
 import time
 from pathlib import Path
 
+from generator.cli_generate import class_arguments
 from generator.roster import read_roster
 from generator.seeds import read_secret
 from generator.spec import load_spec
@@ -18,11 +19,7 @@ CODE_CHOICES = ("handwritten", "omit")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `cnnlab exam`."""
-    parser.add_argument("spec", type=Path, help="the exam spec (YAML)")
-    parser.add_argument("--roster", type=Path, required=True, help="CSV with a student_id column (and name)")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--secret-file", type=Path, default=None,
-                        help="file holding the course secret (default: $CNNLAB_SECRET)")
+    class_arguments(parser, "the exam spec (YAML)")
     parser.add_argument("--forms", type=int, default=None,
                         help="print N forms (A, B, ...) assigned round robin, instead of one exam per student")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
