@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
-# bubblewrap isolates student code; dataset-fashion-mnist is the default LeNet-5 benchmark data.
-SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist
+# bubblewrap isolates student code; dataset-fashion-mnist is the default LeNet-5 benchmark data; chromium renders
+# the class report and a feedback notebook in the browser test.
+SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist chromium
 
 .PHONY: test demo bench clean system-deps
 

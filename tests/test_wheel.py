@@ -66,3 +66,9 @@ def test_the_installed_command_helps_generates_grades_and_reports(installed: Pat
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) > 0
     run(cnnlab, "report", "graded", cwd=work)
     assert (work / "graded" / "report" / "report.html").stat().st_size > 0
+    run(cnnlab, "exam", "spec.yaml", "--roster", "roster.csv", "--secret-file", "secret", "--out", "exam",
+        "--forms", "1", "--workers", "1", cwd=work)
+    assert (work / "exam" / "exams" / "form-A.pdf").read_bytes().startswith(b"%PDF")
+    run(cnnlab, "export", "moodle", "spec.yaml", "--variants", "2", "--secret-file", "secret", "--out", "q.xml",
+        cwd=work)
+    assert b"<quiz>" in (work / "q.xml").read_bytes()
