@@ -21,6 +21,7 @@ from generator.fields import LETTERS, Box
 from generator.files import PUBLIC, atomic_write
 from generator.lms import variants as shared
 from generator.lms.html import inline_html, markdown_to_html
+from generator.media import explain_for
 from generator.lms.layout import Blank, answer_html
 from generator.model import Variant
 
@@ -64,7 +65,7 @@ def question(variant: Variant, name: str) -> etree._Element:
     element = etree.Element("question", type=moodle_type)
     _text(element, "name", name)
     _text(element, "questiontext", text, format="html")
-    _text(element, "generalfeedback", "", format="html")
+    _text(element, "generalfeedback", markdown_to_html(explain_for(variant, "lms")), format="html")  # after answering
     if kind != "parts":  # a cloze question's grade is the sum of its parts' weights
         etree.SubElement(element, "defaultgrade").text = shared.number(variant.points)
     etree.SubElement(element, "penalty").text = "0"

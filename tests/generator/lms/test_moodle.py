@@ -73,3 +73,11 @@ def test_math_and_labels_are_html_for_mathjax(quiz: Quiz) -> None:
     assert any(r"\(" in text for text in texts) and any(r"\[" in text for text in texts)
     table = next(text for text in texts if "<th>output shape</th>" in text)  # the LeNet table, labels escaped
     assert "<td>conv1</td>" in table and table.count("{1:NUMERICAL:") > 10
+
+
+def test_every_question_carries_its_worked_solution_as_feedback(quiz: Quiz) -> None:
+    """Moodle shows general feedback after the attempt: the kind's worked solution, math for MathJax, no `$`."""
+    root = etree.fromstring(moodle.quiz_xml(quiz))
+    feedback = [q.findtext("generalfeedback/text") or "" for q in root.iter("question") if q.get("type") != "category"]
+    assert feedback and all(text.startswith("<") and "$" not in text for text in feedback)
+    assert sum("\\(" in text for text in feedback) > len(feedback) // 2
