@@ -82,6 +82,11 @@ def _value(path: Path, column: str, label: str, value: Any, variant: Variant) ->
     return Box(path, label, column, value)
 
 
+def shape_row(variant: Variant, key: str) -> Group:
+    """A dict answer's entry that is an output shape: boxes H, W and C, as a shape answer gets."""
+    return _row((key,), f"{variant.qid}.{key}", variant.answer[key], SHAPE_LABELS, key.replace("_", " "))
+
+
 def _row(path: Path, column: str, values: list[Any], labels: tuple[str, ...], label: str = "") -> Group:
     """Boxes side by side, one per entry."""
     return Group(label, "row", tuple(Box((*path, i), name, f"{column}.{name}", value)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from generator.fields import Group, derive, shape_row
 from generator.grading import SHAPE_ORDER, Path, axes_hint, axis_label, grade_answer, path_label, rules_for
 from generator.kinds._common import (explain_answer, model_submission, near_miss,
                                      padding_stated as check_template, sample_variant, solution_source)
@@ -72,3 +73,11 @@ def explain(variant: Variant) -> str:
         lines.append(f"- {axis}: $\\lfloor ({size} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {out}$")
     lines += [f"- channels: $F = {channels}$", "", explain_answer(variant)]
     return "\n".join(lines)
+
+
+def fields(variant: Variant) -> Group:
+    """The parameter counts' boxes, and the output volume as H, W and C."""
+    group = derive(variant)
+    items = tuple(shape_row(variant, "output") if isinstance(item, Group) and item.label == "output" else item
+                  for item in group.items)
+    return Group(group.label, group.layout, items)
