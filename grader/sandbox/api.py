@@ -29,6 +29,9 @@ class Limits:
     kill_grace_s: float = 1.0  # the child's own timer fires first; the zygote kills only if it was ignored
     start_timeout_s: float = 120.0  # a zygote's start-up (imports of numpy, torch, IPython)
     reply_slack_s: float = 15.0  # past the total timeout: the zygote enforces the limits, this catches one that hangs
+    # share of the GPU's memory PyTorch's allocator may take in one job (0: no cap); applied when CUDA starts in the
+    # child, before any student code touches it, so W sandboxes side by side on one GPU cannot starve each other
+    gpu_memory_fraction: float = 0.0
 
 
 @dataclass(frozen=True)

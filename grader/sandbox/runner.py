@@ -363,6 +363,7 @@ class Child:
         self._make_scratch(job)
         self._drop_privileges()
         self._seed(job["seed"])
+        self._cap_gpu_memory(self.limits.get("gpu_memory_fraction") or 0.0)
         self.token = job["token"]
         Harness(self, job).run()
         os._exit(0)
@@ -446,6 +447,26 @@ class Child:
         random.seed(seed)
         self.np.random.seed(seed % 2**32)
         self.torch.manual_seed(seed)
+
+    def _cap_gpu_memory(self, fraction: float) -> None:
+        """Cap PyTorch's share of the GPU's memory in this job, effective when CUDA starts in this process.
+
+        Queued with torch.cuda's own lazy-init queue where this torch has one, so a job that never uses CUDA pays
+        nothing; set at once otherwise. A fairness cap between side-by-side sandboxes, not a wall: code that
+        allocates outside PyTorch's caching allocator is not counted by it.
+        """
+        if not fraction:
+            return
+        cuda = self.torch.cuda
+
+        def cnnlab_gpu_memory_cap() -> None:
+            cuda.set_per_process_memory_fraction(float(fraction))
+
+        queue = getattr(cuda, "_lazy_call", None)
+        if callable(queue):
+            queue(cnnlab_gpu_memory_cap)
+        elif cuda.is_available():
+            cnnlab_gpu_memory_cap()
 
     def progress(self, phase: str, index: int) -> None:
         try:

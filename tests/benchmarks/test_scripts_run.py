@@ -65,3 +65,17 @@ def test_exam_speed_prints_pdfs_per_second_and_the_first_page() -> None:
     out = run_script("exam_speed.py", "--students", "3")
     assert "PDFs/s (target >= 20)" in out and "first page of form A" in out
     assert "Typst is" in out or "pdflatex not installed" in out
+
+
+def test_gpu_grade_speed_prints_rate_and_extrapolation(tmp_path: Path) -> None:
+    # on the CPU at tiny sizes: a 10-class synthetic set, 4 students (one of each flavour), 1 worker
+    sys.path.insert(0, str(REPO / "benchmarks" / "gpu"))
+    from toy_data import split
+
+    folder = write_folder(tmp_path / "toy", split(1024, 1), split(256, 2))
+    out = run_script("gpu_grade_speed.py", "--device", "cpu", "--dataset", str(folder), "--students", "4",
+                     "--workers", "1", "--epochs", "1", "--train-subset", "1024", "--test-subset", "256",
+                     "--batch-size", "64", "--styles", "modern", "--input-sizes", "28", "--bars",
+                     str(tmp_path / "bars.json"), "--json", str(tmp_path / "g.json"))
+    assert "measured missing bar modern 28x28" in out and "workers 1: 4 students in" in out, out
+    assert "students/min" in out and "500 students" in out and "NOT AS EXPECTED" not in out
