@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import subprocess
@@ -241,6 +242,8 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated step names (or prefixes) to run; env always runs")
     parser.add_argument("--dataset", default=None, help="default: fashion-mnist (smoke: a synthetic set 'toy')")
     parser.add_argument("--data", default=None, help="data root (default: $CNNLAB_DATA)")
+    parser.add_argument("--grade-args", default="", help="extra arguments for benchmarks/gpu_grade_speed.py, e.g. "
+                                                          "'--memory 8192 --mode weak --workers 2 4 8'")
     args = parser.parse_args()
     budget = args.budget or (300.0 if args.smoke else 420.0)
     out, work = Path(args.out), Path(args.work)
@@ -271,6 +274,9 @@ def main() -> int:
     meta["device"] = device
     print(f"[{time.monotonic() - started:6.1f}s] env -> {env_step.status}: {env_step.summary}", flush=True)
     steps = [env_step, *plan(args.smoke, device, work, dataset, data_root)[1:]]
+    for step in steps:
+        if step.kind == "grade" and args.grade_args:
+            step.argv += shlex.split(args.grade_args)  # later options win over the plan's
     wanted = [w for w in args.only.split(",") if w]
     for step in steps[1:]:
         if wanted and not any(step.name == w or step.name.startswith(w) for w in wanted):

@@ -4,7 +4,7 @@
 # and grading a class of LeNet-5s in side-by-side sandboxes on the GPU. The table comes last; JSON, PNG and logs go
 # to $OUT (default ./out/gpu).
 #
-#   bash benchmarks/gpu/run.sh [--smoke] [--budget SECONDS] [--only STEP,...]
+#   bash benchmarks/gpu/run.sh [--smoke] [--budget SECONDS] [--only STEP,...] [--grade-args '--memory 8192 ...']
 #
 # It runs the project from this tree (PYTHONPATH), never pip-installs it. What the machine lacks travels beside it,
 # filled by benchmarks/gpu/prepare.sh: .whl/*.whl (IPython and friends, installed with --no-index into a temporary

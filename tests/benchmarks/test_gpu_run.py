@@ -141,9 +141,12 @@ def test_a_failing_step_does_not_stop_the_next_and_marks_the_table(tmp_path: Pat
 
 
 def test_out_of_time_steps_are_skipped_not_failed(tmp_path: Path) -> None:
-    done = run_sh(tmp_path / "out", "--smoke", "--budget", "0.01", "--only", "bench,bar")
+    done = run_sh(tmp_path / "out", "--smoke", "--budget", "0.01", "--only", "bench,bar", "--grade-args",
+                  "--memory 4096 --workers 3")
     assert done.returncode == 0, done.stdout[-3000:]
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    (grade,) = [s for s in summary["steps"] if s["name"] == "grade"]
+    assert grade["status"] == "not asked" and grade["command"].endswith("--memory 4096 --workers 3")
     skipped = [s for s in summary["steps"] if s["name"].startswith(("bench", "bar"))]
     assert skipped and all(s["status"] == "skipped" for s in skipped)
     assert any("out of time" in s["summary"] for s in skipped)
