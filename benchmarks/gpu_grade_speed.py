@@ -319,22 +319,32 @@ def main() -> int:
         generated = make_class(work / "class", args.students, template)
         flavours = write_submissions(generated, work / "submissions", classes)
         context = Context(args.data, bars, device)
-        results, probes_by_workers = [], {}
+        results: list[dict[str, Any]] = []
+        document = {"benchmark": "gpu_grade_speed", "device": device,
+                    "device_name": torch.cuda.get_device_name() if device == "cuda" else "cpu",
+                    "torch": torch.__version__, "cpu_count": os.cpu_count(), "dataset": args.dataset,
+                    "classes": classes, "budget": raw, "styles": args.styles, "input_sizes": args.input_sizes,
+                    "bars_measured_here": measured, "bar_seconds": round(bar_seconds, 1), "probes": {}, "runs": results}
+        mode = None
         for workers in args.workers:
             fraction = args.gpu_memory_fraction if args.gpu_memory_fraction is not None else (
                 round(0.9 / workers, 3) if device == "cuda" else 0.0)
             limits = replace(LIMITS, memory_mb=args.memory, gpu_memory_fraction=fraction)
-            mode, probes = choose_mode(args.mode, limits, device)
-            probes_by_workers[workers] = probes
-            for p in probes:
-                print(f"probe ({p['mode']}): {'ok' if p['ok'] else 'FAILED'} {json.dumps(p.get('report', {}))} "
-                      f"{p.get('reason') or p.get('error') or ''}; {p.get('isolation', '')}", flush=True)
-            if mode != args.mode:
-                print(f"WEAK MODE: bubblewrap's sandbox could not reach the GPU; grading with mode={mode}", flush=True)
+            if mode is None:  # probed once, with the first worker count's cap
+                mode, probes = choose_mode(args.mode, limits, device)
+                document["probes"][str(workers)] = probes
+                for p in probes:
+                    print(f"probe ({p['mode']}): {'ok' if p['ok'] else 'FAILED'} {json.dumps(p.get('report', {}))} "
+                          f"{p.get('reason') or p.get('error') or ''}; {p.get('isolation', '')}", flush=True)
+                if mode != args.mode:
+                    print(f"WEAK MODE: bubblewrap's sandbox could not reach the GPU; grading with mode={mode}",
+                          flush=True)
             result = grade(work / "submissions", generated / "key", work / f"graded-{workers}", context, workers,
                            limits, device == "cuda", mode, flavours, args.extrapolate)
             result["mode"] = mode
             results.append(result)
+            if args.json:  # after every worker count: a run cut short keeps what it measured
+                Path(args.json).write_text(json.dumps(document, indent=1) + "\n", "utf-8")
             print(f"workers {workers}: {result['students']} students in {result['seconds']:.1f} s -> "
                   f"{result['students_per_minute']:.1f} students/min; {args.extrapolate} students: "
                   f"~{result[f'extrapolated_{args.extrapolate}_seconds'] / 60:.1f} min "
@@ -345,14 +355,6 @@ def main() -> int:
                 print(f"  {flavour:>12}: {summary['count']} {summary['statuses']}, mean {summary['mean_percent']}%, "
                       f"{summary['mean_sandbox_seconds']} s in the sandbox, "
                       f"{'as expected' if summary['as_expected'] else 'NOT AS EXPECTED'}", flush=True)
-        document = {"benchmark": "gpu_grade_speed", "device": device,
-                    "device_name": torch.cuda.get_device_name() if device == "cuda" else "cpu",
-                    "torch": torch.__version__, "cpu_count": os.cpu_count(), "dataset": args.dataset,
-                    "classes": classes, "budget": raw, "styles": args.styles, "input_sizes": args.input_sizes,
-                    "bars_measured_here": measured, "bar_seconds": round(bar_seconds, 1),
-                    "probes": {str(k): v for k, v in probes_by_workers.items()}, "runs": results}
-        if args.json:
-            Path(args.json).write_text(json.dumps(document, indent=1) + "\n", "utf-8")
         best = max(results, key=lambda r: r["students_per_minute"] or 0)
         print(f"best: {best['workers']} workers, {best['students_per_minute']:.1f} students/min on {device} "
               f"({document['device_name']}); {args.extrapolate} students in "
