@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -55,6 +56,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bars", metavar="FILE",
                         help="LeNet-5 bars (default: solutions/benchmarks/lenet5-grading-bars.json)")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="train students' models on (default: cuda if any)")
+    dask = parser.add_mutually_exclusive_group()
+    dask.add_argument("--dask", metavar="ADDRESS", help="grade on Dask workers: a scheduler (tcp://HOST:8786) or "
+                                                        "local:N worker processes here (docs/SCALING.md)")
+    dask.add_argument("--dask-scheduler-file", metavar="FILE", help="grade on the Dask scheduler this file names")
+    dask.add_argument("--dask-slurm", metavar="SPEC", help='grade on Dask workers in Slurm jobs: "cores=4,memory=8GB,'
+                                                           'jobs=N" (dask-jobqueue; docs/SCALING.md)')
 
 
 def load_env(key: str, roster_path: str | None = None, context: Context = Context()) -> Env:
@@ -70,7 +77,8 @@ def load_env(key: str, roster_path: str | None = None, context: Context = Contex
 def main(*, submissions: Sequence[str] = (), key: str, out: str, answers: str | None = None, workers: int = 2,
          timeout: float = LIMITS.total_timeout_s, memory: int = LIMITS.memory_mb, junit: str | None = None,
          fail_under: float | None = None, roster: str | None = None, regrade: bool = False, data: str | None = None,
-         bars: str | None = None, device: str | None = None) -> int:
+         bars: str | None = None, device: str | None = None, dask: str | None = None,
+         dask_scheduler_file: str | None = None, dask_slurm: str | None = None) -> int:
     """Grade, write every output, print the summary; 0 whatever the scores, 1 under --fail-under, 2 on failure."""
     if bool(submissions) == bool(answers):
         raise ValueError("give either notebooks (files, folders or zips) or --answers CSV, not both" if answers else
@@ -88,10 +96,21 @@ def main(*, submissions: Sequence[str] = (), key: str, out: str, answers: str | 
         raws = collect(submissions, lambda line: print(f"cnnlab: warning: {line}", file=sys.stderr))
         with progress_bar(len(raws), Console(stderr=True)) as on_result:
             reused: list[bool] = []
-            records = grade_all(raws, Batch(env, store, workers, limits, regrade, context.device_class() == "cuda"),
-                                lambda r, c: (reused.append(c), on_result(r, c)))
+            grade = _grader(dask, dask_scheduler_file, dask_slurm)
+            records = grade(raws, Batch(env, store, workers, limits, regrade, context.device_class() == "cuda"),
+                            lambda r, c: (reused.append(c), on_result(r, c)))
         write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
     return _summary(records, sum(reused), store, fail_under)
+
+
+def _grader(address: str | None, scheduler_file: str | None, slurm: str | None
+            ) -> Callable[..., list[GradedSubmission]]:
+    """grade_all here, or the same contract on Dask workers (the client still writes every result)."""
+    if not (address or scheduler_file or slurm):
+        return grade_all
+    from grader.distributed.client import Target, grade_on_dask
+
+    return partial(grade_on_dask, target=Target(address, scheduler_file, slurm))
 
 
 def _grade_marks(answers: Path, key: str, out: str, roster: str | None, regrade: bool, junit: str | None,

@@ -17,7 +17,7 @@ import torch
 
 from grader.feedback import feedback_notebook
 from grader.gradescope import results_json
-from grader.records import GradedSubmission, RawSubmission
+from grader.records import GradedSubmission, Identity, RawSubmission
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job, Limits
 from grader.settings import LIMITS
@@ -46,13 +46,14 @@ def grader_error(error: Exception, where: str) -> str:
     return f"grader error: {type(error).__name__} in {where}: {one_line(str(error))}"
 
 
-def prepare(raw: RawSubmission, env: Env) -> State:
+def prepare(raw: RawSubmission, env: Env, identity: Identity | None = None) -> State:
     """Every step before the sandbox; whatever one raises becomes this submission's grader error, not the batch's.
 
     Steps turn bad student input into `fatal` themselves, so an exception means a defect on the grader's side:
-    a bad answer key, or a bug that this file found.
+    a bad answer key, or a bug that this file found. `identity`: already decided by a Dask client (which holds
+    the roster), so a worker that holds only this student's key grades exactly as one machine would.
     """
-    state = State(raw)
+    state = State(raw, identity=identity)
     for step in PREPARE:
         try:
             state = step(state, env)
@@ -130,6 +131,21 @@ def _unique(raws: Iterable[RawSubmission]) -> list[RawSubmission]:
     return list(seen.values())
 
 
+def split_reused(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult
+                 ) -> tuple[list[GradedSubmission], list[RawSubmission]]:
+    """The records still valid from an earlier run (each reported at once), and the files left to grade."""
+    done: list[GradedSubmission] = []
+    todo: list[RawSubmission] = []
+    for raw in _unique(raws):
+        reused = _reusable(batch, raw)
+        if reused is None:
+            todo.append(raw)
+        else:
+            done.append(reused)
+            on_result(reused, True)
+    return done, todo
+
+
 def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult = lambda r, c: None
               ) -> list[GradedSubmission]:
     """Grade every submission not graded before; each result is stored the moment it is ready.
@@ -138,7 +154,7 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
     built, so reading, sandbox start-up and running overlap.
     """
     torch.set_num_threads(1)  # the references run on tiny arrays; thread start-up would cost 40x the work
-    done: list[GradedSubmission] = []
+    done, todo = split_reused(raws, batch, on_result)
 
     def complete(state: State) -> None:
         record, files = finish_safely(state, batch.env)
@@ -146,14 +162,6 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
         done.append(record)
         on_result(record, False)
 
-    todo = []
-    for raw in _unique(raws):
-        reused = _reusable(batch, raw)
-        if reused is None:
-            todo.append(raw)
-        else:
-            done.append(reused)
-            on_result(reused, True)
     if not todo:
         return done
     pending: dict[str, State] = {}

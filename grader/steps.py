@@ -69,9 +69,12 @@ def drop_outputs(state: State, env: Env) -> State:
 
 
 def identify_student(state: State, env: Env) -> State:
-    """Metadata id cross-checked with the file name and roster; the file name wins on disagreement."""
+    """Metadata id cross-checked with the file name and roster; the file name wins on disagreement.
+
+    An identity the state already holds (decided by the Dask client, grader/distributed/) is kept as it is.
+    """
     meta = notebook_cnnlab(state.notebook).get("student_id") if state.notebook is not None else None
-    identity = identify(meta, state.raw.filename, env.known, env.roster)
+    identity = state.identity or identify(meta, state.raw.filename, env.known, env.roster)
     return replace(state, identity=identity).note(*identity.flags)
 
 

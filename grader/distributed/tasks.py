@@ -1,0 +1,128 @@
+"""The worker's side: one sandbox pool per Dask worker, and the task that grades one submission with one key.
+
+A task gets the submission's bytes and the key file of the one student it grades (never the class's keys), and
+returns the record and its files as plain data; the client writes them. Nothing here touches the output folder.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from distributed import Worker, WorkerPlugin, get_worker
+
+from generator.model import Context
+from grader.answer_key import KeyDir, parse_key
+from grader.pipeline import finish_safely, prepare
+from grader.records import AnswerKey, Identity, RawSubmission
+from grader.roster import Roster
+from grader.sandbox import Limits, Sandbox
+from grader.steps import Env
+
+Result = dict[str, Any]  # {"record": GradedSubmission.to_json(), "files": {name: utf-8 text}}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One submission to grade: its bytes, who the client says it is, and that student's key file only."""
+
+    raw: RawSubmission
+    identity: Identity
+    key: bytes = field(repr=False)  # the bytes of KEYDIR/<student_id>.json, as the client read them
+    key_path: str  # where the client read it: error messages name the same file as on one machine
+    plugin: str  # the name of the SandboxPlugin that holds this run's limits and context
+
+
+@dataclass(frozen=True)
+class OneKey(KeyDir):
+    """A KeyDir that holds one student's key in memory: what a worker may know, and all the steps ask of keys."""
+
+    data: bytes = field(default=b"", repr=False)
+
+    @staticmethod
+    def of(task: Task) -> OneKey:
+        """The task's key, under the path the client read it from."""
+        path = Path(task.key_path)
+        return OneKey(path.parent, {str(task.identity.student_id): path}, task.key)
+
+    def digest(self, student_id: str | None) -> str | None:
+        """Hash of the key bytes sent (the client hashed the same bytes when it read them)."""
+        return hashlib.sha256(self.data).hexdigest() if student_id in self.paths else None
+
+    def load(self, student_id: str) -> AnswerKey | None:
+        """As KeyDir.load, from the bytes sent: a corrupt or foreign key raises the same ValueError."""
+        path = self.paths.get(student_id)
+        if path is None:
+            return None
+        key = parse_key(self.data, str(path))
+        if key.student_id != student_id:
+            raise ValueError(f"{path}: key is for student {key.student_id!r}, not {student_id!r}")
+        return key
+
+
+class SandboxPlugin(WorkerPlugin):
+    """Starts this worker's sandbox pool once (one slot per worker thread) and closes it with the worker.
+
+    Idempotent under its name, which hashes the limits and context: a later run with the same settings on a warm
+    cluster keeps the running pools instead of restarting them.
+    """
+
+    idempotent = True
+
+    def __init__(self, limits: Limits, context: Context) -> None:
+        self.limits, self.context = limits, context
+        self.name = "cnnlab-sandbox-" + hashlib.sha256(repr((limits, context)).encode()).hexdigest()[:12]
+        self.sandbox: Sandbox | None = None
+
+    async def setup(self, worker: Worker) -> None:
+        """Start the zygotes off the event loop (seconds of imports), so the worker keeps answering meanwhile."""
+        await asyncio.get_running_loop().run_in_executor(None, self._start, worker.state.nthreads)
+
+    def _start(self, slots: int) -> None:
+        import torch
+
+        torch.set_num_threads(1)  # the references run on tiny arrays, as in grade_all
+        sandbox = Sandbox(workers=slots, limits=self.limits, gpu=self.context.device_class() == "cuda")
+        sandbox.start()
+        self.sandbox = sandbox
+
+    def teardown(self, worker: Worker) -> None:
+        """Stop the zygotes, cgroups and folders."""
+        if self.sandbox is not None:
+            self.sandbox.close()
+            self.sandbox = None
+
+    @property
+    def isolation(self) -> str:
+        """The isolation line in force on this worker (or why there is none)."""
+        return self.sandbox.isolation if self.sandbox is not None else "no sandbox: the plugin did not start"
+
+
+def plugin_of(worker: Worker, name: str) -> SandboxPlugin:
+    """This run's plugin on the worker; a worker without it is a setup fault, raised to the client."""
+    plugin = worker.plugins.get(name)
+    if not isinstance(plugin, SandboxPlugin) or plugin.sandbox is None:
+        raise RuntimeError(f"Dask worker {worker.address} has no started sandbox ({name})")
+    return plugin
+
+
+def grade_task(task: Task) -> Result:
+    """Prepare, run in this worker's sandbox, score: the same steps as grade_all, with only this student's key."""
+    plugin = plugin_of(get_worker(), task.plugin)
+    env = Env(OneKey.of(task), Roster({}, {}), None, plugin.context)
+    state = prepare(task.raw, env, task.identity)
+    if state.job is not None and plugin.sandbox is not None:
+        state = replace(state, outcome=plugin.sandbox.run(state.job))
+    record, files = finish_safely(state, env)
+    return {"record": json.loads(json.dumps(record.to_json())),
+            "files": {name: data.decode("utf-8") for name, data in files.items()}}
+
+
+def isolation(dask_worker: Worker, name: str) -> str:
+    """For client.run: the isolation line of this worker's sandbox."""
+    plugin = dask_worker.plugins.get(name)
+    return plugin.isolation if isinstance(plugin, SandboxPlugin) else "no cnnlab sandbox on this worker"
