@@ -79,3 +79,9 @@ def test_gpu_grade_speed_prints_rate_and_extrapolation(tmp_path: Path) -> None:
                      str(tmp_path / "bars.json"), "--json", str(tmp_path / "g.json"))
     assert "measured missing bar modern 28x28" in out and "workers 1: 4 students in" in out, out
     assert "students/min" in out and "500 students" in out and "NOT AS EXPECTED" not in out
+
+
+def test_dask_grade_speed_prints_the_overhead_and_the_ratio() -> None:
+    out = run_script("dask_grade_speed.py", "--submissions", "4", "--null-tasks", "50")
+    assert "one machine" in out and "dask local:2" in out and "dask scheduler, warm" in out
+    assert "overhead" in out and "throughput ratio" in out and "ms per task through the scheduler" in out
