@@ -85,6 +85,8 @@ class GradedSubmission:
     seconds: float  # time in the sandbox
     graded_at: str = ""  # ISO 8601 UTC, for the gradebook's times
     isolation: str = ""  # what the sandbox said about its isolation
+    answers: dict[str, JSON] = field(default_factory=dict, hash=False)  # qid -> submitted value, for copy detection
+    # (grader/copying.py); instructor-only: results.json, feedback and gradebooks never show it
 
     @property
     def late(self) -> bool:

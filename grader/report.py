@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 import matplotlib
@@ -17,6 +18,9 @@ from generator.files import PUBLIC, atomic_path, atomic_write, folder_mode, make
 from grader.gradebook import best_per_student  # noqa: E402
 from grader.item_analysis import Item, analyse  # noqa: E402
 from grader.records import GradedSubmission  # noqa: E402
+
+if TYPE_CHECKING:
+    from grader.copying_report import Findings
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"), autoescape=True,
                                undefined=jinja2.StrictUndefined)
@@ -52,8 +56,11 @@ def _item_plot(items: Sequence[Item], path: Path) -> None:
     _save(figure, path)
 
 
-def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
-    """report.html with histogram.png and items.png beside it; one student's best submission each."""
+def write_report(records: Sequence[GradedSubmission], folder: Path, copying: Findings | None = None) -> Path:
+    """report.html with histogram.png and items.png beside it; one student's best submission each.
+
+    `copying`: the possible-copying section (instructor-only; None: not checked, the report says how to check).
+    """
     counted = sorted(best_per_student(records).values(), key=lambda r: r.student_id or "")
     if not counted:
         raise ValueError(f"{folder}: no graded submissions with an identified student to report on")
@@ -65,7 +72,7 @@ def write_report(records: Sequence[GradedSubmission], folder: Path) -> Path:
     flagged = [r for r in records if r.notes]
     html = TEMPLATES.get_template("report.html.j2").render(
         students=counted, items=items, flagged=flagged, count=len(counted),
-        mean=statistics.fmean(percents), median=statistics.median(percents))
+        mean=statistics.fmean(percents), median=statistics.median(percents), copying=copying)
     path = folder / "report.html"
     atomic_write(path, html.encode("utf-8"), mode=PUBLIC)
     return path

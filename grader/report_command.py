@@ -23,12 +23,15 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export", choices=sorted(EXPORTS), help="write the LMS's grade-import CSV instead")
     parser.add_argument("--roster", metavar="CSV", help="roster with the LMS's ids (a Canvas gradebook export, a "
                                                          "Moodle participants export, or cnnlab's own)")
+    parser.add_argument("--key", metavar="KEYDIR", help="the answer keys: adds the possible-copying section (wrong "
+                                                         "answers that are another student's right ones, similar code) "
+                                                         "and report/possible-copying.csv, for the instructor only")
     parser.add_argument("--assignment", metavar="NAME", help="the LMS's column for the grades (Canvas: 'Name (id)' "
                                                              "updates that assignment; default: the assignment id)")
 
 
 def main(*, dir: str, out: str | None = None, export: str | None = None,  # noqa: A002 - DIR on the command line
-         roster: str | None = None, assignment: str | None = None) -> int:
+         roster: str | None = None, assignment: str | None = None, key: str | None = None) -> int:
     """Read every stored record; write the report (or the LMS's CSV) and print its path."""
     root = Path(dir)
     if not (root / "submissions").is_dir():
@@ -43,6 +46,16 @@ def main(*, dir: str, out: str | None = None, export: str | None = None,  # noqa
         return 0
     from grader.report import write_report  # matplotlib only when the report is drawn
 
-    path = write_report(records, Path(out) if out else root / "report")
+    folder = Path(out) if out else root / "report"
+    findings = None
+    if key is not None:
+        from grader.answer_key import KeyDir
+        from grader.copying_report import CSV_NAME, gather, write_csv
+
+        findings = gather(Store(root), records, KeyDir.open(Path(key)))
+    path = write_report(records, folder, findings)
     print(f"report: {path}")
+    if findings is not None:
+        print(f"possible copying: {len(findings.pairs)} answer pair(s), {len(findings.code)} code pair(s) to review: "
+              f"{write_csv(folder / CSV_NAME, findings)}")
     return 0

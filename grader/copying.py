@@ -1,0 +1,248 @@
+"""Copy detection that per-student variants make possible: a wrong answer that is another student's right one.
+
+Every student gets different numbers, so a wrong answer part that equals the key of another student's variant (or
+that student's own rare wrong answer) is evidence that one saw the other's work. The class's key is indexed (part
+-> value -> students), never scanned pairwise. Each match is weighed by how rare its value is among the class's
+right answers and the wrong answers students actually gave: evidence = -ln P(value by chance). A pair is reported
+only when the evidence of at least MIN_QUESTIONS questions sums to THRESHOLD. A flag is evidence for a person to
+review, never a penalty: nothing here changes a score or reaches a student.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from generator.grading import as_number, leaf_matches, leaves, path_label, read, rules_for, to_plain
+from generator.model import Variant
+
+THRESHOLD = 9.0  # nats summed over questions; calibrated on simulated honest classes (benchmarks/copy_detection.py)
+CALIBRATED = 300  # the class size THRESHOLD was chosen for
+MIN_QUESTIONS = 2  # a pair needs matches in this many questions: one question alone is never enough
+MIN_EVIDENCE = 3.0  # a match weaker than this (a value that 1 in 20 answers share) is not counted
+PART_WEIGHT = 0.5  # a part of a multi-part answer, matched alone, counts half (its other parts did not match)
+MAX_OWNERS = 50  # a value in more students' keys than this points at nobody in particular
+WHOLE = ("*",)  # the path of a whole multi-part answer, matched as one value
+Part = tuple[str, tuple[Any, ...]]  # (question id, path inside the answer)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What one submission gave: the student and each answer question's submitted value (plain JSON)."""
+
+    student_id: str
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Match:
+    """One wrong answer part of `student` that is `owner`'s right answer ('key') or `owner`'s wrong one ('wrong')."""
+
+    student: str
+    owner: str
+    qid: str
+    part: str
+    value: str
+    how: str  # "key": the right answer of owner's variant; "wrong": owner gave the same wrong answer
+    evidence: float
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two students whose answers match more than chance explains, with every match and the summed evidence."""
+
+    first: str
+    second: str
+    strength: float
+    questions: tuple[str, ...]
+    matches: tuple[Match, ...]
+
+
+def norm(value: Any, tolerance: float) -> Any:
+    """A leaf as a hashable bucket: letters upper-cased, numbers on the question's tolerance grid; None if neither."""
+    if type(value) is int and not tolerance:
+        return value  # exact integers, the common case, as they are (5 and 5.0 are one dict key)
+    if isinstance(value, str) and len(value.strip()) == 1 and value.strip().isalpha():
+        return value.strip().upper()
+    number = as_number(value)
+    if number is None or not math.isfinite(number) or abs(number) > 1e15:
+        return None
+    return round(number / tolerance) if tolerance else round(number, 6)
+
+
+def walk(value: Any, tolerance: float, path: tuple[Any, ...] = (), into: dict[tuple[Any, ...], Any] | None = None
+         ) -> dict[tuple[Any, ...], Any]:
+    """Every leaf's path (as generator.grading.leaves and the answer boxes name it) and bucket, in answer order."""
+    found: dict[tuple[Any, ...], Any] = {} if into is None else into
+    if type(value) is dict:
+        for key, item in value.items():
+            walk(item, tolerance, (*path, key), found)
+    elif type(value) is list:
+        for index, item in enumerate(value):
+            walk(item, tolerance, (*path, index), found)
+    else:
+        found[path] = norm(value, tolerance)
+    return found
+
+
+def whole(parts: Mapping[tuple[Any, ...], Any]) -> tuple[Any, ...] | None:
+    """A whole answer as one hashable value, whatever its dict order: its (path, bucket) pairs, sorted."""
+    return None if None in parts.values() else tuple(sorted(parts.items()))  # a container's paths share a type
+
+
+def key_parts(variant: Variant) -> dict[tuple[Any, ...], Any]:
+    """The key's parts (the answer boxes' paths, generator/fields.py) and their bucketed values; the whole answer too."""
+    found = walk(variant.answer, variant.tolerance)
+    if len(found) > 1:
+        found[WHOLE] = whole(found)
+    return found
+
+
+def wrong_parts(variant: Variant, submitted: Any) -> dict[tuple[Any, ...], tuple[Any, str]]:
+    """The submitted parts that are wrong for this variant: path -> (bucket, as written), the whole answer too."""
+    if submitted == variant.answer:
+        return {}  # right as the key has it: the common case, at no cost
+    expected = leaves(variant.answer)
+    try:
+        given = read(variant.answer, to_plain(submitted), rules_for(variant))
+    except Exception:  # noqa: BLE001 - a submission must never make detection raise
+        return {}
+    wrong: dict[tuple[Any, ...], tuple[Any, str]] = {}
+    for path, value in expected:
+        leaf = _at(given, path)
+        bucket = norm(leaf, variant.tolerance)
+        if bucket is not None and not leaf_matches(value, leaf, variant.tolerance):
+            wrong[tuple(path)] = (bucket, str(leaf)[:40])
+    given_parts = walk(given, variant.tolerance)
+    if len(expected) > 1 and len(given_parts) > 1 and (wrong or len(given_parts) != len(expected)):
+        bucket = whole(given_parts)
+        if bucket is not None:
+            wrong[WHOLE] = (bucket, str(given)[:120])
+    return wrong
+
+
+def _at(value: Any, path: Iterable[Any]) -> Any:
+    """The leaf at a path of the key's structure inside a submission, or None where the submission differs."""
+    for step in path:
+        if isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict) and step in value:
+            value = value[step]
+        else:
+            return None
+    return None if isinstance(value, (list, dict)) else value
+
+
+@dataclass(frozen=True)
+class Index:
+    """The class's key and wrong answers by part: value -> students, and how often each value occurs."""
+
+    keys: Mapping[Part, Mapping[Any, list[str]]]
+    wrongs: Mapping[Part, Mapping[Any, list[str]]]
+    totals: Mapping[Part, int]  # students asked the question plus wrong answers given at the part
+
+    def evidence(self, part: Part, bucket: Any) -> float:
+        """-ln of the chance that one more answer at this part has this value (the student's own left out)."""
+        seen = len(self.keys[part].get(bucket, ())) + len(self.wrongs[part].get(bucket, ())) - 1
+        return -math.log((seen + 1) / max(self.totals[part] - 1, 1))
+
+
+def build_index(keys: Mapping[str, Sequence[Variant]],
+                wrong: Mapping[str, Mapping[Part, tuple[Any, str]]]) -> Index:
+    """Index every student's key parts and every student's wrong parts (one vote per student and value)."""
+    by_key: dict[Part, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
+    by_wrong: dict[Part, dict[Any, list[str]]] = defaultdict(lambda: defaultdict(list))
+    asked: Counter[str] = Counter()  # students whose key has the question: the key side of every part's total
+    for student, variants in keys.items():
+        for variant in variants:
+            if variant.entry_point is None:
+                asked[variant.qid] += 1
+                for path, bucket in key_parts(variant).items():
+                    by_key[(variant.qid, path)][bucket].append(student)
+    for student, parts in wrong.items():
+        for part, (bucket, _) in parts.items():
+            by_wrong[part][bucket].append(student)
+    totals = {part: asked[part[0]] + sum(map(len, by_wrong[part].values())) for part in by_wrong}
+    return Index(by_key, by_wrong, totals)
+
+
+def wrong_by_student(keys: Mapping[str, Sequence[Variant]], submitted: Sequence[Submitted]
+                     ) -> dict[str, dict[Part, tuple[Any, str]]]:
+    """Each student's wrong parts over all of their submissions (one student never pairs with themself)."""
+    found: dict[str, dict[Part, tuple[Any, str]]] = defaultdict(dict)
+    for submission in submitted:
+        variants = {v.qid: v for v in keys.get(submission.student_id, ()) if v.entry_point is None}
+        for qid, value in submission.values.items():
+            if qid in variants and value is not None:
+                for path, item in wrong_parts(variants[qid], value).items():
+                    found[submission.student_id].setdefault((qid, path), item)
+    return found
+
+
+def _label(path: tuple[Any, ...]) -> str:
+    """A part's name for people: 'weights', 'rows[0][1]', or 'whole answer'."""
+    return "whole answer" if path == WHOLE else path_label(path)
+
+
+def matches(index: Index, wrong: Mapping[str, Mapping[Part, tuple[Any, str]]]) -> Iterable[Match]:
+    """Every match worth counting: a student's wrong part that is another's right or (rare) wrong value."""
+    for student, parts in wrong.items():
+        for part, (bucket, shown) in parts.items():
+            evidence = index.evidence(part, bucket) * (1.0 if part[1] == WHOLE or part[1] == () else PART_WEIGHT)
+            if evidence < MIN_EVIDENCE:
+                continue
+            for how, table in (("key", index.keys), ("wrong", index.wrongs)):
+                owners = table[part].get(bucket, ()) if part in table else ()
+                if len(owners) > MAX_OWNERS:
+                    continue
+                for owner in owners:
+                    if owner != student and (how == "key" or student < owner):  # a shared wrong answer once
+                        yield Match(student, owner, part[0], _label(part[1]), shown, how, evidence)
+
+
+def pairs(found: Iterable[Match], threshold: float = THRESHOLD, min_questions: int = MIN_QUESTIONS) -> list[Pair]:
+    """Pairs whose per-question evidence (distinct values summed, capped) sums to the threshold, strongest first."""
+    grouped: dict[tuple[str, str], list[Match]] = defaultdict(list)
+    for match in found:
+        a, b = match.student, match.owner
+        grouped[(a, b) if a < b else (b, a)].append(match)
+    flagged = []
+    for (first, second), items in grouped.items():
+        if len(items) < min_questions:
+            continue  # most chance pairs share one value: no need to weigh them
+        strength, questions = score(items)
+        if len(questions) >= min_questions and strength >= threshold:
+            flagged.append(Pair(first, second, round(strength, 2), questions,
+                                tuple(sorted(items, key=lambda m: (m.qid, -m.evidence)))))
+    return sorted(flagged, key=lambda p: (-p.strength, p.first, p.second))
+
+
+def score(items: Sequence[Match]) -> tuple[float, tuple[str, ...]]:
+    """The pair's evidence: per question its strongest match (parts of one answer are not independent), summed."""
+    per_question: dict[str, float] = {}
+    for m in items:
+        per_question[m.qid] = max(per_question.get(m.qid, 0.0), m.evidence)
+    return sum(per_question.values()), tuple(sorted(per_question))
+
+
+def threshold_for(students: int) -> float:
+    """THRESHOLD for a class of 300; a larger class has more pairs and rarer values, so it asks 2 ln(n/300) more."""
+    return THRESHOLD + 2 * math.log(max(students, CALIBRATED) / CALIBRATED)
+
+
+def detect(keys: Mapping[str, Sequence[Variant]], submitted: Sequence[Submitted],
+           threshold: float | None = None) -> list[Pair]:
+    """The flagged pairs of a class: keys by student, and every submission's submitted answer values."""
+    enabled = gc.isenabled()
+    gc.disable()  # millions of small containers, none cyclic: collecting while they are built costs a third
+    try:
+        wrong = wrong_by_student(keys, submitted)
+        return pairs(matches(build_index(keys, wrong), wrong),
+                     threshold_for(len(keys)) if threshold is None else threshold)
+    finally:
+        if enabled:
+            gc.enable()
