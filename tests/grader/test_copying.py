@@ -1,0 +1,138 @@
+"""Copy detection: copied answers are found, honest plausible mistakes are not, and only the instructor sees it."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cnnlab import main as cnnlab
+from generator.fields import boxes
+from generator.kinds import answer_fields
+from generator.model import Score, Variant
+from grader.copying import Submitted, detect, key_parts, threshold_for
+from grader.copying_sim import class_variants, simulate_class
+from grader.feedback import feedback_notebook
+from grader.gradescope import results_json
+from grader.outputs import write_student_copies
+from grader.records import GradedSubmission
+from grader.store import Store, json_bytes
+
+
+@pytest.fixture(scope="module")
+def keys() -> dict[str, tuple[Variant, ...]]:
+    return class_variants([f"s{i:03d}" for i in range(120)], b"copying-test")
+
+
+def _copier(keys: dict[str, tuple[Variant, ...]], copier: str, source: str, count: int) -> dict[str, Any]:
+    """The copier's answers: their own right ones, then `count` of the source's right answers on shared questions."""
+    mine = {v.qid: copy.deepcopy(v.answer) for v in keys[copier] if v.entry_point is None}
+    theirs = {v.qid: v.answer for v in keys[source] if v.entry_point is None}
+    for qid in [q for q in mine if q in theirs and mine[q] != theirs[q]][:count]:
+        mine[qid] = copy.deepcopy(theirs[qid])
+    return mine
+
+
+def test_the_parts_are_the_answer_boxes(keys: dict[str, tuple[Variant, ...]]) -> None:
+    for variant in keys["s000"]:
+        if variant.entry_point is None:
+            parts = [p for p in key_parts(variant) if p != ("*",)]
+            assert parts == [b.path for b in boxes(answer_fields(variant))], variant.qid
+
+
+def test_a_copied_pair_is_found_with_its_values_and_whose_they_are(keys: dict[str, tuple[Variant, ...]]) -> None:
+    simulated = simulate_class(keys, copiers=0, seed=1)
+    submitted = [s for s in simulated.submitted if s.student_id != "s007"]
+    submitted.append(Submitted("s007", _copier(keys, "s007", "s042", 4)))
+    flagged = detect(keys, submitted)
+    pair = next(p for p in flagged if {p.first, p.second} == {"s007", "s042"})
+    assert len(pair.questions) >= 2 and pair.strength >= threshold_for(len(keys))
+    assert all(m.student == "s007" and m.owner == "s042" and m.how == "key" for m in pair.matches)
+    answers = {v.qid: v.answer for v in keys["s042"]}
+    assert any(m.part == "whole answer" or str(answers[m.qid]) == m.value for m in pair.matches)
+
+
+def test_an_honest_class_with_plausible_mistakes_raises_no_pair(keys: dict[str, tuple[Variant, ...]]) -> None:
+    for seed in range(3):
+        simulated = simulate_class(keys, copiers=0, seed=seed)
+        wrong = sum(s.values[v.qid] != v.answer for s in simulated.submitted for v in keys[s.student_id]
+                    if v.entry_point is None)
+        assert wrong > 400, "the class makes mistakes"
+        assert detect(keys, simulated.submitted) == []
+
+
+def test_planted_copiers_are_found_among_honest_students(keys: dict[str, tuple[Variant, ...]]) -> None:
+    simulated = simulate_class(keys, copiers=5, seed=3, copies=(6, 8))
+    flagged = {(p.first, p.second) for p in detect(keys, simulated.submitted)}
+    planted = {tuple(sorted(pair)) for pair in simulated.copied}
+    assert len(flagged & planted) >= 4 and not flagged - planted
+
+
+def test_a_student_copying_their_own_earlier_submission_is_not_flagged(keys: dict[str, tuple[Variant, ...]]) -> None:
+    simulated = simulate_class(keys, copiers=0, seed=2)
+    again = next(s for s in simulated.submitted if s.student_id == "s011")
+    twice = [*simulated.submitted, Submitted("s011", copy.deepcopy(dict(again.values)))]
+    assert not any("s011" in (p.first, p.second) for p in detect(keys, twice))
+    assert not any(p.first == p.second for p in detect(keys, twice))
+
+
+def _write_class(root: Path, keys: dict[str, tuple[Variant, ...]], answers: dict[str, dict[str, Any]]) -> Path:
+    """A key folder and a grading output folder: records (half keep answers, half only their feedback notebook)."""
+    key_dir = root / "key"
+    key_dir.mkdir()
+    for student, variants in keys.items():
+        (key_dir / f"{student}.json").write_text(json.dumps(
+            {"format": 1, "assignment": "cnn-ps1", "student_id": student, "seed": 1,
+             "questions": [v.to_key() for v in variants]}), "utf-8")
+    store = Store(root / "graded")
+    for number, (student, values) in enumerate(sorted(answers.items())):
+        variants = [v for v in keys[student] if v.entry_point is None]
+        scores = tuple(Score(v.qid, float(values.get(v.qid) == v.answer), 1.0, "feedback") for v in variants)
+        record = GradedSubmission(f"{number:016x}" + "0" * 48, f"{student}.ipynb", f"{student}.ipynb", student, "cnn-ps1",
+                                  "k", "graded", scores, (), 0.1, answers=values if number % 2 else {})
+        cells = [{"cell_type": "code", "metadata": {"cnnlab": {"qid": v.qid, "role": "answer",
+                                                                  "variable": v.variable}},
+                  "source": f"{v.variable} = {json.dumps(values.get(v.qid))}"} for v in variants]
+        notebook = feedback_notebook({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}, record)
+        store.save(record, {"results.json": json_bytes(results_json(record, {})),
+                            "feedback.ipynb": json.dumps(notebook).encode("utf-8")})
+    write_student_copies(store, store.records())
+    return root
+
+
+def test_the_report_shows_the_section_and_writes_the_csv_and_students_see_none_of_it(
+        tmp_path: Path, keys: dict[str, tuple[Variant, ...]], capsys: pytest.CaptureFixture[str]) -> None:
+    simulated = simulate_class(keys, copiers=0, seed=4)
+    answers = {s.student_id: dict(s.values) for s in simulated.submitted}
+    answers["s005"] = _copier(keys, "s005", "s099", 6)
+    root = _write_class(tmp_path, keys, answers)
+    graded = root / "graded"
+    student_files = {p: p.read_bytes() for p in graded.rglob("*") if p.is_file() and p.name != "record.json"}
+    assert cnnlab(["report", str(graded), "--key", str(root / "key")]) == 0
+    assert "possible copying: 1 answer pair(s)" in capsys.readouterr().out
+    html = (graded / "report" / "report.html").read_text("utf-8")
+    section = html[html.index("Possible copying"):]
+    assert "s005 &amp; s099" in section or "s099 &amp; s005" in section
+    assert "never a penalty" in section and "the right answer of s099's variant" in section
+    with (graded / "report" / "possible-copying.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and {(r["student"], r["other_student"]) for r in rows} == {("s005", "s099")}
+    assert all(r["belongs_to"] == "the right answer of s099's variant" for r in rows)
+    for path, data in student_files.items():  # results.json, feedback notebooks, student copies: untouched
+        assert path.read_bytes() == data
+        assert b"copying" not in data.lower() and b'"answers"' not in data
+    assert b"s099" not in (graded / "students" / "s005" / "results.json").read_bytes()
+    assert b"s099" not in (graded / "students" / "s005" / "feedback.ipynb").read_bytes()
+
+
+def test_without_a_key_the_report_says_copying_was_not_checked(tmp_path: Path,
+                                                               keys: dict[str, tuple[Variant, ...]]) -> None:
+    root = _write_class(tmp_path, {k: keys[k] for k in ("s000", "s001")},
+                        {s: {v.qid: v.answer for v in keys[s]} for s in ("s000", "s001")})
+    assert cnnlab(["report", str(root / "graded")]) == 0
+    assert "Not checked" in (root / "graded" / "report" / "report.html").read_text("utf-8")
+    assert not (root / "graded" / "report" / "possible-copying.csv").exists()
