@@ -85,3 +85,9 @@ def test_dask_grade_speed_prints_the_overhead_and_the_ratio() -> None:
     out = run_script("dask_grade_speed.py", "--submissions", "4", "--null-tasks", "50")
     assert "one machine" in out and "dask local:2" in out and "dask scheduler, warm" in out
     assert "overhead" in out and "throughput ratio" in out and "ms per task through the scheduler" in out
+
+
+def test_copy_detection_prints_detection_false_alarms_and_time() -> None:
+    out = run_script("copy_detection.py", "--students", "40", "--copiers", "2", "--classes", "1", "--large", "60",
+                     "--workers", "1")
+    assert "detection:" in out and "false alarms:" in out and "large class: 60 students" in out, out
