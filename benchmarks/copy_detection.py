@@ -16,11 +16,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.copying import THRESHOLD, detect  # noqa: E402
+from grader.copying import MIN_QUESTIONS, detect, threshold_for  # noqa: E402
 from grader.copying_sim import class_variants, simulate_class  # noqa: E402
 
 
-def evaluate(students: int, copiers: int, classes: int, threshold: float, workers: int) -> tuple[int, int, int]:
+def evaluate(students: int, copiers: int, classes: int, threshold: float | None, workers: int
+             ) -> tuple[int, int, int]:
     """Over `classes` simulated classes: copied pairs found, copied pairs planted, honest pairs flagged."""
     found = planted = false = 0
     for number in range(classes):
@@ -42,12 +43,13 @@ def main() -> int:
     parser.add_argument("--copiers", type=int, default=10, help="copying pairs planted per class")
     parser.add_argument("--classes", type=int, default=3, help="simulated classes to average over")
     parser.add_argument("--large", type=int, default=10_000, help="students in the timed class")
-    parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--threshold", type=float, help="nats (default: grader.copying.threshold_for the class size)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes drawing variants")
     args = parser.parse_args()
     found, planted, false = evaluate(args.students, args.copiers, args.classes, args.threshold, args.workers)
     honest = args.students - 2 * args.copiers
-    print(f"threshold {args.threshold:g} nats over >= 2 questions; {args.classes} class(es) of {args.students} "
+    chosen = threshold_for(args.students) if args.threshold is None else args.threshold
+    print(f"threshold {chosen:g} nats over >= {MIN_QUESTIONS} questions; {args.classes} class(es) of {args.students} "
           f"students, {args.copiers} copying pairs each")
     print(f"detection: {found} of {planted} copied pairs found ({100 * found / max(planted, 1):.0f}%; "
           f"target >= 90%)")
@@ -63,7 +65,9 @@ def main() -> int:
     seconds = time.perf_counter() - started
     planted_pairs = {tuple(sorted(pair)) for pair in simulated.copied}
     hits = sum((p.first, p.second) in planted_pairs for p in flagged)
-    print(f"large class: {args.large} students (variants drawn in {drawn:.1f} s), detection took {seconds:.2f} s on "
+    large = threshold_for(args.large) if args.threshold is None else args.threshold
+    print(f"large class: {args.large} students (variants drawn in {drawn:.1f} s), threshold {large:.1f} nats; "
+          f"detection took {seconds:.2f} s on "
           f"one core (target < 10 s); {hits} of {len(planted_pairs)} copied pairs found, "
           f"{len(flagged) - hits} other pair(s) flagged")
     return 0

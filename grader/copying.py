@@ -95,7 +95,7 @@ def whole(parts: Mapping[tuple[Any, ...], Any]) -> tuple[Any, ...] | None:
 
 
 def key_parts(variant: Variant) -> dict[tuple[Any, ...], Any]:
-    """The key's parts (the answer boxes' paths, generator/fields.py) and their bucketed values; the whole answer too."""
+    """The key's parts (the answer boxes' paths, generator/fields.py) and their buckets; the whole answer too."""
     found = walk(variant.answer, variant.tolerance)
     if len(found) > 1:
         found[WHOLE] = whole(found)

@@ -92,8 +92,8 @@ def _write_class(root: Path, keys: dict[str, tuple[Variant, ...]], answers: dict
     for number, (student, values) in enumerate(sorted(answers.items())):
         variants = [v for v in keys[student] if v.entry_point is None]
         scores = tuple(Score(v.qid, float(values.get(v.qid) == v.answer), 1.0, "feedback") for v in variants)
-        record = GradedSubmission(f"{number:016x}" + "0" * 48, f"{student}.ipynb", f"{student}.ipynb", student, "cnn-ps1",
-                                  "k", "graded", scores, (), 0.1, answers=values if number % 2 else {})
+        record = GradedSubmission(f"{number:016x}" + "0" * 48, f"{student}.ipynb", f"{student}.ipynb", student,
+                                  "cnn-ps1", "k", "graded", scores, (), 0.1, answers=values if number % 2 else {})
         cells = [{"cell_type": "code", "metadata": {"cnnlab": {"qid": v.qid, "role": "answer",
                                                                   "variable": v.variable}},
                   "source": f"{v.variable} = {json.dumps(values.get(v.qid))}"} for v in variants]
