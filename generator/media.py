@@ -19,6 +19,23 @@ NOTEBOOK_WORDING = re.compile(  # words of the notebook, and `"key"`: the name o
     r"sanity[- ]checks?|run the|submit\w*|lenet5\.pt|enter (?:it|them|its|the)\b)\b|`\"\w+\"`", re.IGNORECASE)
 LIST_ITEM = re.compile(r"\s*(\d+\.|[-*])\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`(])")
+MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)  # $$display$$ or $inline$ LaTeX
+PLACEHOLDER = re.compile(r"MATHFORMULA(\d+)X")
+Formula = tuple[str, bool]  # (LaTeX body, display?)
+
+
+def set_aside_math(text: str, formulas: list[Formula]) -> str:
+    """The text with each formula replaced by a placeholder (appended to `formulas`), so Markdown never sees it."""
+    def keep(match: re.Match[str]) -> str:
+        formulas.append((match.group(1) if match.group(1) is not None else match.group(2), match.group(1) is not None))
+        return f"MATHFORMULA{len(formulas) - 1}X"
+
+    return MATH.sub(keep, text)
+
+
+def put_back_math(text: str, formulas: list[str]) -> str:
+    """Each placeholder replaced by its formula, as the medium writes it."""
+    return PLACEHOLDER.sub(lambda m: formulas[int(m.group(1))], text)
 
 
 def without_notebook_wording(text: str) -> str:

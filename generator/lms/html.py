@@ -7,13 +7,12 @@ or `_` subscripts; raw HTML in a prompt is escaped, never passed through.
 from __future__ import annotations
 
 import html
-import re
 
 from markdown_it import MarkdownIt
 
-MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)
+from generator.media import MATH, Formula, put_back_math, set_aside_math
+
 MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
-PLACEHOLDER = re.compile(r"MATHFORMULA(\d+)X")
 
 
 def math_delimiters(text: str) -> str:
@@ -24,14 +23,11 @@ def math_delimiters(text: str) -> str:
 
 def markdown_to_html(text: str) -> str:
     """Markdown to HTML with every formula HTML-escaped inside MathJax delimiters."""
-    formulas: list[str] = []
-
-    def set_aside(match: re.Match[str]) -> str:
-        formulas.append(math_delimiters(match.group(0)))
-        return f"MATHFORMULA{len(formulas) - 1}X"
-
-    rendered = MARKDOWN.render(MATH.sub(set_aside, text))
-    return PLACEHOLDER.sub(lambda m: html.escape(formulas[int(m.group(1))], quote=False), rendered).strip()
+    formulas: list[Formula] = []
+    rendered = MARKDOWN.render(set_aside_math(text, formulas))
+    shown = [html.escape(rf"\[{body.strip()}\]" if display else rf"\({body}\)", quote=False)
+             for body, display in formulas]
+    return put_back_math(rendered, shown).strip()
 
 
 def inline_html(text: str) -> str:

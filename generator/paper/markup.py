@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from generator.media import Formula, put_back_math, set_aside_math
 from generator.paper.latex_math import UnknownLatex, to_typst_math
 
-MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)
-PLACEHOLDER = re.compile(r"MATHFORMULA(\d+)X")
 MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable("table")
 MARKUP_SPECIAL = re.compile(r"([\\#$*_`<>@\[\]~/=+\-\"'])")
 SPLIT = "CNNLABSPLIT"
@@ -30,19 +29,14 @@ def escape(text: str) -> str:
 def to_typst(texts: Sequence[str]) -> list[str]:
     """Each Markdown text as Typst markup, in order; the same text is converted once."""
     unique = list(dict.fromkeys(texts))
-    formulas: list[tuple[str, bool]] = []  # (LaTeX body, display?)
-
-    def set_aside(match: re.Match[str]) -> str:
-        formulas.append((match.group(1) or match.group(2), match.group(1) is not None))
-        return f"MATHFORMULA{len(formulas) - 1}X"
-
-    bodies = [_blocks(MARKDOWN.parse(MATH.sub(set_aside, text))) for text in unique]
+    formulas: list[Formula] = []
+    bodies = [_blocks(MARKDOWN.parse(set_aside_math(text, formulas))) for text in unique]
     converted = _formulas(formulas)
-    done = {text: PLACEHOLDER.sub(lambda m: converted[int(m.group(1))], body) for text, body in zip(unique, bodies)}
+    done = {text: put_back_math(body, converted) for text, body in zip(unique, bodies)}
     return [done[text] for text in texts]
 
 
-def _formulas(formulas: list[tuple[str, bool]]) -> list[str]:
+def _formulas(formulas: list[Formula]) -> list[str]:
     """Every formula as Typst math ($x$ inline, $ x $ display); unknown LaTeX goes to pandoc in one batch."""
     out: list[str | None] = []
     unknown: list[int] = []
