@@ -22,6 +22,7 @@ from generator.model import Variant
 
 THRESHOLD = 9.0  # nats summed over questions; calibrated on simulated honest classes (benchmarks/copy_detection.py)
 CALIBRATED = 300  # the class size THRESHOLD was chosen for
+SMALLEST = 16  # classes smaller than this are weighed as this size: their rarities are too coarse to go lower
 MIN_QUESTIONS = 2  # a pair needs matches in this many questions: one question alone is never enough
 MIN_EVIDENCE = 3.0  # a match weaker than this (a value that 1 in 20 answers share) is not counted
 PART_WEIGHT = 0.5  # a part of a multi-part answer, matched alone, counts half (its other parts did not match)
@@ -144,6 +145,7 @@ class Index:
     keys: Mapping[Part, Mapping[Any, list[str]]]
     wrongs: Mapping[Part, Mapping[Any, list[str]]]
     totals: Mapping[Part, int]  # students asked the question plus wrong answers given at the part
+    min_evidence: float = MIN_EVIDENCE  # weaker matches are not counted (min_evidence_for the class size)
 
     def evidence(self, part: Part, bucket: Any) -> float:
         """-ln of the chance that one more answer at this part has this value (the student's own left out)."""
@@ -167,7 +169,7 @@ def build_index(keys: Mapping[str, Sequence[Variant]],
         for part, (bucket, _) in parts.items():
             by_wrong[part][bucket].append(student)
     totals = {part: asked[part[0]] + sum(map(len, by_wrong[part].values())) for part in by_wrong}
-    return Index(by_key, by_wrong, totals)
+    return Index(by_key, by_wrong, totals, min_evidence_for(len(keys)))
 
 
 def wrong_by_student(keys: Mapping[str, Sequence[Variant]], submitted: Sequence[Submitted]
@@ -193,7 +195,7 @@ def matches(index: Index, wrong: Mapping[str, Mapping[Part, tuple[Any, str]]]) -
     for student, parts in wrong.items():
         for part, (bucket, shown) in parts.items():
             evidence = index.evidence(part, bucket) * (1.0 if part[1] == WHOLE or part[1] == () else PART_WEIGHT)
-            if evidence < MIN_EVIDENCE:
+            if evidence < index.min_evidence:
                 continue
             for how, table in (("key", index.keys), ("wrong", index.wrongs)):
                 owners = table[part].get(bucket, ()) if part in table else ()
@@ -230,8 +232,14 @@ def score(items: Sequence[Match]) -> tuple[float, tuple[str, ...]]:
 
 
 def threshold_for(students: int) -> float:
-    """THRESHOLD for a class of 300; a larger class has more pairs and rarer values, so it asks 2 ln(n/300) more."""
-    return THRESHOLD + 2 * math.log(max(students, CALIBRATED) / CALIBRATED)
+    """THRESHOLD for a class of 300; n students make n²/2 pairs, so a class of n asks 2 ln(n/300) more (or less)."""
+    return THRESHOLD + 2 * math.log(max(students, SMALLEST) / CALIBRATED)
+
+
+def min_evidence_for(students: int) -> float:
+    """MIN_EVIDENCE, or in a small class ln(n/4): there a value only one other student has is 1 in n/2, not rare
+    enough for 3 nats, yet still worth counting toward the lower threshold."""
+    return min(MIN_EVIDENCE, math.log(max(students, SMALLEST) / 4))
 
 
 def detect(keys: Mapping[str, Sequence[Variant]], submitted: Sequence[Submitted],

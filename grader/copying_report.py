@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from generator.kinds import KINDS
 from generator.model import Variant
 from grader.answer_key import KeyDir
-from grader.copying import MIN_QUESTIONS, THRESHOLD, Match, Pair, Submitted, detect
+from grader.copying import MIN_QUESTIONS, THRESHOLD, Match, Pair, Submitted, detect, threshold_for
 from grader.copying_code import SIMILARITY, CodePair, similar_code
 from grader.copying_values import answers_from_notebook, code_sources, read_notebook
 from grader.records import GradedSubmission
-from grader.store import PUBLIC, Store, atomic_write
+from grader.store import PUBLIC, Store, atomic_write, json_bytes
 
 CSV_NAME = "possible-copying.csv"
+JSON_NAME = "possible-copying.json"  # what `cnnlab grade` found, for `cnnlab report DIR` without --key
 CSV_HEADER = ("type", "student", "other_student", "strength", "questions", "qid", "part", "student_value",
               "other_student_value", "belongs_to", "evidence")
 
@@ -67,7 +69,7 @@ def gather(store: Store, records: Sequence[GradedSubmission], keys: KeyDir) -> F
             if qid in code_qids:
                 sources.setdefault(qid, {})[sid] = longest(sources.get(qid, {}).get(sid, ""), source)
     return Findings(tuple(detect(variants, submitted)), tuple(similar_code(sources, starters(variants))),
-                    len(submitted))
+                    len(submitted), threshold_for(len(variants)))
 
 
 def longest(first: str, second: str) -> str:
@@ -105,6 +107,42 @@ def belongs_to(match: Match) -> str:
     if match.how == "key":
         return f"the right answer of {match.owner}'s variant"
     return f"{match.owner}'s own wrong answer"
+
+
+def to_json(findings: Findings) -> dict[str, Any]:
+    """Plain data for OUT/report/possible-copying.json."""
+    return asdict(findings)
+
+
+def from_json(data: Mapping[str, Any]) -> Findings:
+    """Inverse of to_json."""
+    pairs = tuple(Pair(**{**p, "questions": tuple(p["questions"]), "matches": tuple(Match(**m) for m in p["matches"])})
+                  for p in data["pairs"])
+    code = tuple(CodePair(**{**c, "shared": tuple(tuple(line) for line in c["shared"])}) for c in data["code"])
+    return replace(Findings(pairs, code, data["submissions"]), threshold=data["threshold"],
+                   min_questions=data["min_questions"], similarity=data["similarity"])
+
+
+def write_findings(folder: Path, findings: Findings) -> Path:
+    """The CSV for the instructor and the JSON the report reads back; returns the CSV's path."""
+    atomic_write(folder / JSON_NAME, json_bytes(to_json(findings)), mode=PUBLIC)
+    return write_csv(folder / CSV_NAME, findings)
+
+
+def read_findings(folder: Path) -> Findings | None:
+    """What the last `cnnlab grade` found, or None when it found nothing to read (an older output folder)."""
+    try:
+        return from_json(json.loads((folder / JSON_NAME).read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def check_class(store: Store, records: Sequence[GradedSubmission], keys: KeyDir) -> str:
+    """Every batch's last step: compare the whole output folder's submissions, write OUT/report's files, one line."""
+    findings = gather(store, records, keys)
+    path = write_findings(store.root / "report", findings)
+    return (f"possible copying: {len(findings.pairs)} answer pair(s), {len(findings.code)} code pair(s) to review "
+            f"(evidence for a person, never a penalty): {path}")
 
 
 def write_csv(path: Path, findings: Findings) -> Path:

@@ -16,6 +16,7 @@ from rich.console import Console
 from grader.answer_key import KeyDir
 from grader.collect import collect
 from grader.console import progress_bar, summary_table
+from grader.copying_report import check_class
 from grader.marks import read_marks
 from grader.marks_grading import grade_marks, marks_roster
 from grader.outputs import write_class_outputs
@@ -99,8 +100,9 @@ def main(*, submissions: Sequence[str] = (), key: str, out: str, answers: str | 
             grade = _grader(dask, dask_scheduler_file, dask_slurm)
             records = grade(raws, Batch(env, store, workers, limits, regrade, context.device_class() == "cuda"),
                             lambda r, c: (reused.append(c), on_result(r, c)))
-        write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
-    return _summary(records, sum(reused), store, fail_under)
+        everything = write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
+        copying = check_class(store, everything, env.keys)
+    return _summary(records, sum(reused), store, fail_under, copying)
 
 
 def _grader(address: str | None, scheduler_file: str | None, slurm: str | None
@@ -122,17 +124,20 @@ def _grade_marks(answers: Path, key: str, out: str, roster: str | None, regrade:
     with store.exclusive():
         records, reused = grade_marks(sheet, env, store, regrade,
                                       lambda line: print(f"cnnlab: row not graded: {line}", file=sys.stderr))
-        write_class_outputs(store, marks_roster(env, sheet), records, Path(junit) if junit else None)
-    return _summary(records, reused, store, fail_under)
+        everything = write_class_outputs(store, marks_roster(env, sheet), records, Path(junit) if junit else None)
+        copying = check_class(store, everything, env.keys)
+    return _summary(records, reused, store, fail_under, copying)
 
 
-def _summary(records: list[GradedSubmission], reused: int, store: Store, fail_under: float | None) -> int:
+def _summary(records: list[GradedSubmission], reused: int, store: Store, fail_under: float | None, copying: str
+             ) -> int:
     """Print the summary table; grader-side errors raise (exit 2); 1 when a score is under --fail-under."""
     out_console = Console()
     if not out_console.is_terminal:  # logs and `make demo` pipes: 80 columns would fold every file name
         out_console = Console(width=120)
     out_console.print(summary_table(records, reused))
     print(f"results in {store.root}")
+    print(copying)
     errors = [r for r in records if r.status == "error"]
     if errors:
         raise ValueError(f"{len(errors)} submission(s) not graded because of a grader-side problem: "

@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from typing import Any
 
 from generator import kinds
 from generator.fields import Box, boxes, fill, parse, shown
@@ -38,6 +39,7 @@ class Marked:
     score: Score | None
     problems: tuple[tuple[str, str], ...] = ()
     columns: tuple[str, ...] = ()  # the question's own columns
+    value: Any = None  # the answer the cells filled in, as plain JSON (for copy detection); None when blank
 
 
 def hand_marked(variant: Variant, hand: Sequence[Box], typed: Mapping[str, str]) -> Marked:
@@ -76,7 +78,17 @@ def mark_question(variant: Variant, typed: Mapping[str, str], env: Env) -> Marke
     if problems:
         return Marked(None, tuple(problems.items()), columns)
     # the value as the sandbox hands back an answer variable (a blank answer is None: "no answer")
-    return Marked(kinds.score(variant, Returned({variant.variable: value}, {}), env.context), (), columns)
+    score = kinds.score(variant, Returned({variant.variable: value}, {}), env.context)
+    return Marked(score, (), columns, json.loads(json.dumps(value)) if typed_any(value) else None)
+
+
+def typed_any(value: Any) -> bool:
+    """Whether a filled answer holds anything typed (a blank one is its structure with None in every box)."""
+    if isinstance(value, dict):
+        return any(typed_any(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(typed_any(v) for v in value)
+    return value is not None
 
 
 def key_form(env: Env, student: str) -> str:
@@ -92,6 +104,7 @@ class Graded:
     scores: tuple[Score, ...]
     problems: tuple[str, ...]
     notes: tuple[str, ...]
+    answers: dict[str, Any]  # qid -> the typed answer, instructor-only (grader/copying.py)
 
 
 def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, header: frozenset[str], where: str) -> Graded:
@@ -103,9 +116,12 @@ def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, header: fro
                         "check which paper this row was typed from")
     own: list[str] = []
     scores: list[Score] = []
+    answers: dict[str, Any] = {}
     for variant in key.questions:
         marked = mark_question(variant, row.cells, env)
         own += marked.columns
+        if marked.value is not None:
+            answers[variant.qid] = marked.value
         problems += [f"{where}, column {column}: {why}" for column, why in marked.problems]
         if marked.score is not None:
             scores.append(marked.score)
@@ -116,7 +132,7 @@ def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, header: fro
     problems += [f"{where}, column {label}: {text.strip()!r} is under no column name" for label, text in row.stray]
     notes = (f"{where}: the sheet has no column {', '.join(unseen[:3])}{' ...' if len(unseen) > 3 else ''} for "
              f"{student}'s questions; read as blank",) if unseen else ()
-    return Graded(tuple(scores), tuple(problems), notes)
+    return Graded(tuple(scores), tuple(problems), notes, answers)
 
 
 def _not_graded(key: AnswerKey | None, why: str) -> tuple[Score, ...]:
@@ -134,21 +150,21 @@ def _digest(sheet: MarksSheet, student: str, rows: Sequence[MarksRow]) -> str:
 
 
 def _outcome(sheet: MarksSheet, student: str, rows: Sequence[MarksRow], key: AnswerKey | None, env: Env
-             ) -> tuple[str, tuple[Score, ...], tuple[str, ...]]:
-    """(status, scores, notes) of one student's row(s): graded, or rejected with every problem, one line each."""
+             ) -> tuple[str, tuple[Score, ...], tuple[str, ...], dict[str, Any]]:
+    """(status, scores, notes, answers) of one student's row(s): graded, or rejected with each problem in a line."""
     first = rows[0]
     where = f"{sheet.name} line {first.line}" + (f" ({student})" if student else "")
     problems = [f"{sheet.name} line {r.line} ({student}): {student} already has a row on line {first.line}; "
                 "keep one of them" for r in rows[1:]]
     if not student:
-        return "rejected", (), (f"{where}: no student_id",)
+        return "rejected", (), (f"{where}: no student_id",), {}
     if key is None:
-        return "rejected", (), (f"{where}: no answer key for student {student!r}", *problems)
+        return "rejected", (), (f"{where}: no answer key for student {student!r}", *problems), {}
     graded = grade_row(first, student, key, env, frozenset(sheet.header), where)
     problems += graded.problems
     if problems:
-        return "rejected", _not_graded(key, problems[0]), tuple(problems)
-    return "graded", graded.scores, graded.notes
+        return "rejected", _not_graded(key, problems[0]), tuple(problems), {}
+    return "graded", graded.scores, graded.notes, graded.answers
 
 
 def grade_student(sheet: MarksSheet, student: str, rows: Sequence[MarksRow], env: Env) -> GradedSubmission:
@@ -156,15 +172,15 @@ def grade_student(sheet: MarksSheet, student: str, rows: Sequence[MarksRow], env
     key: AnswerKey | None = None
     try:
         key = env.keys.load(student) if student else None
-        status, scores, notes = _outcome(sheet, student, rows, key, env)
+        status, scores, notes, answers = _outcome(sheet, student, rows, key, env)
     except Exception as error:
         reason = grader_error(error, "marks")
-        status, scores, notes = "error", _not_graded(key, reason), (reason,)
+        status, scores, notes, answers = "error", _not_graded(key, reason), (reason,), {}
     return GradedSubmission(
         digest=_digest(sheet, student, rows), label=f"{sheet.name} line {rows[0].line}", filename=sheet.name,
         student_id=student or None, assignment=key.assignment if key else None,
         key_digest=key.digest if key else None, status=status, scores=scores, notes=notes, seconds=0.0,
-        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), isolation="")
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), isolation="", answers=answers)
 
 
 def _by_student(sheet: MarksSheet, env: Env) -> list[tuple[str, list[MarksRow]]]:

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 
 import torch
 
+from grader.copying_values import answers_from_outcome, variables_by_qid
 from grader.feedback import feedback_notebook
 from grader.gradescope import results_json
 from grader.records import GradedSubmission, Identity, RawSubmission
@@ -81,7 +82,8 @@ def finish(state: State, env: Env) -> tuple[GradedSubmission, dict[str, bytes]]:
         assignment=key.assignment if key else None, key_digest=key.digest if key else None, status=status,
         scores=scores, notes=notes, seconds=round(outcome.seconds, 3) if outcome else 0.0,
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        isolation=outcome.isolation if outcome else "")
+        isolation=outcome.isolation if outcome else "",
+        answers=answers_from_outcome(variables_by_qid(key.questions), outcome) if key else {})
     titles = {q.qid: q.title for q in key.questions} if key else {}
     files = {"results.json": json_bytes(results_json(record, titles)),
              "feedback.ipynb": (json.dumps(feedback_notebook(state.notebook, record), indent=1,

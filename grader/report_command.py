@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from grader.answer_key import KeyDir
 from grader.lms_gradebook import EXPORTS, write_lms_csv
 from grader.roster import read_roster
 from grader.store import Store
@@ -23,9 +24,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--export", choices=sorted(EXPORTS), help="write the LMS's grade-import CSV instead")
     parser.add_argument("--roster", metavar="CSV", help="roster with the LMS's ids (a Canvas gradebook export, a "
                                                          "Moodle participants export, or cnnlab's own)")
-    parser.add_argument("--key", metavar="KEYDIR", help="the answer keys: adds the possible-copying section (wrong "
-                                                         "answers that are another student's right ones, similar code) "
-                                                         "and report/possible-copying.csv, for the instructor only")
+    parser.add_argument("--key", metavar="KEYDIR", help="the answer keys: compare the class again for the "
+                                                         "possible-copying section (wrong answers that are another "
+                                                         "student's right ones, similar code) and DIR/report/possible-"
+                                                         "copying.csv, for the instructor only; `cnnlab grade` already "
+                                                         "does this after every batch")
     parser.add_argument("--assignment", metavar="NAME", help="the LMS's column for the grades (Canvas: 'Name (id)' "
                                                              "updates that assignment; default: the assignment id)")
 
@@ -44,18 +47,12 @@ def main(*, dir: str, out: str | None = None, export: str | None = None,  # noqa
             print(f"cnnlab: warning: {warning}", file=sys.stderr)
         print(f"{export} grades: {path}")
         return 0
+    from grader.copying_report import check_class, read_findings
     from grader.report import write_report  # matplotlib only when the report is drawn
 
     folder = Path(out) if out else root / "report"
-    findings = None
     if key is not None:
-        from grader.answer_key import KeyDir
-        from grader.copying_report import CSV_NAME, gather, write_csv
-
-        findings = gather(Store(root), records, KeyDir.open(Path(key)))
-    path = write_report(records, folder, findings)
+        print(check_class(Store(root), records, KeyDir.open(Path(key))))
+    path = write_report(records, folder, read_findings(root / "report"))  # `cnnlab grade` wrote it, or just above
     print(f"report: {path}")
-    if findings is not None:
-        print(f"possible copying: {len(findings.pairs)} answer pair(s), {len(findings.code)} code pair(s) to review: "
-              f"{write_csv(folder / CSV_NAME, findings)}")
     return 0

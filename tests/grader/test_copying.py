@@ -14,6 +14,7 @@ from cnnlab import main as cnnlab
 from generator.fields import boxes
 from generator.kinds import answer_fields
 from generator.model import Score, Variant
+from generator.simulate import make_class, simulate
 from grader.copying import Submitted, detect, key_parts, threshold_for
 from grader.copying_sim import class_variants, simulate_class
 from grader.feedback import feedback_notebook
@@ -136,3 +137,41 @@ def test_without_a_key_the_report_says_copying_was_not_checked(tmp_path: Path,
     assert cnnlab(["report", str(root / "graded")]) == 0
     assert "Not checked" in (root / "graded" / "report" / "report.html").read_text("utf-8")
     assert not (root / "graded" / "report" / "possible-copying.csv").exists()
+
+
+def test_every_grade_batch_checks_copying_and_the_report_shows_it_without_the_key(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Through the real sandbox, a class of 40: s002 pasted four of s001's answer cells into their own notebook."""
+    generated = make_class(tmp_path, 40)
+
+    def answered(student: str, how: str = "correct") -> dict[str, Any]:
+        load = lambda folder, suffix="ipynb": json.loads(  # noqa: E731
+            (generated / folder / f"{student}.{suffix}").read_text("utf-8"))
+        return simulate(load("students"), load("instructor"), load("key", "json"), how)
+
+    source, copier = answered("s001"), answered("s002")
+    copied = ("conv-params", "output-size", "lenet-table", "pooling")
+    answer_cells = {c["metadata"]["cnnlab"]["qid"]: c for c in source["cells"]
+                    if c["metadata"].get("cnnlab", {}).get("role") == "answer"}
+    copier["cells"] = [answer_cells[c["metadata"]["cnnlab"]["qid"]]
+                       if c["metadata"].get("cnnlab", {}).get("role") == "answer"
+                       and c["metadata"]["cnnlab"]["qid"] in copied else c for c in copier["cells"]]
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    honest = {f"s{i:03d}": answered(f"s{i:03d}", ("correct", "wrong")[i % 2]) for i in range(3, 41)}
+    for student, notebook in {"s001": source, "s002": copier, **honest}.items():
+        (submissions / f"{student}.ipynb").write_text(json.dumps(notebook), "utf-8")
+    out = tmp_path / "out"
+    assert cnnlab(["grade", str(submissions), "--key", str(generated / "key"), "--out", str(out)]) == 0
+    assert "possible copying: 1 answer pair(s)" in capsys.readouterr().out
+    record = next(r for r in Store(out).records() if r.student_id == "s002")
+    assert set(record.answers) >= set(copied) and record.points < record.max_points
+    with (out / "report" / "possible-copying.csv").open(encoding="utf-8") as handle:
+        answer_rows = [r for r in csv.DictReader(handle) if r["type"] == "answers"]
+    assert {(r["student"], r["other_student"]) for r in answer_rows} == {("s002", "s001")}
+    assert {r["qid"] for r in answer_rows} == set(copied)
+    assert cnnlab(["report", str(out)]) == 0  # no --key: what the grade found
+    section = (out / "report" / "report.html").read_text("utf-8").split("Possible copying", 1)[1]
+    assert "s001 &amp; s002" in section and "Not checked" not in section
+    for path in (out / "students").rglob("*"):
+        assert not path.is_file() or b"s001" not in path.read_bytes() or path.parent.name == "s001"

@@ -15,6 +15,7 @@ import cnnlab
 from generator.fields import boxes, shown
 from generator.kinds import answer_fields
 from generator.model import Variant
+from grader.answer_key import KeyDir
 from grader.marks import FIXED, marks_columns, question_columns, read_marks, write_marks_template
 from grader.store import Store
 
@@ -122,6 +123,9 @@ def test_paper_exam_graded_like_notebooks(keys: Path, tmp_path: Path, capsys: py
     assert {t["output"] for t in blank.values()} <= {"no answer", "no answer (no points marked)"}
     assert all(t["output"] == f"not graded: {line}" for t in results(out, "s004").values())
     assert json.loads((out / "students" / "s001" / "feedback.ipynb").read_text("utf-8"))["cells"]
+    typed = {r.student_id: r.answers for r in Store(out).records()}  # instructor-only, for copy detection
+    assert typed["s001"] == {v.qid: v.answer for v in KeyDir.open(keys).load("s001").questions
+                             if v.entry_point is None} and typed["s002"] == {} and typed["s004"] == {}
     assert "<testsuite" in (tmp_path / "junit.xml").read_text("utf-8")
     assert cnnlab.main(["report", str(out)]) == 0 and (out / "report" / "report.html").exists()
 
