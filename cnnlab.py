@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {  # name -> (module, one line for the to
     "validate": ("generator.cli_validate", "check templates and specs, and grade their worked solutions"),
     "bench": ("solutions.bench_command", "train the reference LeNet-5 and record a benchmark or a grading bar"),
     "grade": ("grader.grade_command", "grade notebooks, folders or LMS zips against the answer keys, in a sandbox"),
+    "merge": ("grader.merge_command", "join the output folders of `cnnlab grade --shard I/N` runs into one"),
     "report": ("grader.report_command", "write the HTML class report of a grade output folder"),
     "exam": ("generator.paper.cli_exam", "typeset printable PDF exams in forms, their answer keys and a marks sheet"),
     "export": ("generator.cli_export", "export quizzes to Moodle or Canvas (QTI), or an autograder to Gradescope"),

@@ -21,7 +21,7 @@ from grader.marks import read_marks
 from grader.marks_grading import grade_marks, marks_roster
 from grader.outputs import write_class_outputs
 from grader.pipeline import Batch, grade_all
-from grader.records import GradedSubmission
+from grader.records import GradedSubmission, RawSubmission
 from grader.roster import Roster, read_roster
 from generator.model import Context
 from grader.settings import LIMITS
@@ -57,6 +57,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bars", metavar="FILE",
                         help="LeNet-5 bars (default: solutions/benchmarks/lenet5-grading-bars.json)")
     parser.add_argument("--device", choices=["cpu", "cuda"], help="train students' models on (default: cuda if any)")
+    parser.add_argument("--shard", metavar="I/N", help="grade only shard I of N (0 <= I < N, by each file's hash) into "
+                                                       "its own --out; `cnnlab merge` joins the shards (Slurm arrays: "
+                                                       "--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)")
     dask = parser.add_mutually_exclusive_group()
     dask.add_argument("--dask", metavar="ADDRESS", help="grade on Dask workers: a scheduler (tcp://HOST:8786) or "
                                                         "local:N worker processes here (docs/SCALING.md)")
@@ -79,11 +82,14 @@ def main(*, submissions: Sequence[str] = (), key: str, out: str, answers: str | 
          timeout: float = LIMITS.total_timeout_s, memory: int = LIMITS.memory_mb, junit: str | None = None,
          fail_under: float | None = None, roster: str | None = None, regrade: bool = False, data: str | None = None,
          bars: str | None = None, device: str | None = None, dask: str | None = None,
-         dask_scheduler_file: str | None = None, dask_slurm: str | None = None) -> int:
+         dask_scheduler_file: str | None = None, dask_slurm: str | None = None, shard: str | None = None) -> int:
     """Grade, write every output, print the summary; 0 whatever the scores, 1 under --fail-under, 2 on failure."""
     if bool(submissions) == bool(answers):
         raise ValueError("give either notebooks (files, folders or zips) or --answers CSV, not both" if answers else
                          "nothing to grade: give notebooks (files, folders or zips), or --answers CSV")
+    part = parse_shard(shard) if shard else None
+    if answers and part:
+        raise ValueError("--shard splits notebooks; a marks sheet is graded in one run")
     if answers:
         return _grade_marks(Path(answers), key, out, roster, regrade, junit, fail_under)
     if workers < 1 or timeout <= 0 or memory < 64:
@@ -95,14 +101,31 @@ def main(*, submissions: Sequence[str] = (), key: str, out: str, answers: str | 
     store = Store(Path(out))
     with store.exclusive():
         raws = collect(submissions, lambda line: print(f"cnnlab: warning: {line}", file=sys.stderr))
+        if part is not None:
+            raws = in_shard(raws, *part)
         with progress_bar(len(raws), Console(stderr=True)) as on_result:
             reused: list[bool] = []
             grade = _grader(dask, dask_scheduler_file, dask_slurm)
             records = grade(raws, Batch(env, store, workers, limits, regrade, context.device_class() == "cuda"),
                             lambda r, c: (reused.append(c), on_result(r, c)))
         everything = write_class_outputs(store, env.roster, records, Path(junit) if junit else None)
-        copying = check_class(store, everything, env.keys)
-    return _summary(records, sum(reused), store, fail_under, copying)
+        copying = (check_class(store, everything, env.keys) if part is None else
+                   "possible copying: compared by `cnnlab merge`, which sees every shard")
+    return print_summary(records, sum(reused), store, fail_under, copying)
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """`I/N` as (I, N), 0 <= I < N; anything else is a one-line error."""
+    index, slash, count = text.partition("/")
+    if slash and index.strip().isdigit() and count.strip().isdigit() and int(index) < int(count):
+        return int(index), int(count)
+    raise ValueError(f"--shard {text!r}: give I/N with 0 <= I < N, e.g. 0/10 "
+                     "(Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT with --array=0-9)")
+
+
+def in_shard(raws: Sequence[RawSubmission], index: int, count: int) -> list[RawSubmission]:
+    """The files of shard `index`: chosen by content hash, so every shard agrees whatever order it lists them in."""
+    return [raw for raw in raws if int(raw.digest[:16], 16) % count == index]
 
 
 def _grader(address: str | None, scheduler_file: str | None, slurm: str | None
@@ -126,10 +149,10 @@ def _grade_marks(answers: Path, key: str, out: str, roster: str | None, regrade:
                                       lambda line: print(f"cnnlab: row not graded: {line}", file=sys.stderr))
         everything = write_class_outputs(store, marks_roster(env, sheet), records, Path(junit) if junit else None)
         copying = check_class(store, everything, env.keys)
-    return _summary(records, reused, store, fail_under, copying)
+    return print_summary(records, reused, store, fail_under, copying)
 
 
-def _summary(records: list[GradedSubmission], reused: int, store: Store, fail_under: float | None, copying: str
+def print_summary(records: list[GradedSubmission], reused: int, store: Store, fail_under: float | None, copying: str
              ) -> int:
     """Print the summary table; grader-side errors raise (exit 2); 1 when a score is under --fail-under."""
     out_console = Console()

@@ -31,6 +31,7 @@ Step = Callable[[State, Env], State]
 PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_requests,
                              build_job)
 OnResult = Callable[[GradedSubmission, bool], None]  # (record, reused from an earlier run)
+NO_OUTCOME = "grader error: the sandbox returned no outcome for this submission"
 
 
 def one_line(text: str, limit: int = 300) -> str:
@@ -188,5 +189,5 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
     finally:
         sandbox.close()
     for state in list(pending.values()):
-        complete(replace(state, fatal="grader error: the sandbox returned no outcome for this submission", job=None))
+        complete(replace(state, fatal=NO_OUTCOME, job=None))
     return done

@@ -1,4 +1,4 @@
-"""The client's side: send each submission with its one key to a Dask worker, and write every result here.
+"""The client's side: send submissions in chunks, each with its student's key only, to Dask workers; write here.
 
 The client is the only writer (records, gradebooks, the report), so resume, --regrade, the output folder's lock and
 idempotence are grade_all's own: records still valid are reused before anything is sent.
@@ -8,22 +8,30 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
+import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
 from grader.pipeline import Batch, OnResult, finish_safely, grader_error, prepare, split_reused
 from grader.records import GradedSubmission, RawSubmission
 from grader.sandbox.verdict import crashed
 from grader.steps import Env, State, drop_outputs, identify_student, read_notebook
-from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_task, isolation
+from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk, isolation
 
 ALLOWED_FAILURES = 1  # a task whose worker died once runs again elsewhere; a second death is KilledWorker: crashed
 GPU = {"GPU": 1}  # the Dask resource a training task asks for; workers started with --resources GPU=1 offer it
+MAX_CHUNK = 8  # submissions per task at most: a worker's sandbox runs one while it prepares and scores the others
+CHUNKS_PER_SLOT = 4  # at least this many tasks per worker slot, so the last ones end together
+WORKER_WAIT_S = 300.0  # how long grading waits for a first worker, or for any worker after all have left
+SLURM_WAIT_S = 3600.0  # Slurm may keep the worker jobs queued: wait an hour for the first
+POLL_S = 5.0  # how often a wait for results checks that some worker is still there
 Say = Callable[[str], None]
 
 
@@ -42,17 +50,19 @@ class Target:
 
 @contextmanager
 def connect(target: Target) -> Iterator[Client]:
-    """A client of the target's scheduler; a cluster made here (local:N, Slurm) is closed with it."""
+    """A client of the target's scheduler; a cluster made here (local:N, Slurm) is closed with it, and its scheduler
+    gets cnnlab's fault rule (ALLOWED_FAILURES). A scheduler started elsewhere is never changed."""
     cluster: Any = None
-    if target.slurm:
-        from grader.distributed.slurm import slurm_cluster
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        if target.slurm:
+            from grader.distributed.slurm import slurm_cluster
 
-        cluster = slurm_cluster(target.slurm)
-    elif target.address and target.address.startswith("local:"):
-        count = int(target.address.removeprefix("local:"))
-        if count < 1:
-            raise ValueError("--dask local:N needs N >= 1 worker processes")
-        cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
+            cluster = slurm_cluster(target.slurm)
+        elif target.address and target.address.startswith("local:"):
+            count = int(target.address.removeprefix("local:"))
+            if count < 1:
+                raise ValueError("--dask local:N needs N >= 1 worker processes")
+            cluster = LocalCluster(n_workers=count, threads_per_worker=1, processes=True, dashboard_address=None)
     client = (Client(cluster) if cluster is not None else Client(scheduler_file=target.scheduler_file)
               if target.scheduler_file else Client(target.address))
     try:
@@ -63,16 +73,37 @@ def connect(target: Target) -> Iterator[Client]:
             cluster.close()
 
 
-def _fault_rules(dask_scheduler: Any, failures: int) -> None:
-    """A worker holds only the tasks it runs (saturation 1.0), so its death counts against those alone."""
-    dask_scheduler.allowed_failures = failures
-    dask_scheduler.WORKER_SATURATION = 1.0
+def _allowed_failures(dask_scheduler: Any) -> int:
+    """Read on the scheduler: how many worker deaths a task survives (its own setting, left as it is)."""
+    return int(dask_scheduler.allowed_failures)
+
+
+def await_workers(client: Client, target: Target, say: Say) -> int:
+    """Wait for the first worker (a one-line error after WORKER_WAIT_S, or SLURM_WAIT_S); the worker threads."""
+    if not client.scheduler_info()["workers"]:
+        wait_s = SLURM_WAIT_S if target.slurm else WORKER_WAIT_S
+        say(f"waiting up to {wait_s:.0f} s for a Dask worker to join the scheduler at {client.scheduler.address}")
+        try:
+            client.wait_for_workers(1, timeout=wait_s)
+        except TimeoutError:
+            raise TimeoutError(f"no Dask worker joined the scheduler at {client.scheduler.address} in {wait_s:.0f} "
+                               "s; start workers (`dask worker ADDRESS --nthreads 4`, docs/SCALING.md) and run the "
+                               "command again: nothing was graded") from None
+    return sum(client.nthreads().values())
+
+
+def deaths_allowed(client: Client, say: Say) -> int:
+    """How many times a task may kill its worker before it is recorded as crashed: the scheduler's rule, plus one."""
+    allowed = int(client.run_on_scheduler(_allowed_failures))
+    if allowed != ALLOWED_FAILURES:
+        say(f"the Dask scheduler lets a task kill {allowed + 1} workers before giving up (cnnlab's rule is "
+            f"{ALLOWED_FAILURES + 1}: start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES={ALLOWED_FAILURES})")
+    return allowed + 1
 
 
 def start_sandboxes(client: Client, batch: Batch, say: Say) -> str:
-    """Set the scheduler's fault rules and register this run's SandboxPlugin (a warm cluster keeps its pools)."""
+    """Register this run's SandboxPlugin on every worker, and those that join later (a warm cluster keeps its pools)."""
     plugin = SandboxPlugin(batch.limits, batch.env.context)
-    client.run_on_scheduler(_fault_rules, failures=ALLOWED_FAILURES)
     client.register_plugin(plugin)
     for address, line in sorted(client.run(isolation, name=plugin.name).items()):
         say(f"{'WARNING: ' if 'WEAK' in line else ''}dask worker {address}: {line}")
@@ -112,28 +143,72 @@ def trains(task: Task) -> bool:
 
 
 def local_record(raw: RawSubmission, env: Env, reason: str | None = None) -> tuple[GradedSubmission, dict[str, bytes]]:
-    """Graded here without a worker: no key to send, or (reason) the task killed its worker twice."""
+    """Graded here without a worker: no key to send, or (reason) the task killed its worker too often."""
     state = prepare(raw, env)
     if reason is not None and state.job is not None:
         state = replace(state, outcome=crashed(state.job.job_id, reason, ""))
     return finish_safely(state, env)
 
 
-def received(future: Future, raw: RawSubmission, env: Env) -> tuple[GradedSubmission, dict[str, bytes]]:
-    """The worker's record and files; a task that killed its worker twice is `crashed`, any other fault an error."""
+Chunk = tuple[tuple[RawSubmission, Task], ...]
+
+
+def chunked(tasks: Sequence[tuple[RawSubmission, Task]], slots: int) -> list[Chunk]:
+    """Training tasks alone (seconds each, maybe on the GPU resource); the rest in chunks of up to MAX_CHUNK, small
+    enough that every worker slot gets CHUNKS_PER_SLOT of them."""
+    alone = [(one,) for one in tasks if trains(one[1])]
+    rest = [one for one in tasks if not trains(one[1])]
+    size = max(1, min(MAX_CHUNK, len(rest) // max(1, slots * CHUNKS_PER_SLOT)))
+    return alone + [tuple(rest[i:i + size]) for i in range(0, len(rest), size)]
+
+
+def received(future: Future, chunk: Chunk, env: Env, deaths: int
+             ) -> list[tuple[GradedSubmission, dict[str, bytes]]] | None:
+    """The worker's records and files; None when a chunk killed its workers (grade its members one by one). A single
+    submission that did is `crashed`; any other fault is an error record, graded again by the next run."""
     try:
-        result: Result = future.result()
+        results: list[Result] = future.result()
     except KilledWorker:
-        return local_record(raw, env, f"the grading task killed its Dask worker {ALLOWED_FAILURES + 1} times; "
-                                      "not retried")
-    except Exception as error:  # noqa: BLE001  one submission's fault is its own record, graded again next run
-        return finish_safely(State(raw, fatal=grader_error(error, "the Dask task")), env)
-    record = GradedSubmission.from_json(result["record"])
-    return record, {name: text.encode("utf-8") for name, text in result["files"].items()}
+        if len(chunk) > 1:
+            return None
+        return [local_record(chunk[0][0], env, f"the grading task killed its Dask worker {deaths} times; not "
+                                               "retried")]
+    except Exception as error:  # noqa: BLE001  one task's fault is its submissions' own records
+        return [finish_safely(State(raw, fatal=grader_error(error, "the Dask task")), env) for raw, _ in chunk]
+    return [(GradedSubmission.from_json(result["record"]),
+             {name: text.encode("utf-8") for name, text in result["files"].items()}) for result in results]
+
+
+def _locked(lock: threading.Lock, read: Callable[[], list[Future]]) -> list[Future]:
+    """read() while holding the lock (the watchdog reads what the grading loop changes)."""
+    with lock:
+        return read()
+
+
+class Watchdog(threading.Thread):
+    """Cancels what is left when every worker has been gone for WORKER_WAIT_S, so grading never waits forever."""
+
+    def __init__(self, client: Client, pending: Callable[[], list[Future]]) -> None:
+        super().__init__(daemon=True, name="cnnlab-dask-watchdog")
+        self.client, self.pending, self.stop, self.gave_up = client, pending, threading.Event(), False
+
+    def run(self) -> None:
+        """Check every POLL_S; cancel the pending tasks after WORKER_WAIT_S with no worker."""
+        alone_since: float | None = None
+        while not self.stop.wait(POLL_S):
+            try:
+                workers = len(self.client.nthreads())
+            except Exception:  # noqa: BLE001  the scheduler itself is gone: the same as no worker
+                workers = 0
+            alone_since = None if workers else alone_since or time.monotonic()
+            if alone_since is not None and time.monotonic() - alone_since >= WORKER_WAIT_S:
+                self.gave_up = True
+                self.client.cancel(self.pending())
+                return
 
 
 def grade_on_dask(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult = lambda r, c: None, *,
-                  target: Target, say: Say = _stderr, task: Callable[[Task], Result] = grade_task
+                  target: Target, say: Say = _stderr, chunk: Callable[[list[Task]], list[Result]] = grade_chunk
                   ) -> list[GradedSubmission]:
     """grade_all's contract on Dask workers: what has a valid record is reused, the rest graded once, stored here."""
     done, todo = split_reused(raws, batch, on_result)
@@ -146,17 +221,47 @@ def grade_on_dask(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResu
     if not todo:
         return done
     with connect(target) as client:
-        plugin = start_sandboxes(client, batch, say)
+        slots = await_workers(client, target, say)
+        deaths, plugin = deaths_allowed(client, say), start_sandboxes(client, batch, say)
         gpu, run = wants_gpu(client, batch, say), uuid.uuid4().hex[:8]
-        futures: dict[Future, RawSubmission] = {}
+        tasks: list[tuple[RawSubmission, Task]] = []
         for raw in todo:
             one = make_task(raw, batch.env, plugin)
             if one is None:
                 complete(*local_record(raw, batch.env))
-                continue
-            futures[client.submit(task, one, key=f"cnnlab-grade-{raw.digest[:16]}-{run}", pure=False,
-                                  resources=GPU if gpu and trains(one) else None)] = raw
-        for future in as_completed(list(futures)):
-            complete(*received(future, futures.pop(future), batch.env))
-            future.release()
+            else:
+                tasks.append((raw, one))
+
+        def submit(part: Chunk) -> Future:
+            return client.submit(chunk, [task for _, task in part], pure=False,
+                                 key=f"cnnlab-grade-{part[0][0].digest[:16]}-{len(part)}-{run}",
+                                 resources=GPU if gpu and trains(part[0][1]) else None)
+
+        pending, lock = {submit(part): part for part in chunked(tasks, slots)}, threading.Lock()
+        watchdog = Watchdog(client, lambda: _locked(lock, lambda: list(pending)))
+        watchdog.start()
+        try:
+            finished = as_completed(list(pending))
+            for future in finished:
+                with lock:
+                    part = pending.pop(future)
+                if future.cancelled():
+                    continue  # the watchdog gave up: no record, so the next run grades it
+                graded = received(future, part, batch.env, deaths)
+                for record, files in graded or ():
+                    complete(record, files)
+                for one in part if graded is None else ():  # the chunk killed its workers: find which one does
+                    alone = submit((one,))
+                    with lock:
+                        pending[alone] = (one,)
+                    finished.add(alone)
+                future.release()
+        finally:
+            watchdog.stop.set()
+        if watchdog.gave_up:
+            graded_now = {record.digest for record in done}
+            left = sum(raw.digest not in graded_now for raw, _ in tasks)
+            raise TimeoutError(f"every Dask worker left and none came back in {WORKER_WAIT_S:.0f} s: {left} "
+                               "submission(s) not graded; what was graded is stored, and running the command again "
+                               "grades the rest")
     return done

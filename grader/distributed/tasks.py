@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,11 @@ from distributed import Worker, WorkerPlugin, get_worker
 
 from generator.model import Context
 from grader.answer_key import KeyDir, parse_key
-from grader.pipeline import finish_safely, prepare
+from grader.pipeline import NO_OUTCOME, finish_safely, prepare
 from grader.records import AnswerKey, Identity, RawSubmission
 from grader.roster import Roster
-from grader.sandbox import Limits, Sandbox
-from grader.steps import Env
+from grader.sandbox import Job, Limits, Sandbox
+from grader.steps import Env, State
 
 Result = dict[str, Any]  # {"record": GradedSubmission.to_json(), "files": {name: utf-8 text}}
 
@@ -110,13 +111,39 @@ def plugin_of(worker: Worker, name: str) -> SandboxPlugin:
     return plugin
 
 
+def grade_chunk(tasks: Sequence[Task]) -> list[Result]:
+    """Grade a few submissions as grade_all does: each job runs in this worker's sandbox while the next is prepared
+    and the last is scored, so the slots never wait on the grader; results in the tasks' order."""
+    plugin = plugin_of(get_worker(), tasks[0].plugin)
+    sandbox = plugin.sandbox
+    results: list[Result | None] = [None] * len(tasks)
+    pending: dict[str, tuple[int, State, Env]] = {}
+
+    def jobs() -> Iterator[Job]:
+        for number, task in enumerate(tasks):
+            env = Env(OneKey.of(task), Roster({}, {}), None, plugin.context)
+            state = prepare(task.raw, env, task.identity)
+            if state.job is None:
+                results[number] = as_result(state, env)
+            else:
+                pending[state.job.job_id] = (number, state, env)
+                yield state.job
+
+    for outcome in sandbox.map(jobs()) if sandbox is not None else ():
+        number, state, env = pending.pop(outcome.job_id)
+        results[number] = as_result(replace(state, outcome=outcome), env)
+    for number, state, env in pending.values():
+        results[number] = as_result(replace(state, fatal=NO_OUTCOME, job=None), env)
+    return [result for result in results if result is not None]
+
+
 def grade_task(task: Task) -> Result:
-    """Prepare, run in this worker's sandbox, score: the same steps as grade_all, with only this student's key."""
-    plugin = plugin_of(get_worker(), task.plugin)
-    env = Env(OneKey.of(task), Roster({}, {}), None, plugin.context)
-    state = prepare(task.raw, env, task.identity)
-    if state.job is not None and plugin.sandbox is not None:
-        state = replace(state, outcome=plugin.sandbox.run(state.job))
+    """One submission alone (a chunk of one)."""
+    return grade_chunk([task])[0]
+
+
+def as_result(state: State, env: Env) -> Result:
+    """Scored, as plain data for the trip back: the record as JSON and its files as text."""
     record, files = finish_safely(state, env)
     return {"record": json.loads(json.dumps(record.to_json())),
             "files": {name: data.decode("utf-8") for name, data in files.items()}}

@@ -5,19 +5,21 @@ from __future__ import annotations
 import json
 import os
 import pickle
-import re
 import signal
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 
+import dask
 import pytest
 from distributed import LocalCluster, get_worker
 
 from generator.simulate import FLAVOURS, make_class, write_simulated
+from tests.grader.classroom import outputs
 from grader.collect import collect
 from grader.distributed.client import Target, grade_on_dask
-from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_task
+from grader.distributed import client as dask_client
+from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk
 from grader.grade_command import load_env, main
 from grader.pipeline import Batch
 from grader.records import GradedSubmission
@@ -38,28 +40,12 @@ def homework(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
-    """A scheduler and two one-thread worker processes, shared by the tests that reach it by its address."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as local:
+    """A scheduler with cnnlab's fault rule, as docs/SCALING.md starts one, and two one-thread worker processes,
+    shared by the tests that reach it by its address."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": dask_client.ALLOWED_FAILURES}):
+        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with local:
         yield local
-
-
-def comparable(path: Path) -> object:
-    """A file's content with what varies between any two runs taken out: times, and the sandbox uid (per pid)."""
-    if path.suffix != ".json":
-        return path.read_bytes()
-    data = json.loads(path.read_text("utf-8"))
-    if path.name == "record.json":
-        data.pop("graded_at"), data.pop("seconds")
-        data["isolation"] = re.sub(r"uid \d+", "uid N", data["isolation"])
-    if path.name == "results.json":
-        data.pop("execution_time", None)
-    return data
-
-
-def outputs(out: Path) -> dict[str, object]:
-    """Every output file of a grading folder but the lock and the SQLite file (which holds the times)."""
-    return {str(p.relative_to(out)): comparable(p) for p in sorted(out.rglob("*"))
-            if p.is_file() and p.name not in (".lock", "gradebook.sqlite")}
 
 
 def test_local_dask_gives_the_records_of_one_machine(homework: tuple[Path, Path], tmp_path: Path) -> None:
@@ -74,14 +60,14 @@ def test_local_dask_gives_the_records_of_one_machine(homework: tuple[Path, Path]
     assert (tmp_path / "dask" / "gradebook.csv").read_bytes() == before  # all reused: no cluster needed
 
 
-def grade(homework: tuple[Path, Path], out: Path, address: str, task: object = grade_task
+def grade(homework: tuple[Path, Path], out: Path, address: str, chunk: object = grade_chunk
           ) -> tuple[list[GradedSubmission], list[bool]]:
     """Grade the homework on the shared cluster with a wrapped task; the records and which were reused."""
     submissions, key = homework
     reused: list[bool] = []
     records = grade_on_dask(collect([str(submissions)]), Batch(load_env(str(key)), Store(out), limits=LIMITS),
                             lambda r, c: reused.append(c), target=Target(address), say=lambda line: None,
-                            task=task)  # type: ignore[arg-type]
+                            chunk=chunk)  # type: ignore[arg-type]
     return records, reused
 
 
@@ -94,10 +80,11 @@ def exactly_one_record_each(homework: tuple[Path, Path], out: Path) -> dict[str,
     return {r.filename: r for r in stored}
 
 
-def spy(task: Task, folder: str) -> Result:
-    """Keep what this worker received (the task as pickled), then grade."""
-    Path(folder, f"{task.identity.student_id}.pkl").write_bytes(pickle.dumps((get_worker().address, task)))
-    return grade_task(task)
+def spy(tasks: list[Task], folder: str) -> list[Result]:
+    """Keep what this worker received (each task as pickled), then grade."""
+    for task in tasks:
+        Path(folder, f"{task.identity.student_id}.pkl").write_bytes(pickle.dumps((get_worker().address, task)))
+    return grade_chunk(tasks)
 
 
 def test_a_key_goes_only_to_the_worker_grading_that_student(homework: tuple[Path, Path], cluster: LocalCluster,
@@ -117,12 +104,12 @@ def test_a_key_goes_only_to_the_worker_grading_that_student(homework: tuple[Path
     assert not [sid for sid, data in keys.items() if data in plugin or sid.encode() in plugin]
 
 
-def kill_once(task: Task, marker: str) -> Result:
+def kill_once(tasks: list[Task], marker: str) -> list[Result]:
     """The first task to get here kills its worker process, mid-task, as a lost node would."""
     try:
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
     except FileExistsError:
-        return grade_task(task)
+        return grade_chunk(tasks)
     os.kill(os.getpid(), signal.SIGKILL)
     raise AssertionError("unreachable")
 
@@ -140,15 +127,16 @@ def test_a_killed_worker_loses_nothing(homework: tuple[Path, Path], cluster: Loc
     assert len(again) == STUDENTS and all(reused)  # a rerun grades only what has no record: nothing
 
 
-def kill_for(task: Task, name: str) -> Result:
-    """Every run of this one submission kills its worker."""
-    if name in task.raw.filename:
+def kill_for(tasks: list[Task], name: str) -> list[Result]:
+    """Every run of a task holding this one submission kills its worker."""
+    if any(name in task.raw.filename for task in tasks):
         os.kill(os.getpid(), signal.SIGKILL)
-    return grade_task(task)
+    return grade_chunk(tasks)
 
 
 def test_a_submission_that_kills_its_worker_twice_is_crashed(homework: tuple[Path, Path], cluster: LocalCluster,
-                                                            tmp_path: Path) -> None:
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dask_client, "CHUNKS_PER_SLOT", 1)  # chunks of 4: the killer's chunk is split, then found
     records, _ = grade(homework, tmp_path / "out", cluster.scheduler_address, partial(kill_for, name="s002_"))
     assert len(records) == STUDENTS
     by_file = exactly_one_record_each(homework, tmp_path / "out")
@@ -158,3 +146,62 @@ def test_a_submission_that_kills_its_worker_twice_is_crashed(homework: tuple[Pat
     assert all(r.status == "graded" for name, r in by_file.items() if "correct" in name or "blank" in name)
     again, reused = grade(homework, tmp_path / "out", cluster.scheduler_address)
     assert len(again) == STUDENTS and all(reused)  # recorded as crashed: not retried forever
+
+
+def test_chunks_keep_training_alone_and_give_every_slot_several() -> None:
+    def task(name: str, training: bool) -> tuple[object, Task]:
+        params = {"training": {"epochs": 1}} if training else {}
+        key = json.dumps({"questions": [{"params": params}]}).encode()
+        return name, Task(None, None, key, "", "p")  # type: ignore[arg-type]
+
+    tasks = [task(f"t{i}", i in (3, 7)) for i in range(40)]
+    parts = dask_client.chunked(tasks, slots=2)  # type: ignore[arg-type]
+    assert [len(p) for p in parts[:2]] == [1, 1] and {p[0][0] for p in parts[:2]} == {"t3", "t7"}
+    assert sorted(one[0] for part in parts for one in part) == sorted(name for name, _ in tasks)
+    assert max(len(p) for p in parts[2:]) == 38 // (2 * dask_client.CHUNKS_PER_SLOT)
+    assert len(parts[2:]) >= 2 * dask_client.CHUNKS_PER_SLOT
+    assert max(len(p) for p in dask_client.chunked(tasks * 10, slots=1)) == dask_client.MAX_CHUNK  # type: ignore
+
+
+def test_no_worker_is_a_one_line_error_and_a_foreign_scheduler_is_left_as_it_is(
+        homework: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dask_client, "WORKER_WAIT_S", 1.0)
+    said: list[str] = []
+    with dask.config.set({"distributed.scheduler.allowed-failures": 3}):  # Dask's default, not cnnlab's rule
+        empty = LocalCluster(n_workers=0, threads_per_worker=1, processes=True, dashboard_address=None)
+    with empty:
+        batch = Batch(load_env(str(homework[1])), Store(tmp_path / "out"), limits=LIMITS)
+        with pytest.raises(TimeoutError, match="no Dask worker joined the scheduler at .* in 1 s; start workers"):
+            grade_on_dask(collect([str(homework[0])]), batch, target=Target(empty.scheduler_address), say=said.append)
+        assert Store(tmp_path / "out").records() == []
+        empty.scale(1)
+        empty.wait_for_workers(1)
+        records = grade_on_dask(collect([str(homework[0])]), batch, target=Target(empty.scheduler_address),
+                                say=said.append)
+        assert len(records) == STUDENTS
+        assert (empty.scheduler.allowed_failures, empty.scheduler.WORKER_SATURATION) == (
+            3, dask.config.get("distributed.scheduler.worker-saturation"))  # its operator's settings, unchanged
+    assert any("lets a task kill 4 workers" in line and "ALLOWED_FAILURES=1" in line for line in said)
+
+
+class NoWorkers:
+    """A client whose scheduler has lost every worker."""
+
+    def __init__(self) -> None:
+        self.cancelled: list[object] = []
+
+    def nthreads(self) -> dict[str, int]:
+        return {}
+
+    def cancel(self, futures: list[object]) -> None:
+        self.cancelled += futures
+
+
+def test_the_watchdog_cancels_what_is_left_when_every_worker_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dask_client, "WORKER_WAIT_S", 0.05)
+    monkeypatch.setattr(dask_client, "POLL_S", 0.01)
+    client = NoWorkers()
+    watchdog = dask_client.Watchdog(client, lambda: ["a", "b"])  # type: ignore[arg-type, list-item]
+    watchdog.start()
+    watchdog.join(timeout=30)
+    assert watchdog.gave_up and client.cancelled == ["a", "b"]
