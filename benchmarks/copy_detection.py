@@ -45,6 +45,8 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=10_000, help="students in the timed class")
     parser.add_argument("--threshold", type=float, help="nats (default: grader.copying.threshold_for the class size)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes drawing variants")
+    parser.add_argument("--small", default="16,40", help="also these class sizes (comma-separated; '' for none), "
+                                                          "one copying pair and 20 classes each")
     args = parser.parse_args()
     found, planted, false = evaluate(args.students, args.copiers, args.classes, args.threshold, args.workers)
     honest = args.students - 2 * args.copiers
@@ -56,6 +58,10 @@ def main() -> int:
     per_300 = false / args.classes * 300 / max(args.students, 1)
     print(f"false alarms: {false} honest pair(s) flagged in {args.classes} class(es), {per_300:.2f} per 300 students "
           f"(target <= 1)")
+    for size in filter(None, (int(item) for item in args.small.split(",") if item.strip())):
+        found, planted, false = evaluate(size, 1, 20, args.threshold, args.workers)
+        print(f"small class of {size}: threshold {threshold_for(size):.1f} nats; {found} of {planted} copied pairs "
+              f"found, {false} honest pair(s) flagged in 20 classes ({false / 20 * 300 / size:.2f} per 300 students)")
     started = time.perf_counter()
     keys = class_variants([f"L{i:06d}" for i in range(args.large)], b"large-class", workers=args.workers)
     simulated = simulate_class(keys, args.large // 30, seed=7)

@@ -89,5 +89,6 @@ def test_dask_grade_speed_prints_the_overhead_and_the_ratio() -> None:
 
 def test_copy_detection_prints_detection_false_alarms_and_time() -> None:
     out = run_script("copy_detection.py", "--students", "40", "--copiers", "2", "--classes", "1", "--large", "60",
-                     "--workers", "1")
+                     "--workers", "1", "--small", "20")
     assert "detection:" in out and "false alarms:" in out and "large class: 60 students" in out, out
+    assert "small class of 20: threshold" in out and "in 20 classes" in out, out
