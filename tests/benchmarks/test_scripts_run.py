@@ -92,3 +92,9 @@ def test_copy_detection_prints_detection_false_alarms_and_time() -> None:
                      "--workers", "1", "--small", "20")
     assert "detection:" in out and "false alarms:" in out and "large class: 60 students" in out, out
     assert "small class of 20: threshold" in out and "in 20 classes" in out, out
+
+
+def test_code_similarity_prints_detection_false_alarms_and_the_sweep() -> None:
+    out = run_script("code_similarity.py", "--students", "40", "--copiers", "2", "--classes", "1", "--workers", "1")
+    assert "detection:" in out and "false alarms:" in out and "similarity: copied pairs" in out, out
+    assert "sweep" in out and "0.90 " in out, out
