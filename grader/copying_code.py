@@ -17,6 +17,7 @@ import tokenize
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Jaccard of the rare k-gram sets at and above which a pair is listed, measured by benchmarks/code_similarity.py
 # (40 classes of 300): honest students who wrote the same approach reach 1.0, and 0.9 is the lowest of the sweep
@@ -87,18 +88,29 @@ def _tokenise(source: str, offset: int) -> list[tuple[int, str]]:
 
 def normalised_lines(source: str) -> dict[int, str]:
     """Each source line's normalised tokens joined, by line number."""
+    return _joined(_tokens(source))
+
+
+def _joined(tokens: Sequence[tuple[int, str]]) -> dict[int, str]:
+    """Tokens joined into their lines, by line number."""
     lines: dict[int, list[str]] = defaultdict(list)
-    for line, token in _tokens(source):
+    for line, token in tokens:
         lines[line].append(token)
-    return {line: " ".join(tokens) for line, tokens in lines.items()}
+    return {line: " ".join(items) for line, items in lines.items()}
+
+
+@lru_cache(maxsize=64)
+def _starter_lines(starter: str) -> frozenset[str]:
+    """The starter code's normalised lines, read once per question rather than once per student."""
+    return frozenset(normalised_lines(starter).values())
 
 
 def grams(source: str, starter: str = "") -> set[tuple[str, ...]]:
     """The k-grams of the normalised tokens, lines that are the starter code's own left out."""
-    stub = set(normalised_lines(starter).values())
-    lines = normalised_lines(source)
-    tokens = [t for line, t in _tokens(source) if lines.get(line) not in stub]
-    return {tuple(tokens[i:i + K]) for i in range(max(len(tokens) - K + 1, 0))}
+    stub, tokens = _starter_lines(starter), _tokens(source)
+    lines = _joined(tokens)
+    kept = [t for line, t in tokens if lines.get(line) not in stub]
+    return {tuple(kept[i:i + K]) for i in range(max(len(kept) - K + 1, 0))}
 
 
 def similar_code(sources: Mapping[str, Mapping[str, str]], starters: Mapping[str, str],
