@@ -1,6 +1,6 @@
 """A simulated class's code for the conv2d question, to measure grader.copying_code.SIMILARITY against.
 
-Ten independent ways to write `conv2d_forward` (generator/kinds/code_conv2d.py), each a template whose choice
+Ten independent ways to write `conv2d_forward` (the conv2d code question's kind), each a template whose choice
 points are where independent students differ (`«a¦b»`, or `«label|a¦b»` for choices made together; names `$N`
 come from each student's own naming). Honest students draw their own choices, names, comments, docstring and
 layout; a copier takes another student's code and disguises it: every local renamed, comments and docstring
@@ -18,10 +18,13 @@ import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from generator.kinds.code_conv2d import EXERCISE, SIGNATURE
+from generator.kinds import KINDS
 
 QID = "code-conv2d"
 ENTRY = "conv2d_forward"
+EXERCISE = next(kind.EXERCISE for kind in KINDS.values()  # through the registry: the grader names no kind
+                if getattr(getattr(kind, "EXERCISE", None), "entry_point", None) == ENTRY)
+SIGNATURE = EXERCISE.signature({})
 STARTER = f"{SIGNATURE}\n{EXERCISE.stub_body}\n"  # the stub the students start from (answer_stub)
 PARAMS = ("x", "w", "b", "stride", "padding")
 CHOICE = re.compile(r"«(?:(\w+)\|)?([^«»]*)»")  # an innermost choice point, its label optional
