@@ -17,6 +17,7 @@ from typing import Any
 
 from generator import kinds
 from generator.fields import Box, boxes, fill, parse, shown
+from generator.grading import is_blank, to_plain
 from generator.model import Part, Returned, Score, Variant
 from grader.feedback import feedback_notebook
 from grader.gradescope import results_json
@@ -79,16 +80,8 @@ def mark_question(variant: Variant, typed: Mapping[str, str], env: Env) -> Marke
         return Marked(None, tuple(problems.items()), columns)
     # the value as the sandbox hands back an answer variable (a blank answer is None: "no answer")
     score = kinds.score(variant, Returned({variant.variable: value}, {}), env.context)
-    return Marked(score, (), columns, json.loads(json.dumps(value)) if typed_any(value) else None)
+    return Marked(score, (), columns, None if is_blank(value) else to_plain(value))
 
-
-def typed_any(value: Any) -> bool:
-    """Whether a filled answer holds anything typed (a blank one is its structure with None in every box)."""
-    if isinstance(value, dict):
-        return any(typed_any(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(typed_any(v) for v in value)
-    return value is not None
 
 
 def key_form(env: Env, student: str) -> str:

@@ -149,45 +149,55 @@ def split_reused(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResul
     return done, todo
 
 
+Prepared = tuple[State, Env]  # a submission after every step before the sandbox, and the keys it was graded with
+
+
+def run_prepared(sandbox: Sandbox, prepared: Iterable[Prepared], complete: Callable[[State, Env], None]) -> None:
+    """Queue each job the moment it is prepared and complete each state as its outcome returns (at once when it has
+    no job), so the slots run while the grader prepares the next submission and scores the last."""
+    pending: dict[str, Prepared] = {}
+
+    def jobs() -> Iterator[Job]:
+        for state, env in prepared:
+            if state.job is None:
+                complete(state, env)
+            else:
+                pending[state.job.job_id] = (state, env)
+                yield state.job
+
+    for outcome in sandbox.map(jobs()):
+        state, env = pending.pop(outcome.job_id)
+        complete(replace(state, outcome=outcome), env)
+    for state, env in list(pending.values()):
+        complete(replace(state, fatal=NO_OUTCOME, job=None), env)
+
+
 def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult = lambda r, c: None
               ) -> list[GradedSubmission]:
     """Grade every submission not graded before; each result is stored the moment it is ready.
 
-    The sandbox starts in the background while submissions are prepared, and jobs are queued as they are
-    built, so reading, sandbox start-up and running overlap.
+    The sandbox starts in the background while the first submissions are prepared, so reading, sandbox start-up
+    and running overlap.
     """
     torch.set_num_threads(1)  # the references run on tiny arrays; thread start-up would cost 40x the work
     done, todo = split_reused(raws, batch, on_result)
 
-    def complete(state: State) -> None:
-        record, files = finish_safely(state, batch.env)
+    def complete(state: State, env: Env) -> None:
+        record, files = finish_safely(state, env)
         batch.store.save(record, files)  # an OSError here is the grader's own output failing: it stops the run
         done.append(record)
         on_result(record, False)
 
     if not todo:
         return done
-    pending: dict[str, State] = {}
-
-    def jobs() -> Iterator[Job]:
-        for raw in todo:
-            state = prepare(raw, batch.env)
-            if state.job is None:
-                complete(state)
-            else:
-                pending[state.job.job_id] = state
-                yield state.job
-
-    sandbox, queue = Sandbox(workers=batch.workers, limits=batch.limits, gpu=batch.gpu), jobs()
+    sandbox = Sandbox(workers=batch.workers, limits=batch.limits, gpu=batch.gpu)
+    prepared = ((prepare(raw, batch.env), batch.env) for raw in todo)
     try:
         with ThreadPoolExecutor(1) as background:
             starting = background.submit(sandbox.start)
-            first = list(itertools.islice(queue, batch.workers * 4))  # prepared while the workers start
+            first = list(itertools.islice(prepared, batch.workers * 4))  # prepared while the workers start
             starting.result()
-        for outcome in sandbox.map(itertools.chain(first, queue)):
-            complete(replace(pending.pop(outcome.job_id), outcome=outcome))
+        run_prepared(sandbox, itertools.chain(first, prepared), complete)
     finally:
         sandbox.close()
-    for state in list(pending.values()):
-        complete(replace(state, fatal=NO_OUTCOME, job=None))
     return done

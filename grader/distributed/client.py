@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -150,14 +150,19 @@ def local_record(raw: RawSubmission, env: Env, reason: str | None = None) -> tup
     return finish_safely(state, env)
 
 
-Chunk = tuple[tuple[RawSubmission, Task], ...]
+Chunk = tuple[Task, ...]
 
 
-def chunked(tasks: Sequence[tuple[RawSubmission, Task]], slots: int) -> list[Chunk]:
+def chunked(tasks: Sequence[Task], slots: int) -> list[Chunk]:
     """Training tasks alone (seconds each, maybe on the GPU resource); the rest in chunks of up to MAX_CHUNK, small
     enough that every worker slot gets CHUNKS_PER_SLOT of them."""
-    alone = [(one,) for one in tasks if trains(one[1])]
-    rest = [one for one in tasks if not trains(one[1])]
+    alone: list[Chunk] = []
+    rest: list[Task] = []
+    for task in tasks:
+        if trains(task):
+            alone.append((task,))
+        else:
+            rest.append(task)
     size = max(1, min(MAX_CHUNK, len(rest) // max(1, slots * CHUNKS_PER_SLOT)))
     return alone + [tuple(rest[i:i + size]) for i in range(0, len(rest), size)]
 
@@ -171,26 +176,21 @@ def received(future: Future, chunk: Chunk, env: Env, deaths: int
     except KilledWorker:
         if len(chunk) > 1:
             return None
-        return [local_record(chunk[0][0], env, f"the grading task killed its Dask worker {deaths} times; not "
+        return [local_record(chunk[0].raw, env, f"the grading task killed its Dask worker {deaths} times; not "
                                                "retried")]
     except Exception as error:  # noqa: BLE001  one task's fault is its submissions' own records
-        return [finish_safely(State(raw, fatal=grader_error(error, "the Dask task")), env) for raw, _ in chunk]
+        return [finish_safely(State(task.raw, fatal=grader_error(error, "the Dask task")), env) for task in chunk]
     return [(GradedSubmission.from_json(result["record"]),
              {name: text.encode("utf-8") for name, text in result["files"].items()}) for result in results]
-
-
-def _locked(lock: threading.Lock, read: Callable[[], list[Future]]) -> list[Future]:
-    """read() while holding the lock (the watchdog reads what the grading loop changes)."""
-    with lock:
-        return read()
 
 
 class Watchdog(threading.Thread):
     """Cancels what is left when every worker has been gone for WORKER_WAIT_S, so grading never waits forever."""
 
-    def __init__(self, client: Client, pending: Callable[[], list[Future]]) -> None:
+    def __init__(self, client: Client, pending: Mapping[Future, Chunk], lock: threading.Lock) -> None:
         super().__init__(daemon=True, name="cnnlab-dask-watchdog")
-        self.client, self.pending, self.stop, self.gave_up = client, pending, threading.Event(), False
+        self.client, self.pending, self.lock = client, pending, lock  # the lock guards the grading loop's changes
+        self.stop, self.gave_up = threading.Event(), False
 
     def run(self) -> None:
         """Check every POLL_S; cancel the pending tasks after WORKER_WAIT_S with no worker."""
@@ -203,7 +203,9 @@ class Watchdog(threading.Thread):
             alone_since = None if workers else alone_since or time.monotonic()
             if alone_since is not None and time.monotonic() - alone_since >= WORKER_WAIT_S:
                 self.gave_up = True
-                self.client.cancel(self.pending())
+                with self.lock:
+                    left = list(self.pending)
+                self.client.cancel(left)
                 return
 
 
@@ -224,21 +226,21 @@ def grade_on_dask(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResu
         slots = await_workers(client, target, say)
         deaths, plugin = deaths_allowed(client, say), start_sandboxes(client, batch, say)
         gpu, run = wants_gpu(client, batch, say), uuid.uuid4().hex[:8]
-        tasks: list[tuple[RawSubmission, Task]] = []
+        tasks: list[Task] = []
         for raw in todo:
             one = make_task(raw, batch.env, plugin)
             if one is None:
                 complete(*local_record(raw, batch.env))
             else:
-                tasks.append((raw, one))
+                tasks.append(one)
 
         def submit(part: Chunk) -> Future:
-            return client.submit(chunk, [task for _, task in part], pure=False,
-                                 key=f"cnnlab-grade-{part[0][0].digest[:16]}-{len(part)}-{run}",
-                                 resources=GPU if gpu and trains(part[0][1]) else None)
+            return client.submit(chunk, list(part), pure=False, key=f"cnnlab-grade-{part[0].raw.digest[:16]}-"
+                                                                    f"{len(part)}-{run}",
+                                 resources=GPU if gpu and len(part) == 1 and trains(part[0]) else None)
 
         pending, lock = {submit(part): part for part in chunked(tasks, slots)}, threading.Lock()
-        watchdog = Watchdog(client, lambda: _locked(lock, lambda: list(pending)))
+        watchdog = Watchdog(client, pending, lock)
         watchdog.start()
         try:
             finished = as_completed(list(pending))
@@ -248,19 +250,21 @@ def grade_on_dask(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResu
                 if future.cancelled():
                     continue  # the watchdog gave up: no record, so the next run grades it
                 graded = received(future, part, batch.env, deaths)
-                for record, files in graded or ():
-                    complete(record, files)
-                for one in part if graded is None else ():  # the chunk killed its workers: find which one does
-                    alone = submit((one,))
-                    with lock:
-                        pending[alone] = (one,)
-                    finished.add(alone)
+                if graded is None:  # the chunk killed its workers: sent one by one, the one that does is found
+                    for task in part:
+                        alone = submit((task,))
+                        with lock:
+                            pending[alone] = (task,)
+                        finished.add(alone)
+                else:
+                    for record, files in graded:
+                        complete(record, files)
                 future.release()
         finally:
             watchdog.stop.set()
         if watchdog.gave_up:
             graded_now = {record.digest for record in done}
-            left = sum(raw.digest not in graded_now for raw, _ in tasks)
+            left = sum(task.raw.digest not in graded_now for task in tasks)
             raise TimeoutError(f"every Dask worker left and none came back in {WORKER_WAIT_S:.0f} s: {left} "
                                "submission(s) not graded; what was graded is stored, and running the command again "
                                "grades the rest")

@@ -10,7 +10,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +18,10 @@ from distributed import Worker, WorkerPlugin, get_worker
 
 from generator.model import Context
 from grader.answer_key import KeyDir, parse_key
-from grader.pipeline import NO_OUTCOME, finish_safely, prepare
+from grader.pipeline import finish_safely, prepare, run_prepared
 from grader.records import AnswerKey, Identity, RawSubmission
 from grader.roster import Roster
-from grader.sandbox import Job, Limits, Sandbox
+from grader.sandbox import Limits, Sandbox
 from grader.steps import Env, State
 
 Result = dict[str, Any]  # {"record": GradedSubmission.to_json(), "files": {name: utf-8 text}}
@@ -112,41 +112,29 @@ def plugin_of(worker: Worker, name: str) -> SandboxPlugin:
 
 
 def grade_chunk(tasks: Sequence[Task]) -> list[Result]:
-    """Grade a few submissions as grade_all does: each job runs in this worker's sandbox while the next is prepared
-    and the last is scored, so the slots never wait on the grader; results in the tasks' order."""
+    """Grade a few submissions as grade_all does, in this worker's sandbox, each with only its own key; results in
+    the tasks' order."""
     plugin = plugin_of(get_worker(), tasks[0].plugin)
-    sandbox = plugin.sandbox
-    results: list[Result | None] = [None] * len(tasks)
-    pending: dict[str, tuple[int, State, Env]] = {}
+    place = {task.raw.digest: number for number, task in enumerate(tasks)}
+    results: list[Result] = [{}] * len(tasks)
 
-    def jobs() -> Iterator[Job]:
-        for number, task in enumerate(tasks):
+    def prepared() -> Iterator[tuple[State, Env]]:
+        for task in tasks:
             env = Env(OneKey.of(task), Roster({}, {}), None, plugin.context)
-            state = prepare(task.raw, env, task.identity)
-            if state.job is None:
-                results[number] = as_result(state, env)
-            else:
-                pending[state.job.job_id] = (number, state, env)
-                yield state.job
+            yield prepare(task.raw, env, task.identity), env
 
-    for outcome in sandbox.map(jobs()) if sandbox is not None else ():
-        number, state, env = pending.pop(outcome.job_id)
-        results[number] = as_result(replace(state, outcome=outcome), env)
-    for number, state, env in pending.values():
-        results[number] = as_result(replace(state, fatal=NO_OUTCOME, job=None), env)
-    return [result for result in results if result is not None]
+    def complete(state: State, env: Env) -> None:
+        record, files = finish_safely(state, env)
+        results[place[state.raw.digest]] = {"record": json.loads(json.dumps(record.to_json())),
+                                            "files": {name: data.decode("utf-8") for name, data in files.items()}}
+
+    run_prepared(plugin.sandbox, prepared(), complete)  # type: ignore[arg-type]  # plugin_of: started
+    return results
 
 
 def grade_task(task: Task) -> Result:
     """One submission alone (a chunk of one)."""
     return grade_chunk([task])[0]
-
-
-def as_result(state: State, env: Env) -> Result:
-    """Scored, as plain data for the trip back: the record as JSON and its files as text."""
-    record, files = finish_safely(state, env)
-    return {"record": json.loads(json.dumps(record.to_json())),
-            "files": {name: data.decode("utf-8") for name, data in files.items()}}
 
 
 def isolation(dask_worker: Worker, name: str) -> str:

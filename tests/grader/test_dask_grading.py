@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -149,18 +150,18 @@ def test_a_submission_that_kills_its_worker_twice_is_crashed(homework: tuple[Pat
 
 
 def test_chunks_keep_training_alone_and_give_every_slot_several() -> None:
-    def task(name: str, training: bool) -> tuple[object, Task]:
+    def task(name: str, training: bool) -> Task:
         params = {"training": {"epochs": 1}} if training else {}
         key = json.dumps({"questions": [{"params": params}]}).encode()
-        return name, Task(None, None, key, "", "p")  # type: ignore[arg-type]
+        return Task(None, None, key, name, "p")  # type: ignore[arg-type]  # named by key_path here
 
     tasks = [task(f"t{i}", i in (3, 7)) for i in range(40)]
-    parts = dask_client.chunked(tasks, slots=2)  # type: ignore[arg-type]
-    assert [len(p) for p in parts[:2]] == [1, 1] and {p[0][0] for p in parts[:2]} == {"t3", "t7"}
-    assert sorted(one[0] for part in parts for one in part) == sorted(name for name, _ in tasks)
+    parts = dask_client.chunked(tasks, slots=2)
+    assert [len(p) for p in parts[:2]] == [1, 1] and {p[0].key_path for p in parts[:2]} == {"t3", "t7"}
+    assert sorted(one.key_path for part in parts for one in part) == sorted(t.key_path for t in tasks)
     assert max(len(p) for p in parts[2:]) == 38 // (2 * dask_client.CHUNKS_PER_SLOT)
     assert len(parts[2:]) >= 2 * dask_client.CHUNKS_PER_SLOT
-    assert max(len(p) for p in dask_client.chunked(tasks * 10, slots=1)) == dask_client.MAX_CHUNK  # type: ignore
+    assert max(len(p) for p in dask_client.chunked(tasks * 10, slots=1)) == dask_client.MAX_CHUNK
 
 
 def test_no_worker_is_a_one_line_error_and_a_foreign_scheduler_is_left_as_it_is(
@@ -201,7 +202,7 @@ def test_the_watchdog_cancels_what_is_left_when_every_worker_is_gone(monkeypatch
     monkeypatch.setattr(dask_client, "WORKER_WAIT_S", 0.05)
     monkeypatch.setattr(dask_client, "POLL_S", 0.01)
     client = NoWorkers()
-    watchdog = dask_client.Watchdog(client, lambda: ["a", "b"])  # type: ignore[arg-type, list-item]
+    watchdog = dask_client.Watchdog(client, {"a": (), "b": ()}, threading.Lock())  # type: ignore[arg-type, dict-item]
     watchdog.start()
     watchdog.join(timeout=30)
     assert watchdog.gave_up and client.cancelled == ["a", "b"]
