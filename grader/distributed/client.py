@@ -26,6 +26,9 @@ from grader.steps import Env, State, drop_outputs, identify_student, read_notebo
 from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk, isolation
 
 ALLOWED_FAILURES = 1  # a task whose worker died once runs again elsewhere; a second death is KilledWorker: crashed
+FAULT_RULES = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+               "distributed.scheduler.worker-saturation": 1.0}  # a worker holds only the tasks it runs, so its
+# death counts against those alone, never a queued neighbour's; set on the clusters made here, and by the operator
 GPU = {"GPU": 1}  # the Dask resource a training task asks for; workers started with --resources GPU=1 offer it
 MAX_CHUNK = 8  # submissions per task at most: a worker's sandbox runs one while it prepares and scores the others
 CHUNKS_PER_SLOT = 4  # at least this many tasks per worker slot, so the last ones end together
@@ -51,9 +54,9 @@ class Target:
 @contextmanager
 def connect(target: Target) -> Iterator[Client]:
     """A client of the target's scheduler; a cluster made here (local:N, Slurm) is closed with it, and its scheduler
-    gets cnnlab's fault rule (ALLOWED_FAILURES). A scheduler started elsewhere is never changed."""
+    gets cnnlab's FAULT_RULES. A scheduler started elsewhere is never changed."""
     cluster: Any = None
-    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+    with dask.config.set(FAULT_RULES):
         if target.slurm:
             from grader.distributed.slurm import slurm_cluster
 
@@ -73,9 +76,9 @@ def connect(target: Target) -> Iterator[Client]:
             cluster.close()
 
 
-def _allowed_failures(dask_scheduler: Any) -> int:
-    """Read on the scheduler: how many worker deaths a task survives (its own setting, left as it is)."""
-    return int(dask_scheduler.allowed_failures)
+def _fault_rules(dask_scheduler: Any) -> tuple[int, float]:
+    """Read on the scheduler: the worker deaths a task survives, and its worker saturation (left as they are)."""
+    return int(dask_scheduler.allowed_failures), float(dask_scheduler.WORKER_SATURATION)
 
 
 def await_workers(client: Client, target: Target, say: Say) -> int:
@@ -94,11 +97,14 @@ def await_workers(client: Client, target: Target, say: Say) -> int:
 
 def deaths_allowed(client: Client, say: Say) -> int:
     """How many times a task may kill its worker before it is recorded as crashed: the scheduler's rule, plus one."""
-    allowed = int(client.run_on_scheduler(_allowed_failures))
+    allowed, saturation = client.run_on_scheduler(_fault_rules)
     if allowed != ALLOWED_FAILURES:
         say(f"the Dask scheduler lets a task kill {allowed + 1} workers before giving up (cnnlab's rule is "
             f"{ALLOWED_FAILURES + 1}: start it with DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES={ALLOWED_FAILURES})")
-    return allowed + 1
+    if saturation != 1.0:
+        say(f"the Dask scheduler's worker saturation is {saturation:g}: a worker's death also counts against tasks "
+            "queued beside the one that killed it (start it with DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION=1.0)")
+    return int(allowed) + 1
 
 
 def start_sandboxes(client: Client, batch: Batch, say: Say) -> str:

@@ -43,7 +43,7 @@ def homework(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def cluster() -> Iterator[LocalCluster]:
     """A scheduler with cnnlab's fault rule, as docs/SCALING.md starts one, and two one-thread worker processes,
     shared by the tests that reach it by its address."""
-    with dask.config.set({"distributed.scheduler.allowed-failures": dask_client.ALLOWED_FAILURES}):
+    with dask.config.set(dask_client.FAULT_RULES):
         local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     with local:
         yield local
