@@ -1,10 +1,10 @@
 """Does code similarity find disguised copies without accusing students who wrote the same approach?
 
-A simulated class's conv2d code (grader/copying_code_sim.py): ten independent styles, each student's own choices,
+A simulated class's conv2d code (tests/support/copying_code_sim.py): ten independent styles, each student's own choices,
 names and layout, and pairs in which one copied another's code and disguised it (renamed, recommented, relaid out,
 two statements swapped, a dead line). Prints, at the threshold, the copied pairs found and the honest pairs flagged
 over several classes, the same copies disguised without the swap and dead line, the similarity of copied and
-honest pairs, and a sweep of thresholds. No sandbox: grader.copying_code reads the sources as text.
+honest pairs, and a sweep of thresholds. No sandbox: grader.copying.code reads the sources as text.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.copying_code import SIMILARITY, similar_code, similarities  # noqa: E402
-from grader.copying_code_sim import QID, STARTER, STYLES, disguise, simulate_class  # noqa: E402
+from grader.copying.code import SIMILARITY, similar_code, similarities  # noqa: E402
+from tests.support.copying_code_sim import QID, STARTER, STYLES, disguise, simulate_class  # noqa: E402
 
 SWEEP = tuple(round(0.4 + 0.05 * k, 2) for k in range(11))  # 0.4 to 0.9
 

@@ -1,7 +1,7 @@
 """Does copy detection find copiers without accusing honest students, and is it fast for 10,000 students?
 
 A class of the bundled problem set's real variants (generator.build.sheet_for): honest students with plausible
-mistakes (grader/copying_sim.py), plus pairs in which one copied 3 to 8 answers from the other. Prints the
+mistakes (tests/support/copying_sim.py), plus pairs in which one copied 3 to 8 answers from the other. Prints the
 detection rate and the false pairs among honest students at the threshold, over several classes, then times the
 detection (index, matches, pairs) on one core for a large class. No sandbox: keys and submitted values only.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.copying import MIN_QUESTIONS, detect, threshold_for  # noqa: E402
-from grader.copying_sim import class_variants, simulate_class  # noqa: E402
+from grader.copying.detect import MIN_QUESTIONS, detect, threshold_for  # noqa: E402
+from tests.support.copying_sim import class_variants, simulate_class  # noqa: E402
 
 
 def evaluate(students: int, copiers: int, classes: int, threshold: float | None, workers: int
@@ -43,7 +43,7 @@ def main() -> int:
     parser.add_argument("--copiers", type=int, default=10, help="copying pairs planted per class")
     parser.add_argument("--classes", type=int, default=3, help="simulated classes to average over")
     parser.add_argument("--large", type=int, default=10_000, help="students in the timed class")
-    parser.add_argument("--threshold", type=float, help="nats (default: grader.copying.threshold_for the class size)")
+    parser.add_argument("--threshold", type=float, help="nats (default: grader.copying.detect.threshold_for the class size)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes drawing variants")
     parser.add_argument("--small", default="16,40", help="also these class sizes (comma-separated; '' for none), "
                                                           "one copying pair and 20 classes each")

@@ -26,12 +26,12 @@ from distributed import Client
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
-from grader.collect import collect  # noqa: E402
+from tests.support.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
+from grader.pipeline.collect import collect  # noqa: E402
 from grader.distributed.client import Target, grade_on_dask  # noqa: E402
-from grader.grade_command import load_env  # noqa: E402
-from grader.pipeline import Batch, grade_all  # noqa: E402
-from grader.store import Store  # noqa: E402
+from cnnlab.commands.grade import load_env  # noqa: E402
+from grader.pipeline.batch import Batch, grade_all  # noqa: E402
+from grader.pipeline.store import Store  # noqa: E402
 
 
 def timed(grade: Callable[..., object], submissions: Path, key: Path, out: Path, workers: int, regrade: bool = False,

@@ -35,16 +35,16 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cnnlab  # noqa: E402
-import grader.pipeline  # noqa: E402
+import grader.pipeline.batch  # noqa: E402
 from generator.model import Context  # noqa: E402
-from grader.collect import collect  # noqa: E402
-from grader.grade_command import load_env  # noqa: E402
-from grader.pipeline import Batch, grade_all  # noqa: E402
-from grader.records import GradedSubmission  # noqa: E402
+from grader.pipeline.collect import collect  # noqa: E402
+from cnnlab.commands.grade import load_env  # noqa: E402
+from grader.pipeline.batch import Batch, grade_all  # noqa: E402
+from grader.pipeline.records import GradedSubmission  # noqa: E402
 from grader.sandbox import Sandbox  # noqa: E402
 from grader.sandbox.api import Job, Limits  # noqa: E402
-from grader.settings import LIMITS  # noqa: E402
-from grader.store import Store  # noqa: E402
+from generator.limits import LIMITS  # noqa: E402
+from grader.pipeline.store import Store  # noqa: E402
 from solutions import lenet5_bar  # noqa: E402
 from solutions.idx import load_dataset  # noqa: E402
 
@@ -243,8 +243,8 @@ def grade(submissions: Path, key: Path, out: Path, context: Context, workers: in
           mode: str, flavours: dict[str, str], extrapolate: int) -> dict[str, Any]:
     """Grade the class once with this many workers; time it, and extrapolate to a class of `extrapolate`."""
     finished: list[float] = []
-    original = grader.pipeline.Sandbox
-    grader.pipeline.Sandbox = functools.partial(Sandbox, mode=mode)  # type: ignore[misc]  # the mode chosen above
+    original = grader.pipeline.batch.Sandbox
+    grader.pipeline.batch.Sandbox = functools.partial(Sandbox, mode=mode)  # type: ignore[misc]  # the mode chosen above
     try:
         started = time.perf_counter()
         records = grade_all(collect([submissions]), Batch(load_env(str(key), None, context), Store(out), workers,
@@ -252,7 +252,7 @@ def grade(submissions: Path, key: Path, out: Path, context: Context, workers: in
                             lambda record, reused: finished.append(time.perf_counter()))
         seconds = time.perf_counter() - started
     finally:
-        grader.pipeline.Sandbox = original  # type: ignore[misc]
+        grader.pipeline.batch.Sandbox = original  # type: ignore[misc]
     count = len(records)
     first = (finished[0] - started) if finished else seconds
     steady = (finished[-1] - finished[0]) / (count - 1) if count > 1 else seconds  # seconds per student, warm

@@ -21,12 +21,12 @@ from nbclient.exceptions import DeadKernelError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.answer_key import KeyDir  # noqa: E402
-from grader.collect import collect  # noqa: E402
-from grader.grade_command import load_env  # noqa: E402
-from grader.pipeline import Batch, grade_all  # noqa: E402
-from generator.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
-from grader.store import Store  # noqa: E402
+from grader.pipeline.answer_key import KeyDir  # noqa: E402
+from grader.pipeline.collect import collect  # noqa: E402
+from cnnlab.commands.grade import load_env  # noqa: E402
+from grader.pipeline.batch import Batch, grade_all  # noqa: E402
+from tests.support.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
+from grader.pipeline.store import Store  # noqa: E402
 
 
 def time_cnnlab(submissions: Path, key: Path, out: Path, workers: int) -> tuple[float, int]:

@@ -15,7 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader.sandbox import Call, Job, Limits, Sandbox  # noqa: E402
+from generator.calls import Call  # noqa: E402
+from generator.limits import Limits  # noqa: E402
+from grader.sandbox import Job, Sandbox  # noqa: E402
 
 CORRECT = (
     "import numpy as np",

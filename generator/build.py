@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.files import PRIVATE, PUBLIC, folder_mode, make_folder, write_atomic
+from generator.files import PRIVATE, PUBLIC, folder_mode, make_folder, write_text_atomic
 from generator.kinds import KINDS
 from generator.notebook import INSTRUCTOR_STEPS, STUDENT_STEPS, Question, Sheet, build_notebook, dumps
 from generator.roster import Student
@@ -73,7 +73,7 @@ def file_name(role: str, student_id: str) -> str:
 def write_student(out_dir: Path, files: StudentFiles) -> None:
     """Write one student's files atomically."""
     for role, text in files.texts.items():
-        write_atomic(out_dir / file_name(role, files.student.student_id), text, mode=MODES.get(role, PUBLIC))
+        write_text_atomic(out_dir / file_name(role, files.student.student_id), text, mode=MODES.get(role, PUBLIC))
 
 
 def manifest(spec: Spec, written: Iterable[StudentFiles]) -> dict[str, Any]:
@@ -102,5 +102,5 @@ def generate_class(spec: Spec, students: Iterable[Student], secret: bytes, out_d
         write_student(out_dir, files)
         written.append(files)
     result = manifest(spec, written)
-    write_atomic(out_dir / "manifest.json", dumps(result), mode=PUBLIC)
+    write_text_atomic(out_dir / "manifest.json", dumps(result), mode=PUBLIC)
     return result

@@ -54,12 +54,12 @@ def atomic_path(path: Path, *, mode: int) -> Iterator[Path]:
         raise
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int) -> None:
+def write_bytes_atomic(path: Path, data: bytes, *, mode: int) -> None:
     """Readers see the old file or the new one, never half of it, and never with a wider mode than `mode`."""
     with atomic_path(path, mode=mode) as temporary:
         temporary.write_bytes(data)
 
 
-def write_atomic(path: Path, text: str, *, mode: int) -> None:
-    """Text as UTF-8 with '\\n' line ends, written by atomic_write (an unencodable text writes nothing)."""
-    atomic_write(path, text.encode("utf-8"), mode=mode)
+def write_text_atomic(path: Path, text: str, *, mode: int) -> None:
+    """Text as UTF-8 with '\\n' line ends, written by write_bytes_atomic (an unencodable text writes nothing)."""
+    write_bytes_atomic(path, text.encode("utf-8"), mode=mode)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import jinja2
 
 from generator.params import ParamSpace
-from grader.sandbox.api import Call
+from generator.calls import Call
 
 SETUP_SOURCE = "import numpy as np"  # the notebook's setup cell, which every answer and code cell may rely on
 

@@ -12,7 +12,6 @@ from generator.errors import TemplateError, suggest
 from generator.expressions import Expression, compile_expression
 from generator.yamlio import Located, LocatedList, check_keys, plain
 
-MAX_TRIES = 1000  # draws per variant before a constraint is declared unsatisfiable
 PARAM_FORMS = ("range", "choices", "value", "expr")
 MAJORITY_MIN_VALUES = 4  # below this, two equal values of three are no giveaway
 

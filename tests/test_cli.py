@@ -34,7 +34,7 @@ def test_every_command_has_its_own_help(command: str, capsys: pytest.CaptureFixt
 
 
 def test_grade_help_shows_the_defaults_from_the_settings(capsys: pytest.CaptureFixture[str]) -> None:
-    from grader.settings import LIMITS
+    from generator.limits import LIMITS
 
     with pytest.raises(SystemExit):
         cnnlab.main(["grade", "--help"])

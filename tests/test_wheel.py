@@ -37,7 +37,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = (root / "dist").glob("cnnlab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     committed = {f"solutions/benchmarks/{p.name}" for p in (REPO / "solutions" / "benchmarks").iterdir() if p.is_file()}
-    assert "grader/templates/report.html.j2" in names and committed <= set(names), committed - set(names)
+    assert "grader/reports/templates/report.html.j2" in names and committed <= set(names), committed - set(names)
     run(sys.executable, "-m", "venv", root / "venv", cwd=root)
     python = root / "venv" / "bin" / "python"
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=root).strip()

@@ -21,7 +21,7 @@ import numpy as np
 
 from generator.kinds._common import sample_variant
 from generator.model import SETUP_SOURCE, Context, Request, Returned, Score, Template, Variant, shared_parts
-from grader.sandbox.api import Call
+from generator.calls import Call
 
 Case = dict[str, Any]
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}

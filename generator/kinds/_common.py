@@ -13,7 +13,7 @@ import numpy as np
 from generator.errors import TemplateError
 from generator.grading import SHAPE_ORDER, axes_hint, grade_answer, rules_for
 from generator.model import Score, Template, Variant, answer_variable
-from generator.params import MAX_TRIES
+from generator.limits import MAX_DRAWS
 from generator.render import undeclared
 
 Compute = Callable[[Template, dict[str, Any], np.random.Generator], tuple[dict[str, Any], Any]]
@@ -23,7 +23,7 @@ def sample_variant(template: Template, seed: int, compute: Compute, **fields: An
     """Draw parameters until every constraint holds and the kind can answer; render the prompt."""
     rng = np.random.default_rng(seed)
     failures: Counter[tuple[str, str]] = Counter()  # why draws were thrown away, for the error message
-    for _ in range(MAX_TRIES):
+    for _ in range(MAX_DRAWS):
         params, broken = template.space.draw(rng)
         if broken is not None:
             failures[(f"constraint {broken.name!r} is never satisfied", broken.where)] += 1
@@ -41,7 +41,7 @@ def sample_variant(template: Template, seed: int, compute: Compute, **fields: An
         return Variant(template.id, template.kind, seed, params, answer, template.points, template.title, prompt,
                        template.answer_format, template.tolerance, answer_variable(template.id), **fields)
     (reason, where), _ = failures.most_common(1)[0]
-    raise TemplateError(where, f"template {template.id!r}: {reason}: no draw out of {MAX_TRIES} tries met it")
+    raise TemplateError(where, f"template {template.id!r}: {reason}: no draw out of {MAX_DRAWS} tries met it")
 
 
 def python_literal(value: Any, indent: int = 0) -> str:

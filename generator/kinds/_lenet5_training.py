@@ -20,7 +20,7 @@ import numpy as np
 import solutions.train
 from generator.kinds._training import Rule, parse_training
 from generator.model import Context, Part, Variant
-from grader.sandbox.api import Call
+from generator.calls import Call
 from solutions.lenet5_bar import (BARS, GRADING_SEED, Architecture, Budget, TrainingData, accuracy_percent, bar_command,
                                   bar_key, find_bar, load_bars, training_data)
 

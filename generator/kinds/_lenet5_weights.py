@@ -20,7 +20,7 @@ from torch import nn
 
 from generator.kinds._lenet5_training import TrainingCheck, accuracy_points
 from generator.model import Attachment, Part
-from grader.settings import MAX_WEIGHTS_BYTES
+from generator.limits import MAX_WEIGHTS_BYTES
 from solutions.lenet5_bar import Architecture, accuracy_percent
 from solutions.torch_ref import LeNet5
 from solutions.train import Normalisation, predict, seeded

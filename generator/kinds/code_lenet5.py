@@ -21,7 +21,7 @@ from generator.errors import TemplateError
 from generator.kinds._common import sample_variant
 from generator.kinds._training import check_classes, parse_training
 from generator.model import Context, Part, Request, Returned, Score, Template, Variant
-from grader.sandbox.api import Call
+from generator.calls import Call
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
 

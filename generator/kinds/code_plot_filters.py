@@ -19,7 +19,7 @@ import numpy as np
 
 from generator.kinds._common import sample_variant
 from generator.model import Context, Part, Request, Returned, Score, Template, Variant
-from grader.sandbox.api import Call
+from generator.calls import Call
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()

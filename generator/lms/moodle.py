@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 
 from generator.fields import LETTERS, Box
-from generator.files import PUBLIC, atomic_write
+from generator.files import PUBLIC, write_bytes_atomic
 from generator.lms import variants as shared
 from generator.lms.html import inline_html, markdown_to_html
 from generator.media import explain_for
@@ -36,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(*, spec: Path, variants: int, secret_file: Path | None, out: Path) -> int:
     """Draw the variants, write the XML and print what was written and what was left out."""
     quiz = shared.load(spec, variants, secret_file)
-    atomic_write(out, quiz_xml(quiz), mode=PUBLIC)
+    write_bytes_atomic(out, quiz_xml(quiz), mode=PUBLIC)
     shared.report(quiz, out, "categories")
     return 0
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.files import PUBLIC, atomic_write
+from generator.files import PUBLIC, write_bytes_atomic
 from generator.lms import variants as shared
 from generator.lms.qti_items import item
 
@@ -37,7 +37,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(*, spec: Path, variants: int, secret_file: Path | None, out: Path) -> int:
     """Draw the variants, write the zip and print what was written and what was left out."""
     quiz = shared.load(spec, variants, secret_file)
-    atomic_write(out, package(quiz), mode=PUBLIC)
+    write_bytes_atomic(out, package(quiz), mode=PUBLIC)
     shared.report(quiz, out, "item banks")
     return 0
 

@@ -24,9 +24,9 @@ from generator.media import in_lms, prompt_for
 from generator.model import Variant
 from generator.seeds import question_seed, read_secret
 from generator.spec import Spec, load_spec
+from generator.limits import MAX_LMS_VARIANTS
 
 Shape = Literal["number", "choice", "parts"]
-MAX_VARIANTS = 1000
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,8 @@ def configure(parser: argparse.ArgumentParser, suffix: str) -> None:
 
 def load(spec: Path, variants: int, secret_file: Path | None) -> Quiz:
     """Checked inputs drawn into a quiz; bad input is a one-line ValueError naming the file or option."""
-    if not 1 <= variants <= MAX_VARIANTS:
-        raise ValueError(f"--variants must be a whole number from 1 to {MAX_VARIANTS}, got {variants}")
+    if not 1 <= variants <= MAX_LMS_VARIANTS:
+        raise ValueError(f"--variants must be a whole number from 1 to {MAX_LMS_VARIANTS}, got {variants}")
     secret = read_secret(secret_file)
     loaded = load_spec(spec)
     quiz = draw(loaded, secret, variants)

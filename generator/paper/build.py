@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from generator.build import answer_key, sheet_for
-from generator.files import PRIVATE, PUBLIC, atomic_write, folder_mode, make_folder, write_atomic
+from generator.files import PRIVATE, PUBLIC, write_bytes_atomic, folder_mode, make_folder, write_text_atomic
 from generator.media import on_paper, without_notebook_wording
 from generator.model import Variant
 from generator.notebook import Question, dumps
@@ -30,7 +30,7 @@ from generator.paper.pdf import Job, page_count, typeset_all
 from generator.paper.typeset import PaperSheet, question_texts, source
 from generator.roster import Student
 from generator.spec import Spec
-from grader.marks import write_marks_template
+from generator.paper.marks_sheet import write_marks_template
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PAGES_GUESS = 6  # QR codes made before the first exam is typeset (~1 ms each); a longer one is typeset again
@@ -110,17 +110,17 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
                 source(paper, texts, texts[instructions], key=True), PAGES_GUESS) for paper in sheets]
     pages: dict[str, int] = {}
     for who, exam_pdf, key_pdf in typeset_all(jobs, secret, workers):
-        atomic_write(out / "exams" / f"{who}.pdf", exam_pdf, mode=PUBLIC)
-        atomic_write(out / "keys" / f"{who}.pdf", key_pdf, mode=PRIVATE)
+        write_bytes_atomic(out / "exams" / f"{who}.pdf", exam_pdf, mode=PUBLIC)
+        write_bytes_atomic(out / "keys" / f"{who}.pdf", key_pdf, mode=PRIVATE)
         pages[who] = page_count(exam_pdf)
     for student_id, key in student_keys(sheets, students, seating).items():
-        write_atomic(out / "key" / f"{student_id}.json", dumps(key), mode=PRIVATE)
+        write_text_atomic(out / "key" / f"{student_id}.json", dumps(key), mode=PRIVATE)
     if seating:
         rows = "".join(f"{s.student_id},{_csv(s.name)},{seating[s.student_id]}\n" for s in students)
-        write_atomic(out / "seating.csv", "student_id,name,form\n" + rows, mode=PUBLIC)
+        write_text_atomic(out / "seating.csv", "student_id,name,form\n" + rows, mode=PUBLIC)
     write_marks_template(out / "marks-template.csv", marks_sheet_rows(spec, sheets, students, seating))
     run = ExamRun(sheets, seating, 2 * len(sheets), pages)
-    write_atomic(out / "exam.json", json.dumps(manifest(spec, run), indent=1) + "\n", mode=PUBLIC)
+    write_text_atomic(out / "exam.json", json.dumps(manifest(spec, run), indent=1) + "\n", mode=PUBLIC)
     return run
 
 

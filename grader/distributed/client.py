@@ -19,18 +19,18 @@ from typing import Any
 import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
-from grader.pipeline import Batch, OnResult, finish_safely, grader_error, prepare, split_reused
-from grader.records import GradedSubmission, RawSubmission
+from grader.pipeline.batch import Batch, OnResult, finish_safely, grader_error, prepare, split_reused
+from grader.pipeline.records import GradedSubmission, RawSubmission
 from grader.sandbox.verdict import crashed
-from grader.steps import Env, State, drop_outputs, identify_student, read_notebook
+from grader.pipeline.steps import Env, State, drop_outputs, identify_student, read_notebook
 from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk, isolation
+from generator.limits import MAX_DASK_CHUNK
 
 ALLOWED_FAILURES = 1  # a task whose worker died once runs again elsewhere; a second death is KilledWorker: crashed
 FAULT_RULES = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                "distributed.scheduler.worker-saturation": 1.0}  # a worker holds only the tasks it runs, so its
 # death counts against those alone, never a queued neighbour's; set on the clusters made here, and by the operator
 GPU = {"GPU": 1}  # the Dask resource a training task asks for; workers started with --resources GPU=1 offer it
-MAX_CHUNK = 8  # submissions per task at most: a worker's sandbox runs one while it prepares and scores the others
 CHUNKS_PER_SLOT = 4  # at least this many tasks per worker slot, so the last ones end together
 WORKER_WAIT_S = 300.0  # how long grading waits for a first worker, or for any worker after all have left
 SLURM_WAIT_S = 3600.0  # Slurm may keep the worker jobs queued: wait an hour for the first
@@ -160,7 +160,7 @@ Chunk = tuple[Task, ...]
 
 
 def chunked(tasks: Sequence[Task], slots: int) -> list[Chunk]:
-    """Training tasks alone (seconds each, maybe on the GPU resource); the rest in chunks of up to MAX_CHUNK, small
+    """Training tasks alone (seconds each, maybe on the GPU resource); the rest in chunks of up to MAX_DASK_CHUNK, small
     enough that every worker slot gets CHUNKS_PER_SLOT of them."""
     alone: list[Chunk] = []
     rest: list[Task] = []
@@ -169,7 +169,7 @@ def chunked(tasks: Sequence[Task], slots: int) -> list[Chunk]:
             alone.append((task,))
         else:
             rest.append(task)
-    size = max(1, min(MAX_CHUNK, len(rest) // max(1, slots * CHUNKS_PER_SLOT)))
+    size = max(1, min(MAX_DASK_CHUNK, len(rest) // max(1, slots * CHUNKS_PER_SLOT)))
     return alone + [tuple(rest[i:i + size]) for i in range(0, len(rest), size)]
 
 

@@ -17,12 +17,13 @@ from typing import Any
 from distributed import Worker, WorkerPlugin, get_worker
 
 from generator.model import Context
-from grader.answer_key import KeyDir, parse_key
-from grader.pipeline import finish_safely, prepare, run_prepared
-from grader.records import AnswerKey, Identity, RawSubmission
-from grader.roster import Roster
-from grader.sandbox import Limits, Sandbox
-from grader.steps import Env, State
+from grader.pipeline.answer_key import KeyDir, parse_key
+from grader.pipeline.batch import finish_safely, prepare, run_prepared
+from grader.pipeline.records import AnswerKey, Identity, RawSubmission
+from grader.pipeline.roster import Roster
+from generator.limits import Limits
+from grader.sandbox import Sandbox
+from grader.pipeline.steps import Env, State
 
 Result = dict[str, Any]  # {"record": GradedSubmission.to_json(), "files": {name: utf-8 text}}
 

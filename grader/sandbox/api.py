@@ -7,44 +7,11 @@ from typing import Any, Literal, NamedTuple, TypeAlias
 
 import numpy as np
 
+from generator.calls import Call
+
 JSON: TypeAlias = Any  # None | bool | int | float | str | list[JSON] | dict[str, JSON]
-Arg: TypeAlias = "np.ndarray | int | float | str | bool | tuple[Arg, ...] | list[Arg] | None"
 Status = Literal["ok", "timeout", "memory", "crashed", "output_limit"]
-Probe = Literal["call", "module_summary", "harness"]
 Phase = Literal["start", "cell", "call", "results"]  # results: reading values after cell <index> (or the end)
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Caps per submission, so one student can neither stall nor starve the class."""
-
-    cell_timeout_s: float = 10.0
-    total_timeout_s: float = 60.0
-    cpu_s: float = 60.0
-    memory_mb: int = 2048
-    max_processes: int = 32
-    max_output_bytes: int = 1_000_000
-    max_result_bytes: int = 64_000_000  # JSON + .npy sent back; more is refused as a problem
-    max_array_items: int = 10_000_000  # one returned array; a larger one is a problem, not a value
-    kill_grace_s: float = 1.0  # the child's own timer fires first; the zygote kills only if it was ignored
-    start_timeout_s: float = 120.0  # a zygote's start-up (imports of numpy, torch, IPython)
-    reply_slack_s: float = 15.0  # past the total timeout: the zygote enforces the limits, this catches one that hangs
-    # share of the GPU's memory PyTorch's allocator may take in one job (0: no cap); applied when CUDA starts in the
-    # child, before any student code touches it, so W sandboxes side by side on one GPU cannot starve each other
-    gpu_memory_fraction: float = 0.0
-
-
-@dataclass(frozen=True)
-class Call:
-    """A call made after the cells, on the student's names, so hidden inputs never sit in a cell."""
-
-    name: str
-    entry_point: str
-    args: tuple[Arg, ...] = ()
-    kwargs: Mapping[str, Arg] = field(default_factory=dict)
-    probe: Probe = "call"
-    harness: str = ""  # probe "harness": "FILE:FUNCTION" of Job.files, called as FUNCTION(entry point, *args, **kwargs)
-    timeout_s: float | None = None  # this call's own cap (e.g. training); None: Limits.cell_timeout_s
 
 
 @dataclass(frozen=True)

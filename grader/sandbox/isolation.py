@@ -16,7 +16,7 @@ from typing import Literal
 
 Mode = Literal["auto", "bubblewrap", "weak"]
 REPO = Path(__file__).resolve().parents[2]
-PROTECTED_NAMES = ("solutions", "grader", "generator", "cnnlab.py", "tests", "assignments")
+PROTECTED_NAMES = ("solutions", "grader", "generator", "cnnlab", "tests", "assignments")
 RUNNER = Path(__file__).with_name("runner.py")
 SANDBOX_RUNNER = "/sandbox/runner.py"
 SANDBOX_IO = "/io"

@@ -8,7 +8,9 @@ import threading
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 
-from .api import Job, Limits, Outcome
+from generator.limits import Limits
+
+from .api import Job, Outcome
 from .isolation import Mode, Plan, make_plan
 from .leftovers import remove_stale
 from .verdict import crashed

@@ -4,7 +4,9 @@ from __future__ import annotations
 import signal
 from typing import Any
 
-from .api import CellError, Job, Limits, Outcome, Phase, Status
+from generator.limits import Limits
+
+from .api import CellError, Job, Outcome, Phase, Status
 from .wire import BadResult, Parsed, parse_result
 
 NO_VALUE = "no value came back"  # the problem of an asked-for name that the run never reached

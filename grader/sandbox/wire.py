@@ -11,11 +11,13 @@ from typing import Any
 
 import numpy as np
 
-from .api import Arg, CellError, Job
+from generator.calls import Arg
+from generator.limits import MAX_FILE_NAME
+
+from .api import CellError, Job
 
 RESULT_MAGIC = b"CNNLABR1"
 ARRAY_KINDS = "biufc"
-MAX_FILE_NAME = 200
 
 
 class BadJob(ValueError):

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from . import cgroup as cgroups
-from .api import Job, Limits, Outcome
+from generator.limits import Limits
+
+from .api import Job, Outcome
 from .isolation import SANDBOX_IO, Plan, bwrap_command, describe, weak_command
 from .leftovers import cgroup_name, folder_prefix
 from .verdict import build_outcome, crashed

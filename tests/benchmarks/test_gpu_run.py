@@ -18,7 +18,8 @@ import pytest
 
 import cnnlab
 from grader.sandbox import Sandbox
-from grader.sandbox.api import Job, Limits
+from generator.limits import Limits
+from grader.sandbox.api import Job
 
 REPO = Path(__file__).resolve().parents[2]
 RUN_SH = REPO / "benchmarks" / "gpu" / "run.sh"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import generate_class
-from generator.files import PRIVATE, PUBLIC, atomic_write, folder_mode, make_folder, write_atomic
+from generator.files import PRIVATE, PUBLIC, write_bytes_atomic, folder_mode, make_folder, write_text_atomic
 from generator.roster import Student
 from generator.spec import load_spec
 from tests.generator.conftest import SECRET, SPEC
@@ -32,7 +32,7 @@ def umask(request: pytest.FixtureRequest) -> Iterator[int]:
 def test_replaces_whole_file(tmp_path: Path) -> None:
     target = tmp_path / "key.json"
     target.write_text("old")
-    write_atomic(target, "new ü\n", mode=PUBLIC)
+    write_text_atomic(target, "new ü\n", mode=PUBLIC)
     assert target.read_bytes() == "new ü\n".encode() and [p.name for p in tmp_path.iterdir()] == ["key.json"]
 
 
@@ -40,14 +40,14 @@ def test_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
     target = tmp_path / "key.json"
     target.write_text("old")
     with pytest.raises(UnicodeEncodeError):
-        write_atomic(target, "\ud800", mode=PUBLIC)  # a lone surrogate cannot be encoded
+        write_text_atomic(target, "\ud800", mode=PUBLIC)  # a lone surrogate cannot be encoded
     assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["key.json"]
 
 
 @pytest.mark.parametrize("mode", [PUBLIC, PRIVATE])
 def test_files_and_new_folders_get_exactly_the_mode(tmp_path: Path, umask: int, mode: int) -> None:
     (tmp_path / "old").mkdir(mode=0o750)
-    atomic_write(tmp_path / "old" / "new" / "deeper" / "f", b"x", mode=mode)
+    write_bytes_atomic(tmp_path / "old" / "new" / "deeper" / "f", b"x", mode=mode)
     assert _mode(tmp_path / "old" / "new" / "deeper" / "f") == mode
     assert _mode(tmp_path / "old" / "new") == _mode(tmp_path / "old" / "new" / "deeper") == folder_mode(mode)
     assert _mode(tmp_path / "old") == 0o750 & ~umask, "a folder that was there is left alone"

@@ -10,7 +10,7 @@ import pytest
 
 from generator.errors import TemplateError
 from generator.kinds import KINDS
-from generator.params import MAX_TRIES
+from generator.limits import MAX_DRAWS
 from generator.templates import load_template
 
 GOOD = textwrap.dedent("""
@@ -94,7 +94,7 @@ def test_unsatisfiable_constraint_is_named_after_max_tries(write_yaml: Callable[
     text = GOOD + "constraints:\n  - name: the output is huge\n    check: out_size(H, K, S, P) > 1000\n"
     message = error_of(write_yaml, text)
     assert "t.yaml:17:" in message
-    assert "constraint 'the output is huge' is never satisfied" in message and f"{MAX_TRIES} tries" in message
+    assert "constraint 'the output is huge' is never satisfied" in message and f"{MAX_DRAWS} tries" in message
 
 
 def test_constraint_with_unknown_name(write_yaml: Callable[[str, str], Path]) -> None:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from generator.simulate import make_class, simulate
+from tests.support.simulate import make_class, simulate
 
 
 def correct_class(root: Path, students: int = 1) -> tuple[Path, dict[str, Any]]:

@@ -18,8 +18,9 @@ import cnnlab
 from generator.kinds import KINDS
 from generator.model import Context, Variant
 from grader.sandbox import Sandbox
-from grader.sandbox.api import Job, Limits, Outcome
-from grader.scoring import Asked, ask
+from generator.limits import Limits
+from grader.sandbox.api import Job, Outcome
+from grader.pipeline.scoring import Asked, ask
 from solutions.idx import write_folder
 from tests.solutions.test_train import quadrant_split
 

@@ -11,13 +11,13 @@ import pytest
 from cnnlab import main as cnnlab
 from generator.answer_form import answer_form
 from generator.model import Variant
-from generator.simulate import simulate
-from grader.check_command import form_problem
+from tests.support.simulate import simulate
+from cnnlab.commands.check import form_problem
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from generator.simulate import make_class
+    from tests.support.simulate import make_class
 
     return make_class(tmp_path_factory.mktemp("check"), 1)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.collect import collect, owners
+from grader.pipeline.collect import collect, owners
 
 
 def test_files_folders_and_zips(tmp_path: Path) -> None:

@@ -14,14 +14,14 @@ from cnnlab import main as cnnlab
 from generator.fields import boxes
 from generator.kinds import answer_fields
 from generator.model import Score, Variant
-from generator.simulate import make_class, simulate
-from grader.copying import Submitted, detect, key_parts, threshold_for
-from grader.copying_sim import class_variants, simulate_class
-from grader.feedback import feedback_notebook
-from grader.gradescope import results_json
-from grader.outputs import write_student_copies
-from grader.records import GradedSubmission
-from grader.store import Store, json_bytes
+from tests.support.simulate import make_class, simulate
+from grader.copying.detect import Submitted, detect, key_parts, threshold_for
+from tests.support.copying_sim import class_variants, simulate_class
+from grader.reports.feedback import feedback_notebook
+from grader.reports.results_json import results_json
+from grader.reports.class_outputs import write_student_copies
+from grader.pipeline.records import GradedSubmission
+from grader.pipeline.store import Store, json_bytes
 
 
 @pytest.fixture(scope="module")

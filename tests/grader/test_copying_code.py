@@ -6,11 +6,11 @@ import json
 from typing import Any
 
 from generator.model import Score
-from grader.copying_code import normalised_lines, similar_code
-from grader.copying_values import answers_from_notebook, answers_from_outcome, code_sources
-from grader.feedback import feedback_notebook
-from grader.gradescope import results_json
-from grader.records import GradedSubmission
+from grader.copying.code import normalised_lines, similar_code
+from grader.copying.values import answers_from_notebook, answers_from_outcome, code_sources
+from grader.reports.feedback import feedback_notebook
+from grader.reports.results_json import results_json
+from grader.pipeline.records import GradedSubmission
 from grader.sandbox.api import Outcome
 
 STUB = "def conv2d_forward(x, w, b, stride=1, padding=0):\n    raise NotImplementedError\n"

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader.copying_code import normalised_lines, similar_code
-from grader.copying_code_sim import ENTRY, QID, STARTER, STYLES, disguise, render, simulate_class
+from grader.copying.code import normalised_lines, similar_code
+from tests.support.copying_code_sim import ENTRY, QID, STARTER, STYLES, disguise, render, simulate_class
 from solutions.numpy_ref import conv2d
 
 TOLERANCE = 1e-10

@@ -15,17 +15,18 @@ import dask
 import pytest
 from distributed import LocalCluster, get_worker
 
-from generator.simulate import FLAVOURS, make_class, write_simulated
+from tests.support.simulate import FLAVOURS, make_class, write_simulated
 from tests.grader.classroom import outputs
-from grader.collect import collect
+from grader.pipeline.collect import collect
 from grader.distributed.client import Target, grade_on_dask
 from grader.distributed import client as dask_client
 from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk
-from grader.grade_command import load_env, main
-from grader.pipeline import Batch
-from grader.records import GradedSubmission
-from grader.settings import LIMITS
-from grader.store import Store
+from cnnlab.commands.grade import load_env, main
+from grader.pipeline.batch import Batch
+from grader.pipeline.records import GradedSubmission
+from generator.limits import LIMITS
+from grader.pipeline.store import Store
+from generator.limits import MAX_DASK_CHUNK
 
 STUDENTS = 8
 
@@ -161,7 +162,7 @@ def test_chunks_keep_training_alone_and_give_every_slot_several() -> None:
     assert sorted(one.key_path for part in parts for one in part) == sorted(t.key_path for t in tasks)
     assert max(len(p) for p in parts[2:]) == 38 // (2 * dask_client.CHUNKS_PER_SLOT)
     assert len(parts[2:]) >= 2 * dask_client.CHUNKS_PER_SLOT
-    assert max(len(p) for p in dask_client.chunked(tasks * 10, slots=1)) == dask_client.MAX_CHUNK
+    assert max(len(p) for p in dask_client.chunked(tasks * 10, slots=1)) == MAX_DASK_CHUNK
 
 
 def test_no_worker_is_a_one_line_error_and_a_foreign_scheduler_is_left_as_it_is(

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.simulate import FLAVOURS, make_class, write_simulated
+from tests.support.simulate import FLAVOURS, make_class, write_simulated
 from grader.distributed.slurm import parse_spec, slurm_cluster
-from grader.grade_command import main
-from grader.store import Store
+from cnnlab.commands.grade import main
+from grader.pipeline.store import Store
 
 RECORD = '#!/bin/sh\ncp "$1" "$FAKE_SLURM/job-$$.sh"\necho "Submitted batch job $$"\n'
 RUN = '#!/bin/sh\ncp "$1" "$FAKE_SLURM/job-$$.sh"\nsetsid sh "$FAKE_SLURM/job-$$.sh" > "$FAKE_SLURM/job-$$.log" 2>&1 &\n' \

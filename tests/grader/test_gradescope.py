@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from cnnlab import main as cnnlab
-from grader.gradescope_run import account_student
-from grader.roster import Roster
+from grader.gradescope.autograder import account_student
+from grader.pipeline.roster import Roster
 from tests.grader.classroom import correct_class
 
 TOP = {"score": (int, float), "execution_time": int, "output": str, "output_format": str, "test_output_format": str,
@@ -105,12 +105,12 @@ def test_run_autograder_grades_the_account_s_student(autograder: tuple[Path, dic
 def test_weak_sandbox_is_said_in_the_instructor_only_stdout(autograder: tuple[Path, dict[str, Any]],
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
-    import grader.pipeline
-    from grader import gradescope_run
+    import grader.pipeline.batch
+    from grader.gradescope import autograder as gradescope_run
 
     tree, notebook = autograder
     results = submit(tree, notebook, "stranger@elsewhere.example")  # no account match: the notebook's metadata
-    monkeypatch.setattr(grader.pipeline, "Sandbox", functools.partial(grader.pipeline.Sandbox, mode="weak"))
+    monkeypatch.setattr(grader.pipeline.batch, "Sandbox", functools.partial(grader.pipeline.batch.Sandbox, mode="weak"))
     monkeypatch.setenv("CNNLAB_AUTOGRADER_ROOT", str(tree))
     with pytest.warns(RuntimeWarning):
         assert gradescope_run.main([]) == 0
@@ -122,7 +122,7 @@ def test_weak_sandbox_is_said_in_the_instructor_only_stdout(autograder: tuple[Pa
 
 def test_no_notebook_still_writes_results(autograder: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
-    from grader import gradescope_run
+    from grader.gradescope import autograder as gradescope_run
 
     tree, _ = autograder
     results = submit(tree, {}, "one@uni.example")

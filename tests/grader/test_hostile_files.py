@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 
 from cnnlab import main as cnnlab
-from grader import collect as collect_module
-from grader.collect import collect
-from grader.grade_command import load_env
-from grader.pipeline import finish_safely, prepare
-from grader.records import GradedSubmission, RawSubmission
-from grader.steps import State
-from grader.store import Store
+from grader.pipeline import collect as collect_module
+from grader.pipeline.collect import collect
+from cnnlab.commands.grade import load_env
+from grader.pipeline.batch import finish_safely, prepare
+from grader.pipeline.records import GradedSubmission, RawSubmission
+from grader.pipeline.steps import State
+from grader.pipeline.store import Store
 from tests.grader.classroom import correct_class
 
 NOT_UTF8_NAME = os.fsdecode(b"s001_\xff.ipynb")
@@ -150,7 +150,7 @@ def test_a_crash_in_a_step_is_that_submissions_error(corpus: tuple[Path, Path], 
 
     def broken(state: State, env: object) -> State:
         raise RecursionError("maximum recursion depth exceeded\nwhile decoding")
-    monkeypatch.setattr("grader.pipeline.PREPARE", (broken,))
+    monkeypatch.setattr("grader.pipeline.batch.PREPARE", (broken,))
     state = prepare(raw, load_env(str(key)))
     assert state.fatal == "grader error: RecursionError in broken: maximum recursion depth exceeded while decoding"
     assert state.job is None
@@ -167,7 +167,7 @@ def test_a_crash_while_finishing_is_that_submissions_error(corpus: tuple[Path, P
         if notebook is not None:
             raise TypeError("unhashable type: 'list'")
         return {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
-    monkeypatch.setattr("grader.pipeline.feedback_notebook", broken)
+    monkeypatch.setattr("grader.pipeline.batch.feedback_notebook", broken)
     record, files = finish_safely(state, env)
     assert record.status == "error" and record.notes[0] == "grader error: TypeError in finish: unhashable type: 'list'"
     assert record.points == 0 and record.max_points == 28 and set(files) == {"results.json", "feedback.ipynb"}
@@ -198,7 +198,7 @@ def test_a_full_disk_stops_the_run_with_one_line(corpus: tuple[Path, Path], tmp_
 
     def full(path: Path, data: bytes, *, mode: int) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-    monkeypatch.setattr("grader.store.atomic_write", full)
+    monkeypatch.setattr("grader.pipeline.store.write_bytes_atomic", full)
     assert cnnlab(["grade", str(folder / "s001_fifo.ipynb"), "--key", str(key), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("cnnlab: error: [Errno 28] No space left on device") and "\n" not in err

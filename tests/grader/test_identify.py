@@ -1,7 +1,7 @@
 """Identification: metadata, file name (Canvas style) and roster, with a flag for every fallback or mismatch."""
 
-from grader.identify import identify, ids_in_filename
-from grader.roster import Roster
+from grader.pipeline.identify import identify, ids_in_filename
+from grader.pipeline.roster import Roster
 
 KNOWN = Roster({"s001": "Ada", "s002": "Bob"}, {"s001": "s001", "s002": "s002", "98765": "s002"})
 

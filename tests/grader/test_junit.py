@@ -5,8 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from generator.model import Score
-from grader.junit import junit_xml
-from grader.records import GradedSubmission
+from grader.reports.junit import junit_xml
+from grader.pipeline.records import GradedSubmission
 
 
 def record(*scores: Score, status: str = "graded") -> GradedSubmission:
@@ -32,7 +32,7 @@ def test_a_rejected_file_is_all_errors_not_failures() -> None:
 
 
 def test_points_read_by_people_have_at_most_two_decimals() -> None:
-    from grader.feedback import feedback_notebook
+    from grader.reports.feedback import feedback_notebook
 
     partial = record(Score("q1", 47.678571, 62.0, "some parts wrong"), Score("q2", 1.0, 2.0, "half"))
     summary = "".join(feedback_notebook(None, partial)["cells"][0]["source"])

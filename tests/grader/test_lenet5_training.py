@@ -15,8 +15,9 @@ from dataclasses import replace
 
 from generator.model import Context, Score
 from grader.sandbox import Sandbox
-from grader.sandbox.api import Job, Limits, Outcome
-from grader.scoring import Asked, ask, score
+from generator.limits import Limits
+from grader.sandbox.api import Job, Outcome
+from grader.pipeline.scoring import Asked, ask, score
 from tests.grader.conftest import BUDGET, LABEL_HUNTER, PARAMS, QUESTION, generate_notebook
 
 

@@ -22,14 +22,14 @@ import cnnlab
 from generator.kinds._lenet5_training import TrainingCheck, training_check
 from generator.kinds._lenet5_weights import PIXELS, WeightsResult, evaluate_weights, load_state, reference_module
 from generator.model import Attachment, Context, Score
-from grader.answer_key import KeyDir
-from grader.collect import collect
-from grader.records import AnswerKey, RawSubmission
-from grader.roster import Roster
+from grader.pipeline.answer_key import KeyDir
+from grader.pipeline.collect import collect
+from grader.pipeline.records import AnswerKey, RawSubmission
+from grader.pipeline.roster import Roster
 from grader.sandbox.api import Outcome
-from grader.scoring import Asked, score
-from grader.settings import MAX_WEIGHTS_BYTES
-from grader.steps import Env, State, make_requests
+from grader.pipeline.scoring import Asked, score
+from generator.limits import MAX_WEIGHTS_BYTES
+from grader.pipeline.steps import Env, State, make_requests
 from solutions.lenet5_bar import Architecture
 from solutions.train import TrainConfig, train_arrays
 from tests.grader.conftest import QUESTION, WRONG_LAYER, generate_notebook

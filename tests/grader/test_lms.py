@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from cnnlab import main as cnnlab
-from grader.identify import identify
-from grader.lms_gradebook import canvas_csv, moodle_csv
-from grader.records import GradedSubmission, Score
-from grader.roster import read_roster
-from grader.store import Store
+from grader.pipeline.identify import identify
+from grader.reports.lms_gradebook import canvas_csv, moodle_csv
+from grader.pipeline.records import GradedSubmission, Score
+from grader.pipeline.roster import read_roster
+from grader.pipeline.store import Store
 from tests.grader.classroom import correct_class
 
 CANVAS = ('Student,ID,SIS User ID,SIS Login ID,Section,Problem set 1 (4321)\n'

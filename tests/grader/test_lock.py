@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.store import LOCK, Store
+from grader.pipeline.store import LOCK, Store
 
 REPO = Path(__file__).resolve().parents[2]
-HOLD = "import sys, time\nfrom pathlib import Path\nfrom grader.store import Store\n" \
+HOLD = "import sys, time\nfrom pathlib import Path\nfrom grader.pipeline.store import Store\n" \
        "with Store(Path(sys.argv[1])).exclusive():\n    print('held', flush=True)\n    time.sleep(600)\n"
 
 

@@ -15,9 +15,10 @@ import cnnlab
 from generator.fields import boxes, shown
 from generator.kinds import answer_fields
 from generator.model import Variant
-from grader.answer_key import KeyDir
-from grader.marks import FIXED, marks_columns, question_columns, read_marks, write_marks_template
-from grader.store import Store
+from grader.pipeline.answer_key import KeyDir
+from generator.paper.marks_sheet import FIXED, marks_columns, question_columns, write_marks_template
+from grader.marks.sheet import read_marks
+from grader.pipeline.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 STUDENTS = ("s001", "s002", "s003", "s004", "s005")
@@ -251,7 +252,7 @@ def test_a_grader_side_failure_is_an_error_record_and_exit_2(keys: Path, tmp_pat
     def broken(*args: object) -> None:
         raise RuntimeError("checker broke")
 
-    monkeypatch.setattr("grader.marks_grading.kinds.score", broken)
+    monkeypatch.setattr("grader.marks.grading.kinds.score", broken)
     assert grade(tmp_path / "marks.csv", keys, tmp_path / "out") == 2
     assert "grader error: RuntimeError in marks: checker broke" in capsys.readouterr().err
     assert [r.status for r in Store(tmp_path / "out").records()] == ["error"]

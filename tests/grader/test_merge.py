@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from cnnlab import main as cnnlab
-from generator.simulate import FLAVOURS, make_class, write_simulated
-from grader.collect import collect
-from grader.grade_command import in_shard, parse_shard
-from grader.merge_command import newer
-from grader.records import GradedSubmission
-from grader.store import Store
+from tests.support.simulate import FLAVOURS, make_class, write_simulated
+from grader.pipeline.collect import collect
+from cnnlab.commands.grade import in_shard, parse_shard
+from cnnlab.commands.merge import newer
+from grader.pipeline.records import GradedSubmission
+from grader.pipeline.store import Store
 from tests.grader.classroom import outputs
 
 STUDENTS = 6

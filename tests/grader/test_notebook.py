@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from grader.notebook import NotebookError, cells, notebook_cnnlab, parse, source_text, strip_outputs
+from grader.pipeline.notebook import NotebookError, cells, notebook_cnnlab, parse, source_text, strip_outputs
 
 
 def _nb(**extra: object) -> dict:

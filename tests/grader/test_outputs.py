@@ -8,14 +8,15 @@ from pathlib import Path
 
 import nbformat
 
-from grader.feedback import feedback_notebook
-from grader.gradebook import best_per_student
-from grader.gradescope import results_json
-from grader.junit import junit_xml
-from grader.outputs import write_class_outputs
-from grader.records import GradedSubmission, Score
-from grader.roster import Roster
-from grader.store import PUBLIC, Store, atomic_write
+from grader.reports.feedback import feedback_notebook
+from grader.reports.gradebook import best_per_student
+from grader.reports.results_json import results_json
+from grader.reports.junit import junit_xml
+from grader.reports.class_outputs import write_class_outputs
+from grader.pipeline.records import GradedSubmission, Score
+from grader.pipeline.roster import Roster
+from generator.files import PUBLIC, write_bytes_atomic
+from grader.pipeline.store import Store
 
 
 def record(student: str | None, digest: str, points: tuple[float, float], notes: tuple[str, ...] = ()
@@ -39,8 +40,8 @@ def test_record_round_trip_and_store_resume(tmp_path: Path) -> None:
 
 
 def test_atomic_write_replaces(tmp_path: Path) -> None:
-    atomic_write(tmp_path / "x" / "f.txt", b"one", mode=PUBLIC)
-    atomic_write(tmp_path / "x" / "f.txt", b"two", mode=PUBLIC)
+    write_bytes_atomic(tmp_path / "x" / "f.txt", b"one", mode=PUBLIC)
+    write_bytes_atomic(tmp_path / "x" / "f.txt", b"two", mode=PUBLIC)
     assert (tmp_path / "x" / "f.txt").read_bytes() == b"two"
 
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from cnnlab import main as cnnlab
-from grader.records import GradedSubmission
-from generator.simulate import make_class, simulate
-from grader.store import Store
+from grader.pipeline.records import GradedSubmission
+from tests.support.simulate import make_class, simulate
+from grader.pipeline.store import Store
 
 FAKE_EQ = '''
 class _AlwaysEqual(float):

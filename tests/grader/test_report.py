@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from cnnlab import main as cnnlab
-from grader.item_analysis import analyse
-from grader.records import GradedSubmission, Score
-from grader.store import Store
+from grader.reports.item_analysis import analyse
+from grader.pipeline.records import GradedSubmission, Score
+from grader.pipeline.store import Store
 
 
 def _record(student: str, q1: float, q2: float) -> GradedSubmission:

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from grader.feedback import feedback_notebook
-from grader.records import GradedSubmission, Score
-from grader.report import write_report
+from grader.reports.feedback import feedback_notebook
+from grader.pipeline.records import GradedSubmission, Score
+from grader.reports.class_report import write_report
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and os.path.exists(p)), None)
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed (apt-get install chromium)")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.roster import Roster, read_roster
+from grader.pipeline.roster import Roster, read_roster
 
 
 def test_read_roster_with_aliases(tmp_path: Path) -> None:

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.sandbox import Call, CellError, Job, Limits, Outcome, Sandbox
+from generator.calls import Call
+from generator.limits import Limits
+from grader.sandbox import CellError, Job, Outcome, Sandbox
 from grader.sandbox.isolation import make_plan
 from grader.sandbox.wire import BadResult, parse_result
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.sandbox import Call, Job, Limits, Outcome, Sandbox
+from generator.calls import Call
+from generator.limits import Limits
+from grader.sandbox import Job, Outcome, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 SOLUTION = REPO / "solutions" / "numpy_ref" / "conv.py"

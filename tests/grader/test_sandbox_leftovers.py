@@ -11,8 +11,8 @@ from pathlib import Path
 
 from grader.sandbox import cgroup as cgroups
 from grader.sandbox.leftovers import owner, remove_stale
-from generator.simulate import make_class, write_simulated
-from grader.store import Store
+from tests.support.simulate import make_class, write_simulated
+from grader.pipeline.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,7 +6,9 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
-from grader.sandbox import Call, Job, Limits, Outcome, Sandbox
+from generator.calls import Call
+from generator.limits import Limits
+from grader.sandbox import Job, Outcome, Sandbox
 from grader.sandbox.wire import parse_result
 
 LIMITS = Limits(cell_timeout_s=2.0, total_timeout_s=8.0, cpu_s=8.0, memory_mb=512, max_processes=16,

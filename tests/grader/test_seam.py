@@ -10,7 +10,7 @@ from pathlib import Path
 from generator.kinds import KINDS, score
 from generator.model import Context, Returned, Template, Variant
 from generator.templates import load_template
-from grader.worked_solutions import grade_worked_solutions
+from grader.pipeline.worked_solutions import grade_worked_solutions
 
 GRADER = Path(__file__).resolve().parents[2] / "grader"
 
@@ -42,7 +42,7 @@ def test_a_new_code_kind_is_one_module_and_grades_through_the_real_path(tmp_path
 import numpy as np
 from generator.kinds._common import sample_variant
 from generator.model import Request, Score, Part
-from grader.sandbox.api import Call
+from generator.calls import Call
 FORMATS, REQUIRED, EXTRA_KEYS = ("code",), (), {}
 X = np.array([-2.0, -0.5, 0.0, 1.5])
 def generate(template, seed):

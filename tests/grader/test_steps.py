@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from grader.answer_key import KeyDir
-from grader.records import RawSubmission
-from grader.roster import Roster
-from grader.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_requests,
+from grader.pipeline.answer_key import KeyDir
+from grader.pipeline.records import RawSubmission
+from grader.pipeline.roster import Roster
+from grader.pipeline.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, load_key, make_requests,
                           read_notebook)
 
 KEY = {"format": 1, "assignment": "hw", "student_id": "s1", "seed": 5, "questions": [

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from cnnlab import main as cnnlab
-from grader.outputs import write_class_outputs
-from grader.records import GradedSubmission, Score
-from grader.store import LOCK, Store
+from grader.reports.class_outputs import write_class_outputs
+from grader.pipeline.records import GradedSubmission, Score
+from grader.pipeline.store import LOCK, Store
 
 
 def _record(student: str, points: float) -> GradedSubmission:

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from grader.records import GradedSubmission
-from grader.store import Store
+from grader.pipeline.records import GradedSubmission
+from grader.pipeline.store import Store
 from tests.grader.classroom import correct_class
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +28,7 @@ LIAR = MIB  # what the second member's header claims: the stream behind it is th
 MEMORY_BOUND = 300 * MIB
 MEASURE = """
 import json, resource, sys
-import cnnlab, grader.grade_command  # everything the grader imports, torch included, is the baseline
+import cnnlab, cnnlab.commands.grade  # everything the grader imports, torch included, is the baseline
 try:  # the peak so far is the imports'; from here on it is grading's (Linux: reset the high-water mark to now)
     with open("/proc/self/clear_refs", "w") as clear:
         clear.write("5")

@@ -97,6 +97,6 @@ def test_the_harness_says_what_is_wrong(body: str, message: str) -> None:
 
 
 def test_worked_solution_full_and_stub_zero_through_the_sandbox() -> None:
-    from grader.worked_solutions import grade_worked_solutions
+    from grader.pipeline.worked_solutions import grade_worked_solutions
 
     assert grade_worked_solutions([VARIANT]) == []

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 import cnnlab
-from generator import cli_export
+from cnnlab.commands import export as cli_export
 from tests.generator.conftest import SPEC
 from tests.generator.lms.conftest import COUNT, SECRET_FILE
 

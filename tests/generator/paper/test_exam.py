@@ -16,7 +16,7 @@ from generator.fields import boxes, shown
 from generator.kinds import answer_fields
 from generator.media import NOTEBOOK_WORDING
 from generator.model import Variant
-from grader.answer_key import parse_key
+from grader.pipeline.answer_key import parse_key
 from tests.generator.conftest import ASSIGNMENTS
 
 EXAM = ASSIGNMENTS / "cnn-exam.yaml"

@@ -1,0 +1,72 @@
+"""Answer keys: KEYDIR/<student_id>.json, the only source of each student's variant (never the submission)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from generator.model import Variant
+from grader.pipeline.records import AnswerKey
+
+
+def _question(data: dict[str, Any], where: str) -> Variant:
+    """One question: the generator's own Variant, with the fields the contract requires checked by name."""
+    from generator.kinds import KINDS  # the registry imports every kind; only reading a key needs it
+
+    missing = [k for k in ("qid", "kind", "seed", "points") if k not in data]
+    if missing:
+        raise ValueError(f"{where}: question is missing {', '.join(missing)}")
+    if not (data.get("variable") or data.get("entry_point")):
+        raise ValueError(f"{where}: question {data['qid']!r} has neither a variable nor an entry_point")
+    if data["kind"] not in KINDS:
+        raise ValueError(f"{where}: question {data['qid']!r} has unknown kind {data['kind']!r}")
+    variant = Variant.from_key(data)
+    return replace(variant, qid=str(variant.qid), seed=int(variant.seed), points=float(variant.points),
+                   params=dict(variant.params or {}))
+
+
+def parse_key(raw: bytes, where: str) -> AnswerKey:
+    """An answer key from its JSON bytes; any defect is a ValueError naming the file."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        questions = tuple(_question(q, f"{where} question {i}") for i, q in enumerate(data["questions"]))
+        return AnswerKey(str(data["assignment"]), str(data["student_id"]), int(data["seed"]), questions,
+                         hashlib.sha256(raw).hexdigest())
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
+        raise ValueError(f"{where}: not a valid answer key ({type(error).__name__}: {error})") from None
+
+
+@dataclass(frozen=True)
+class KeyDir:
+    """The folder of answer keys, indexed once so student ids from notebooks never become file paths."""
+
+    root: Path
+    paths: dict[str, Path]
+
+    @staticmethod
+    def open(root: Path) -> KeyDir:
+        """Index KEYDIR; a missing or empty folder is an error for the whole run."""
+        if not root.is_dir():
+            raise OSError(f"{root}: answer-key folder not found")
+        paths = {p.stem: p for p in sorted(root.glob("*.json"))}
+        if not paths:
+            raise ValueError(f"{root}: no answer keys (*.json) in the folder")
+        return KeyDir(root, paths)
+
+    def digest(self, student_id: str | None) -> str | None:
+        """Hash of the student's key file as it is now (None without one): a stored result for another is stale."""
+        path = self.paths.get(student_id) if student_id is not None else None
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else None
+
+    def load(self, student_id: str) -> AnswerKey | None:
+        """The student's key, or None when there is none; a corrupt key raises (an instructor-side failure)."""
+        path = self.paths.get(student_id)
+        if path is None:
+            return None
+        key = parse_key(path.read_bytes(), str(path))
+        if key.student_id != student_id:
+            raise ValueError(f"{path}: key is for student {key.student_id!r}, not {student_id!r}")
+        return key

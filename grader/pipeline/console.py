@@ -1,0 +1,43 @@
+"""What a person sees while grading: a progress bar, then one summary table for the batch (rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from grader.pipeline.batch import OnResult
+from grader.pipeline.records import GradedSubmission, shown
+
+
+@contextmanager
+def progress_bar(total: int, console: Console) -> Iterator[OnResult]:
+    """A bar that advances once per finished submission; yields the pipeline's on_result callback."""
+    columns = (TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[last]}"))
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("grading", total=total, last="")
+
+        def advance(record: GradedSubmission, reused: bool) -> None:
+            last = f"{record.student_id or record.filename}{' (already graded)' if reused else ''}"
+            progress.update(task, advance=1, last=last)
+
+        yield advance
+
+
+def summary_table(records: Sequence[GradedSubmission], reused: int) -> Table:
+    """Student, score, status and the first note of each submission graded in this run."""
+    table = Table(title=f"Graded {len(records)} submission(s)" + (f", {reused} reused from an earlier run"
+                                                                    if reused else ""))
+    for column, justify in (("student", "left"), ("score", "right"), ("%", "right"), ("status", "left"),
+                            ("file", "left"), ("notes", "left")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for r in sorted(records, key=lambda r: (r.student_id or "~", r.filename)):
+        note = r.notes[0] if r.notes else ""
+        more = f" (+{len(r.notes) - 1} more)" if len(r.notes) > 1 else ""
+        table.add_row(r.student_id or "?", f"{shown(r.points)}/{shown(r.max_points)}", f"{r.percent:.0f}", r.status,
+                      r.filename, (note[:100] + ("..." if len(note) > 100 else "")) + more)
+    return table
