@@ -38,7 +38,7 @@ import cnnlab  # noqa: E402
 import grader.pipeline.batch  # noqa: E402
 from generator.model import Context  # noqa: E402
 from grader.pipeline.collect import collect  # noqa: E402
-from cnnlab.commands.grade import load_env  # noqa: E402
+from grader.pipeline.grade_class import load_env  # noqa: E402
 from grader.pipeline.batch import Batch, grade_all  # noqa: E402
 from grader.pipeline.records import GradedSubmission  # noqa: E402
 from grader.sandbox import Sandbox  # noqa: E402

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from grader.pipeline.answer_key import KeyDir  # noqa: E402
 from grader.pipeline.collect import collect  # noqa: E402
-from cnnlab.commands.grade import load_env  # noqa: E402
+from grader.pipeline.grade_class import load_env  # noqa: E402
 from grader.pipeline.batch import Batch, grade_all  # noqa: E402
 from tests.support.simulate import FLAVOURS, make_class, write_simulated  # noqa: E402
 from grader.pipeline.store import Store  # noqa: E402

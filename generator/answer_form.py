@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from generator.grading import LETTERS
+from generator.grading.read import LETTERS
 from generator.model import Variant
 
 Form = Any  # JSON, per the grammar above

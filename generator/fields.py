@@ -17,7 +17,7 @@ from generator.model import Variant
 
 Path = tuple[str | int, ...]
 LETTERS = "ABCDEFGHIJ"
-SHAPE_LABELS = ("H", "W", "C")  # generator.grading.SHAPE_ORDER: height, width, channels
+SHAPE_LABELS = ("H", "W", "C")  # generator.grading.read.SHAPE_ORDER: height, width, channels
 THOUSANDS = re.compile(r"-?\d{1,3}(,\d{3})+")
 
 

@@ -85,7 +85,7 @@ def _layout(columns: list[str], where: str) -> Layout:
                                "and 'ID number' or 'Email address') also works as it is")
 
 
-def read_roster(path: str | Path) -> tuple[Student, ...]:
+def read_students(path: str | Path) -> tuple[Student, ...]:
     """Read and check a roster; ids must be unique and safe as file names."""
     name = str(path)
     try:

@@ -19,6 +19,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "assignments" / "templates"
+PACKAGES = {"cnnlab", "generator", "grader", "solutions"}
+TEST_CODE = ("simulate", "_sim.py", "demo", "tests/", "benchmarks/")  # class simulators, the demo, tests' support
 
 
 def run(*command: str | Path, cwd: Path) -> str:
@@ -38,6 +40,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     committed = {f"solutions/benchmarks/{p.name}" for p in (REPO / "solutions" / "benchmarks").iterdir() if p.is_file()}
     assert "grader/reports/templates/report.html.j2" in names and committed <= set(names), committed - set(names)
+    shipped_code = {n for n in names if n.endswith(".py")}
+    assert not {n for n in shipped_code if n.split("/")[0] not in PACKAGES}, "only the four packages ship"
+    assert not {n for n in shipped_code if any(part in n for part in TEST_CODE)}, "simulators stay in tests/"
     run(sys.executable, "-m", "venv", root / "venv", cwd=root)
     python = root / "venv" / "bin" / "python"
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=root).strip()

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import time
-from pathlib import Path
 
-from cnnlab.commands.generate import class_arguments
-from generator.roster import read_roster
+from cnnlab.options import class_arguments
+from generator.roster import read_students
 from generator.seeds import read_secret
 from generator.spec import load_spec
 
@@ -29,20 +28,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "(default: the spec's exam: {code: ...}, else handwritten)")
 
 
-def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None, forms: int | None,
-         code: str | None, workers: int) -> int:
+def run(args: argparse.Namespace) -> int:
     """Typeset everything and say where it went, and what paper could not ask."""
+    spec, roster, out, forms = args.spec, args.roster, args.out, args.forms
     from generator.paper.build import make_exams  # typst and the kinds load only when an exam is made
 
     started = time.perf_counter()
-    secret = read_secret(secret_file)
-    loaded, students = load_spec(spec), read_roster(roster)
-    run = make_exams(loaded, students, secret, out, forms, code or loaded.exam_code, max(1, workers))
+    secret = read_secret(args.secret_file)
+    loaded, students = load_spec(spec), read_students(roster)
+    made = make_exams(loaded, students, secret, out, forms, args.code or loaded.exam_code, max(1, args.workers))
     seconds = time.perf_counter() - started
-    what = f"{len(run.sheets)} form{'s' if forms != 1 else ''} for {len(students)} students" if forms \
+    what = f"{len(made.sheets)} form{'s' if forms != 1 else ''} for {len(students)} students" if forms \
         else f"{len(students)} students"
-    print(f"{loaded.title}: {what}, {run.pdfs} PDFs in {seconds:.1f} s")
-    for left_out in sorted({t for paper in run.sheets for t in paper.left_out}):
+    print(f"{loaded.title}: {what}, {made.pdfs} PDFs in {seconds:.1f} s")
+    for left_out in sorted({t for paper in made.sheets for t in paper.left_out}):
         print(f"  left out on paper: {left_out}")
     print(f"  exams      {out / 'exams'}/ (print these)")
     print(f"  keys       {out / 'keys'}/ (answer-key PDFs with worked solutions; keep private)")

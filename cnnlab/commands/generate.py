@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from cnnlab.options import class_arguments
 from generator.build import FOLDERS, generate_class
-from generator.roster import read_roster
+from generator.roster import read_students
 from generator.seeds import read_secret
 from generator.spec import load_spec
 
 HELP = "generate personalised student notebooks, instructor notebooks and answer keys for a roster"
-
-
-def class_arguments(parser: argparse.ArgumentParser, spec_help: str) -> None:
-    """What every per-class command takes: the spec, the roster, the output folder and the course secret."""
-    parser.add_argument("spec", type=Path, help=spec_help)
-    parser.add_argument("--roster", type=Path, required=True,
-                        help="CSV with a student_id column (and name), or a Canvas or Moodle export")
-    parser.add_argument("--out", type=Path, required=True, help="output folder")
-    parser.add_argument("--secret-file", type=Path, default=None,
-                        help="file holding the course secret (default: $CNNLAB_SECRET)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,10 +18,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     class_arguments(parser, "the assignment or exam spec (YAML)")
 
 
-def main(*, spec: Path, roster: Path, out: Path, secret_file: Path | None) -> int:
+def run(args: argparse.Namespace) -> int:
     """Generate everything and print where it went."""
-    secret = read_secret(secret_file)
-    loaded, students = load_spec(spec), read_roster(roster)
+    spec, roster, out = args.spec, args.roster, args.out
+    secret = read_secret(args.secret_file)
+    loaded, students = load_spec(spec), read_students(roster)
     result = generate_class(loaded, students, secret, out)
     print(f"{loaded.title}: {len(students)} students, questions per student: "
           f"{len(result['students'][0]['questions'])}")

@@ -1,18 +1,11 @@
-"""`cnnlab preview SPEC_OR_TEMPLATE --seed N`: print one variant as Markdown, with its answer."""
+"""`cnnlab preview SPEC_OR_TEMPLATE --seed N`: print one variant as Markdown, with its answer (generator/preview.py)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-import numpy as np
-
-from generator.kinds import KINDS
-from generator.model import Template
-from generator.render import number
-from generator.spec import parse_spec
-from generator.templates import is_template, parse_template
-from generator.yamlio import load_yaml
+from generator.preview import preview_path
 
 HELP = "print one variant of a template (or of a whole spec) as Markdown"
 
@@ -24,29 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-answers", dest="answers", action="store_false", help="leave out the worked solutions")
 
 
-def preview_markdown(template: Template, seed: int, number_: int, answers: bool) -> str:
-    """One question: heading, prompt, and (optionally) the worked solution."""
-    kind = KINDS[template.kind]
-    variant = kind.generate(template, seed)
-    parts = [f"## Question {number_}: {variant.title} ({number(variant.points)} points)", "", kind.render(variant)]
-    source = kind.answer_stub(variant)
-    parts += ["", "```python", source.rstrip(), "```"]
-    if answers:
-        parts += ["", "### Worked solution", "", kind.explain(variant), "", "```python",
-                  kind.solution_source(variant).rstrip(), "```"]
-    return "\n".join(parts)
-
-
-def main(*, path: Path, seed: int, answers: bool) -> int:
-    """A template shows one question; a spec shows the whole assignment as one student with this seed sees it."""
-    if seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {seed}")
-    data = load_yaml(path)
-    if is_template(data):
-        print(preview_markdown(parse_template(data), seed, 1, answers))
-        return 0
-    spec = parse_spec(data, path.parent)
-    print(f"# {spec.title}\n\n{spec.instructions}\n")
-    for index, template in enumerate(spec.questions_for(np.random.default_rng(seed)), start=1):
-        print(preview_markdown(template, seed, index, answers) + "\n")
+def run(args: argparse.Namespace) -> int:
+    """Print the Markdown."""
+    print(preview_path(args.path, args.seed, args.answers))
     return 0

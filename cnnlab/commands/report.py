@@ -33,16 +33,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                              "updates that assignment; default: the assignment id)")
 
 
-def main(*, dir: str, out: str | None = None, export: str | None = None,  # noqa: A002 - DIR on the command line
-         roster: str | None = None, assignment: str | None = None, key: str | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """Read every stored record; write the report (or the LMS's CSV) and print its path."""
-    root = Path(dir)
+    root, out, export, roster, key = Path(args.dir), args.out, args.export, args.roster, args.key
     if not (root / "submissions").is_dir():
         raise OSError(f"{root}: not a cnnlab grade output folder (no submissions/ inside)")
     records = Store(root).records()
     if export is not None:
         path = Path(out) if out else root / f"{export}-grades.csv"
-        warning = write_lms_csv(path, export, records, read_roster(Path(roster)) if roster else None, assignment)
+        warning = write_lms_csv(path, export, records, read_roster(Path(roster)) if roster else None,
+                                 args.assignment)
         if warning:
             print(f"cnnlab: warning: {warning}", file=sys.stderr)
         print(f"{export} grades: {path}")

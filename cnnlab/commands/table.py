@@ -38,8 +38,8 @@ def render(arch: Architecture, table: LayerTable) -> Table:
     return out
 
 
-def main(*, architecture: str) -> int:
+def run(args: argparse.Namespace) -> int:
     """Print the table for one architecture."""
-    arch = ARCHITECTURES[architecture]
+    arch = ARCHITECTURES[args.architecture]
     Console(width=100).print(render(arch, layer_table(arch.input_shape, arch.layers)))
     return 0

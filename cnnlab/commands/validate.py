@@ -20,11 +20,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="skip grading the worked solutions in the sandbox (the in-process self-tests still run)")
 
 
-def main(*, path: Path, no_sandbox: bool = False) -> int:
+def run(args: argparse.Namespace) -> int:
     """One OK line per file, then the sandbox check; the first problem is raised as a one-line error."""
+    path: Path = args.path
     for line in validate_path(path):
         print(line)
-    if no_sandbox:
+    if args.no_sandbox:
         return 0
     from grader.pipeline.worked_solutions import grade_worked_solutions  # the sandbox and torch: only for this check
 

@@ -11,7 +11,8 @@ import jinja2
 import numpy as np
 
 from generator.errors import TemplateError
-from generator.grading import SHAPE_ORDER, axes_hint, grade_answer, rules_for
+from generator.grading.read import SHAPE_ORDER, axes_hint, rules_for
+from generator.grading.score import grade_answer
 from generator.model import Score, Template, Variant, answer_variable
 from generator.limits import MAX_DRAWS
 from generator.render import undeclared

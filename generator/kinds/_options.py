@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from generator.grading import LETTERS, grade_answer, rules_for
+from generator.grading.read import LETTERS, rules_for
+from generator.grading.score import grade_answer
 from generator.kinds._common import options_markdown
 from generator.model import Score, Variant
 

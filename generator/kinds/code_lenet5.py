@@ -21,6 +21,7 @@ from generator.errors import TemplateError
 from generator.kinds._common import sample_variant
 from generator.kinds._training import check_classes, parse_training
 from generator.model import Context, Part, Request, Returned, Score, Template, Variant
+from generator.probes import module_summary
 from generator.calls import Call
 from solutions.architectures import lenet5_layers
 from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
@@ -272,8 +273,6 @@ def model_submission(variant: Variant) -> Returned:
     a model that classifies every test image right (the self-test checks the scoring; `cnnlab validate` trains the
     worked solution for real, through the sandbox)."""
     import torch
-
-    from grader.sandbox.runner import module_summary
 
     namespace: dict[str, Any] = {}
     exec(solution_source(variant), namespace)  # noqa: S102 - our solution, run as in the notebook

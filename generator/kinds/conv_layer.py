@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from generator.fields import Group, derive, shape_row
-from generator.grading import SHAPE_ORDER, Path, axes_hint, axis_label, grade_answer, path_label, rules_for
+from generator.grading.read import SHAPE_ORDER, Path, axes_hint, axis_label, path_label, rules_for
+from generator.grading.score import grade_answer
 from generator.kinds._common import (explain_answer, model_submission, near_miss,
                                      padding_stated as check_template, sample_variant, solution_source)
 from generator.kinds.output_size import render

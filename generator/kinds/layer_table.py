@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from generator.fields import Box, Group
-from generator.grading import Follow, Path, as_number, axes_names, grade_answer, path_label, rules_for
+from generator.grading.read import Follow, Path, as_number, axes_names, path_label, rules_for
+from generator.grading.score import grade_answer
 from generator.kinds._common import explain_answer, model_submission, near_miss, render, sample_variant, solution_source
 from generator.kinds._layers import check_layers, layer_data
 from generator.model import Score, Template, Variant

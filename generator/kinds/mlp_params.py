@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from generator.grading import grade_answer, rules_for, to_plain
+from generator.grading.read import rules_for, to_plain
+from generator.grading.score import grade_answer
 from generator.kinds._common import (answer_stub, explain_answer, model_submission, near_miss,
                                      no_checks as check_template, render, sample_variant, solution_source)
 from generator.model import Score, Template, Variant

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from generator.grading import grade_answer, rules_for
+from generator.grading.read import rules_for
+from generator.grading.score import grade_answer
 from generator.kinds._common import (answer_stub as number_stub, explain_answer, model_submission, near_miss, render,
                                      sample_variant, solution_source)
 from generator.kinds._layers import build_layers, check_layers

@@ -11,7 +11,6 @@ Output is byte-identical for the same spec, secret and N: no timestamps, ids are
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +24,6 @@ from generator.media import explain_for
 from generator.lms.layout import Blank, answer_html
 from generator.model import Variant
 
-HELP = "export a Moodle XML quiz: one question category of N variants per question, graded by Moodle"
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `cnnlab export moodle`."""
-    shared.configure(parser, "Moodle XML, e.g. quiz.xml")
-
-
-def main(*, spec: Path, variants: int, secret_file: Path | None, out: Path) -> int:
-    """Draw the variants, write the XML and print what was written and what was left out."""
-    quiz = shared.load(spec, variants, secret_file)
-    write_bytes_atomic(out, quiz_xml(quiz), mode=PUBLIC)
-    shared.report(quiz, out, "categories")
-    return 0
 
 
 def quiz_xml(quiz: shared.Quiz) -> bytes:

@@ -11,7 +11,6 @@ Output is byte-identical for the same spec, secret and N: fixed zip dates, ids h
 
 from __future__ import annotations
 
-import argparse
 import io
 import zipfile
 from pathlib import Path
@@ -22,24 +21,10 @@ from generator.files import PUBLIC, write_bytes_atomic
 from generator.lms import variants as shared
 from generator.lms.qti_items import item
 
-HELP = "export a QTI 1.2 zip for Canvas: one item bank of N variants per question, graded by Canvas"
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
 CP = "http://www.imsglobal.org/xsd/imsccv1p1/imscp_v1p1"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: no build time in the file
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """Arguments of `cnnlab export qti`."""
-    shared.configure(parser, "a QTI 1.2 zip, e.g. quiz.zip")
-
-
-def main(*, spec: Path, variants: int, secret_file: Path | None, out: Path) -> int:
-    """Draw the variants, write the zip and print what was written and what was left out."""
-    quiz = shared.load(spec, variants, secret_file)
-    write_bytes_atomic(out, package(quiz), mode=PUBLIC)
-    shared.report(quiz, out, "item banks")
-    return 0
 
 
 def bank_path(bank: shared.Bank) -> str:

@@ -10,7 +10,6 @@ Identical variants (a template with few distinct draws) are kept once.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -123,17 +122,7 @@ def number(value: float | Decimal) -> str:
     return shown(value)
 
 
-def configure(parser: argparse.ArgumentParser, suffix: str) -> None:
-    """The options both exports take."""
-    parser.add_argument("spec", type=Path, help="the assignment or exam spec (YAML)")
-    parser.add_argument("--variants", type=int, default=10, metavar="N",
-                        help="variants per question, of which the LMS draws one per student (default 10)")
-    parser.add_argument("--secret-file", type=Path, default=None,
-                        help="file holding the course secret (default: $CNNLAB_SECRET)")
-    parser.add_argument("--out", type=Path, required=True, help=f"the file to write ({suffix})")
-
-
-def load(spec: Path, variants: int, secret_file: Path | None) -> Quiz:
+def load_quiz(spec: Path, variants: int, secret_file: Path | None) -> Quiz:
     """Checked inputs drawn into a quiz; bad input is a one-line ValueError naming the file or option."""
     if not 1 <= variants <= MAX_LMS_VARIANTS:
         raise ValueError(f"--variants must be a whole number from 1 to {MAX_LMS_VARIANTS}, got {variants}")
@@ -143,12 +132,3 @@ def load(spec: Path, variants: int, secret_file: Path | None) -> Quiz:
     if not quiz.banks:
         raise ValueError(f"{spec}: no question of this spec can be graded by an LMS (they are all code)")
     return quiz
-
-
-def report(quiz: Quiz, out: Path, unit: str) -> None:
-    """Print what was written and each question left out, one line each."""
-    counts = sorted({len(bank.variants) for bank in quiz.banks})
-    spread = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
-    print(f"{quiz.spec.title}: {len(quiz.banks)} {unit}, {spread} variants each, written to {out}")
-    for line in quiz.left_out:
-        print(f"  {line}")

@@ -26,7 +26,7 @@ from generator.media import on_paper, without_notebook_wording
 from generator.model import Variant
 from generator.notebook import Question, dumps
 from generator.paper.markup import to_typst
-from generator.paper.pdf import Job, page_count, typeset_all
+from generator.paper.pdf import TypesetJob, page_count, typeset_all
 from generator.paper.typeset import PaperSheet, question_texts, source
 from generator.roster import Student
 from generator.spec import Spec
@@ -106,7 +106,7 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
     texts = dict(zip(markdown, to_typst(markdown)))
     for folder, mode in (("exams", PUBLIC), ("keys", PRIVATE), ("key", PRIVATE)):
         make_folder(out / folder, folder_mode(mode))
-    jobs = [Job(spec.id, paper.who, source(paper, texts, texts[instructions], key=False),
+    jobs = [TypesetJob(spec.id, paper.who, source(paper, texts, texts[instructions], key=False),
                 source(paper, texts, texts[instructions], key=True), PAGES_GUESS) for paper in sheets]
     pages: dict[str, int] = {}
     for who, exam_pdf, key_pdf in typeset_all(jobs, secret, workers):

@@ -20,7 +20,7 @@ PAGE_COUNT = re.compile(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)")
 
 
 @dataclass(frozen=True)
-class Job:
+class TypesetJob:
     """One sheet to typeset: its exam and key documents, and what its page tokens name."""
 
     spec_id: str
@@ -42,7 +42,7 @@ def page_count(pdf: bytes) -> int:
     return int(match.group(1)) if match else 0
 
 
-def typeset(job: Job, secret: bytes) -> tuple[str, bytes, bytes]:
+def typeset(job: TypesetJob, secret: bytes) -> tuple[str, bytes, bytes]:
     """The sheet's exam PDF, a signed QR code on every page, and its key PDF."""
     pages = job.pages_guess
     while True:
@@ -53,12 +53,12 @@ def typeset(job: Job, secret: bytes) -> tuple[str, bytes, bytes]:
         pages = page_count(exam)
 
 
-def _typeset_with(args: tuple[Job, bytes]) -> tuple[str, bytes, bytes]:
+def _typeset_with(args: tuple[TypesetJob, bytes]) -> tuple[str, bytes, bytes]:
     """typeset() for a pool, which passes one argument."""
     return typeset(*args)
 
 
-def typeset_all(jobs: Iterable[Job], secret: bytes, workers: int) -> Iterator[tuple[str, bytes, bytes]]:
+def typeset_all(jobs: Iterable[TypesetJob], secret: bytes, workers: int) -> Iterator[tuple[str, bytes, bytes]]:
     """Every sheet's PDFs, in order; on `workers` processes when more than one."""
     queue = iter(jobs)
     first = next(queue, None)

@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator.grading import as_number, leaf_matches, leaves, path_label, read, rules_for, to_plain
+from generator.grading.compare import leaf_matches
+from generator.grading.read import as_number, leaves, path_label, read, rules_for, to_plain
 from generator.model import Variant
 
 THRESHOLD = 9.0  # nats summed over questions; calibrated on simulated honest classes (benchmarks/copy_detection.py)
@@ -77,7 +78,7 @@ def norm(value: Any, tolerance: float) -> Any:
 
 def walk(value: Any, tolerance: float, path: tuple[Any, ...] = (), into: dict[tuple[Any, ...], Any] | None = None
          ) -> dict[tuple[Any, ...], Any]:
-    """Every leaf's path (as generator.grading.leaves and the answer boxes name it) and bucket, in answer order."""
+    """Every leaf's path (as generator.grading.read.leaves and the answer boxes name it) and bucket, in answer order."""
     found: dict[tuple[Any, ...], Any] = {} if into is None else into
     if type(value) is dict:
         for key, item in value.items():
@@ -216,14 +217,14 @@ def pairs(found: Iterable[Match], threshold: float = THRESHOLD, min_questions: i
     for (first, second), items in grouped.items():
         if len(items) < min_questions:
             continue  # most chance pairs share one value: no need to weigh them
-        strength, questions = score(items)
+        strength, questions = weigh_matches(items)
         if len(questions) >= min_questions and strength >= threshold:
             flagged.append(Pair(first, second, round(strength, 2), questions,
                                 tuple(sorted(items, key=lambda m: (m.qid, -m.evidence)))))
     return sorted(flagged, key=lambda p: (-p.strength, p.first, p.second))
 
 
-def score(items: Sequence[Match]) -> tuple[float, tuple[str, ...]]:
+def weigh_matches(items: Sequence[Match]) -> tuple[float, tuple[str, ...]]:
     """The pair's evidence: per question its strongest match (parts of one answer are not independent), summed."""
     per_question: dict[str, float] = {}
     for m in items:

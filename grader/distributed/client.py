@@ -1,12 +1,14 @@
 """The client's side: send submissions in chunks, each with its student's key only, to Dask workers; write here.
 
+The client reads each notebook once (the READ steps) to identify its student, and ships what it read with the task,
+so the worker goes on from there without parsing the file again.
+
 The client is the only writer (records, gradebooks, the report), so resume, --regrade, the output folder's lock and
 idempotence are grade_all's own: records still valid are reused before anything is sent.
 """
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -19,10 +21,10 @@ from typing import Any
 import dask
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 
-from grader.pipeline.batch import Batch, OnResult, finish_safely, grader_error, prepare, split_reused
+from grader.pipeline.batch import READ, Batch, OnResult, finish_safely, grader_error, prepare, split_reused
 from grader.pipeline.records import GradedSubmission, RawSubmission
 from grader.sandbox.verdict import crashed
-from grader.pipeline.steps import Env, State, drop_outputs, identify_student, read_notebook
+from grader.pipeline.steps import Env, State, identify_student
 from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk, isolation
 from generator.limits import MAX_DASK_CHUNK
 
@@ -125,32 +127,43 @@ def wants_gpu(client: Client, batch: Batch, say: Say) -> bool:
     return batch.env.context.device == "cuda" or (batch.env.context.device is None and offered)
 
 
-def make_task(raw: RawSubmission, env: Env, plugin: str) -> Task | None:
-    """Identify here (the roster stays on the client) and attach that student's key file; None: no key to send."""
+def read_here(raw: RawSubmission, env: Env) -> State | None:
+    """The READ steps, once for the run (the task ships their result); None when one raised (prepare names it)."""
     state = State(raw)
     try:
-        for step in (read_notebook, drop_outputs, identify_student):
+        for step in READ:
             state = step(state, env)
     except Exception:  # noqa: BLE001  prepare() on this machine names the grader error
         return None
-    student = state.identity.student_id if state.identity else None
-    path = env.keys.paths.get(student) if student is not None else None
-    if state.identity is None or path is None:
-        return None
-    return Task(raw, state.identity, path.read_bytes(), str(path), plugin)
+    return state
 
 
-def trains(task: Task) -> bool:
-    """Whether a question of this key holds a training block (then it needs the GPU resource on CUDA)."""
+def make_task(read: State, env: Env, plugin: str) -> Task | None:
+    """Identify here (the roster stays on the client) and attach that student's key file; None: no key to send.
+
+    The key's bytes are read once: shipped as they are, and hashed and parsed into this run's KeyDir (the copy check
+    uses it), which also says whether the key trains a model.
+    """
     try:
-        return any("training" in (q.get("params") or {}) for q in json.loads(task.key)["questions"])
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return False
+        identity = identify_student(read, env).identity
+    except Exception:  # noqa: BLE001  prepare() on this machine names the grader error
+        return None
+    student = identity.student_id if identity else None
+    path = env.keys.paths.get(student) if student is not None else None
+    if identity is None or path is None:
+        return None
+    data = env.keys.file_bytes(path)
+    entry = env.keys.entry(student, data)
+    trains = entry is not None and entry.key is not None and any(
+        "training" in (q.params or {}) for q in entry.key.questions)
+    return Task(read.raw, identity, data, str(path), plugin, read.notebook, read.fatal, trains)
 
 
-def local_record(raw: RawSubmission, env: Env, reason: str | None = None) -> tuple[GradedSubmission, dict[str, bytes]]:
-    """Graded here without a worker: no key to send, or (reason) the task killed its worker too often."""
-    state = prepare(raw, env)
+def local_record(raw: RawSubmission, env: Env, reason: str | None = None, read: State | None = None
+                 ) -> tuple[GradedSubmission, dict[str, bytes]]:
+    """Graded here without a worker: no key to send, or (reason) the task killed its worker too often; `read`: the
+    READ steps' state, when this client has it (the notebook is not parsed again)."""
+    state = prepare(raw, env, read=read)
     if reason is not None and state.job is not None:
         state = replace(state, outcome=crashed(state.job.job_id, reason, ""))
     return finish_safely(state, env)
@@ -165,7 +178,7 @@ def chunked(tasks: Sequence[Task], slots: int) -> list[Chunk]:
     alone: list[Chunk] = []
     rest: list[Task] = []
     for task in tasks:
-        if trains(task):
+        if task.trains:
             alone.append((task,))
         else:
             rest.append(task)
@@ -183,7 +196,7 @@ def received(future: Future, chunk: Chunk, env: Env, deaths: int
         if len(chunk) > 1:
             return None
         return [local_record(chunk[0].raw, env, f"the grading task killed its Dask worker {deaths} times; not "
-                                               "retried")]
+                                               "retried", chunk[0].read())]
     except Exception as error:  # noqa: BLE001  one task's fault is its submissions' own records
         return [finish_safely(State(task.raw, fatal=grader_error(error, "the Dask task")), env) for task in chunk]
     return [(GradedSubmission.from_json(result["record"]),
@@ -234,16 +247,17 @@ def grade_on_dask(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResu
         gpu, run = wants_gpu(client, batch, say), uuid.uuid4().hex[:8]
         tasks: list[Task] = []
         for raw in todo:
-            one = make_task(raw, batch.env, plugin)
+            read = read_here(raw, batch.env)
+            one = make_task(read, batch.env, plugin) if read is not None else None
             if one is None:
-                complete(*local_record(raw, batch.env))
+                complete(*local_record(raw, batch.env, read=read))
             else:
                 tasks.append(one)
 
         def submit(part: Chunk) -> Future:
             return client.submit(chunk, list(part), pure=False, key=f"cnnlab-grade-{part[0].raw.digest[:16]}-"
                                                                     f"{len(part)}-{run}",
-                                 resources=GPU if gpu and len(part) == 1 and trains(part[0]) else None)
+                                 resources=GPU if gpu and len(part) == 1 and part[0].trains else None)
 
         pending, lock = {submit(part): part for part in chunked(tasks, slots)}, threading.Lock()
         watchdog = Watchdog(client, pending, lock)

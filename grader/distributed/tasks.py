@@ -1,6 +1,7 @@
 """The worker's side: one sandbox pool per Dask worker, and the task that grades one submission with one key.
 
-A task gets the submission's bytes and the key file of the one student it grades (never the class's keys), and
+A task gets the submission's bytes, the notebook the client already parsed from them (plain data, outputs stripped:
+the worker does not parse it again) and the key file of the one student it grades (never the class's keys), and
 returns the record and its files as plain data; the client writes them. Nothing here touches the output folder.
 """
 
@@ -17,9 +18,9 @@ from typing import Any
 from distributed import Worker, WorkerPlugin, get_worker
 
 from generator.model import Context
-from grader.pipeline.answer_key import KeyDir, parse_key
+from grader.pipeline.answer_key import KeyDir
 from grader.pipeline.batch import finish_safely, prepare, run_prepared
-from grader.pipeline.records import AnswerKey, Identity, RawSubmission
+from grader.pipeline.records import Identity, RawSubmission
 from grader.pipeline.roster import Roster
 from generator.limits import Limits
 from grader.sandbox import Sandbox
@@ -30,13 +31,22 @@ Result = dict[str, Any]  # {"record": GradedSubmission.to_json(), "files": {name
 
 @dataclass(frozen=True)
 class Task:
-    """One submission to grade: its bytes, who the client says it is, and that student's key file only."""
+    """One submission to grade: its bytes and the notebook read from them, who the client says it is, and that
+    student's key file only."""
 
     raw: RawSubmission
     identity: Identity
     key: bytes = field(repr=False)  # the bytes of KEYDIR/<student_id>.json, as the client read them
     key_path: str  # where the client read it: error messages name the same file as on one machine
     plugin: str  # the name of the SandboxPlugin that holds this run's limits and context
+    notebook: dict[str, Any] | None = field(repr=False)  # the client's READ steps' notebook (parsed, outputs
+    # stripped): plain JSON data, so the worker does not parse the file again
+    fatal: str | None  # why the READ steps could not read the file (then notebook is None)
+    trains: bool  # a question of the key holds a training block (the client parsed the key once, for the run)
+
+    def read(self) -> State:
+        """The state after the READ steps, as the client left it: the worker's prepare goes on from here."""
+        return State(self.raw, notebook=self.notebook, fatal=self.fatal)
 
 
 @dataclass(frozen=True)
@@ -51,19 +61,9 @@ class OneKey(KeyDir):
         path = Path(task.key_path)
         return OneKey(path.parent, {str(task.identity.student_id): path}, task.key)
 
-    def digest(self, student_id: str | None) -> str | None:
-        """Hash of the key bytes sent (the client hashed the same bytes when it read them)."""
-        return hashlib.sha256(self.data).hexdigest() if student_id in self.paths else None
-
-    def load(self, student_id: str) -> AnswerKey | None:
-        """As KeyDir.load, from the bytes sent: a corrupt or foreign key raises the same ValueError."""
-        path = self.paths.get(student_id)
-        if path is None:
-            return None
-        key = parse_key(self.data, str(path))
-        if key.student_id != student_id:
-            raise ValueError(f"{path}: key is for student {key.student_id!r}, not {student_id!r}")
-        return key
+    def file_bytes(self, path: Path) -> bytes:
+        """The key bytes sent, hashed and parsed once as KeyDir does (the client read the same bytes)."""
+        return self.data
 
 
 class SandboxPlugin(WorkerPlugin):
@@ -122,7 +122,7 @@ def grade_chunk(tasks: Sequence[Task]) -> list[Result]:
     def prepared() -> Iterator[tuple[State, Env]]:
         for task in tasks:
             env = Env(OneKey.of(task), Roster({}, {}), None, plugin.context)
-            yield prepare(task.raw, env, task.identity), env
+            yield prepare(task.raw, env, task.identity, task.read()), env
 
     def complete(state: State, env: Env) -> None:
         record, files = finish_safely(state, env)

@@ -1,4 +1,5 @@
-"""What the autograder.zip's `run_autograder` runs on Gradescope: grade /autograder/submission, write results.json.
+"""What `cnnlab autograde` does in the autograder.zip's `run_autograder` on Gradescope: grade /autograder/submission,
+write results.json.
 
 The root is /autograder, or $CNNLAB_AUTOGRADER_ROOT (tests use a fake tree). The zip's files are in ROOT/source:
 key/ (the answer keys), roster.csv (optional) and settings.json (per-question visibility). The student is the
@@ -10,10 +11,8 @@ WEAK where bubblewrap cannot make namespaces) go to stdout, which Gradescope sho
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -59,7 +58,7 @@ def failure(reason: str, seconds: float) -> dict[str, Any]:
 
 def grade(root: Path) -> tuple[dict[str, Any], list[str]]:
     """results.json's content and the instructor-only log lines."""
-    from cnnlab.commands.grade import load_env  # the same keys and roster loading as `cnnlab grade`
+    from grader.pipeline.grade_class import load_env  # the same keys and roster loading as `cnnlab grade`
 
     started, source = time.monotonic(), root / "source"
     settings = json.loads((source / "settings.json").read_text("utf-8")) if (source / "settings.json").exists() else {}
@@ -92,11 +91,8 @@ def grade(root: Path) -> tuple[dict[str, Any], list[str]]:
     return data, log
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Grade and write ROOT/results/results.json atomically; 0 whenever a results.json was written."""
-    parser = argparse.ArgumentParser(prog="python -m grader.gradescope.autograder", description=__doc__.splitlines()[0])
-    parser.add_argument("--root", type=Path, default=None, help="default: $CNNLAB_AUTOGRADER_ROOT or /autograder")
-    root = parser.parse_args(argv).root or autograder_root()
+def write_results(root: Path) -> list[str]:
+    """Grade and write ROOT/results/results.json atomically, whatever happens; the instructor-only log lines."""
     started = time.monotonic()
     try:
         data, log = grade(root)
@@ -104,9 +100,4 @@ def main(argv: list[str] | None = None) -> int:
         data, log = failure("the autograder is misconfigured; your instructor has been told", 0.0), [f"error: {error}"]
         data["execution_time"] = round(time.monotonic() - started)
     write_bytes_atomic(root / "results" / "results.json", json_bytes(data), mode=PUBLIC)
-    print("\n".join(log))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return log

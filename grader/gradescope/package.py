@@ -1,14 +1,13 @@
 """`cnnlab export gradescope`: an autograder.zip laid out as Gradescope's autograder specification asks.
 
 The zip's root holds setup.sh (Python >= 3.11, the CPU torch, bubblewrap and cnnlab on Gradescope's Ubuntu image),
-run_autograder (runs grader/gradescope/autograder.py), cnnlab as a wheel built from this checkout (`pip wheel --no-deps`,
+run_autograder (runs `cnnlab autograde`: grader/gradescope/autograder.py), cnnlab as a wheel built from this checkout (`pip wheel --no-deps`,
 or --wheel), key/ (every answer key: Gradescope keeps the autograder's files from students), settings.json
 (per-question visibility from the spec) and, with --roster, roster.csv. The zip is written 0600: it holds the keys.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from generator.files import PRIVATE, atomic_path
 from grader.pipeline.answer_key import KeyDir
 from grader.pipeline.roster import read_roster
 
-HELP = "Write a Gradescope autograder.zip that grades each submission with its student's answer key, in the sandbox."
 TORCH = "torch==2.13.0"
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 VENV = "/opt/cnnlab/venv"
@@ -48,22 +46,13 @@ RUN = f"""#!/usr/bin/env bash
 # Gradescope runs this for every submission: grade /autograder/submission into /autograder/results/results.json.
 # CNNLAB_AUTOGRADER_ROOT (default /autograder) and CNNLAB_PYTHON (default {VENV}/bin/python) are for tests.
 export CNNLAB_AUTOGRADER_ROOT="${{CNNLAB_AUTOGRADER_ROOT:-/autograder}}"
-exec "${{CNNLAB_PYTHON:-{VENV}/bin/python}}" -m grader.gradescope.autograder --root "$CNNLAB_AUTOGRADER_ROOT"
+exec "${{CNNLAB_PYTHON:-{VENV}/bin/python}}" -m cnnlab autograde --root "$CNNLAB_AUTOGRADER_ROOT"
 """
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    """The command's options."""
-    parser.add_argument("--key", required=True, metavar="KEYDIR", help="folder of answer keys (<student_id>.json)")
-    parser.add_argument("--out", required=True, metavar="ZIP", help="the autograder zip to write (holds the keys)")
-    parser.add_argument("--spec", metavar="SPEC", help="assignment spec: per-question visibility (default visible)")
-    parser.add_argument("--roster", metavar="CSV", help="roster mapping Gradescope e-mails or SIDs to student ids")
-    parser.add_argument("--wheel", metavar="WHL", help="ship this cnnlab wheel instead of building one")
 
 
 def build_wheel(folder: Path) -> Path:
     """cnnlab's wheel, built from the checkout this module runs from, without touching the network."""
-    checkout = Path(__file__).resolve().parents[1]
+    checkout = Path(__file__).resolve().parents[2]
     if not (checkout / "pyproject.toml").is_file():
         raise OSError(f"{checkout}: not a cnnlab checkout (no pyproject.toml); pass --wheel")
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
@@ -82,8 +71,9 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) ->
     archive.writestr(info, data)
 
 
-def main(*, key: str, out: str, spec: str | None = None, roster: str | None = None, wheel: str | None = None) -> int:
-    """Check the inputs, then write the zip atomically; prints what it holds."""
+def write_autograder(*, key: str, out: str, spec: str | None = None, roster: str | None = None,
+                     wheel: str | None = None) -> str:
+    """Check the inputs, then write the zip atomically; returns one line saying what it holds."""
     keys = KeyDir.open(Path(key))
     if roster:
         read_roster(Path(roster))  # a bad roster fails here, not on Gradescope
@@ -105,6 +95,5 @@ def main(*, key: str, out: str, spec: str | None = None, roster: str | None = No
                 _add(archive, f"key/{student}.json", path.read_bytes(), 0o600)
             if roster:
                 _add(archive, "roster.csv", Path(roster).read_bytes())
-    print(f"{out}: Gradescope autograder with {len(keys.paths)} answer key(s), {shipped.name}"
-          f"{', roster.csv' if roster else ''}; upload it as the assignment's autograder (keep it private)")
-    return 0
+    return (f"{out}: Gradescope autograder with {len(keys.paths)} answer key(s), {shipped.name}"
+            f"{', roster.csv' if roster else ''}; upload it as the assignment's autograder (keep it private)")

@@ -17,7 +17,7 @@ from typing import Any
 
 from generator import kinds
 from generator.fields import Box, boxes, fill, parse, shown
-from generator.grading import is_blank, to_plain
+from generator.grading.read import is_blank, to_plain
 from generator.model import Part, Returned, Score, Variant
 from grader.reports.feedback import feedback_notebook
 from grader.reports.results_json import results_json

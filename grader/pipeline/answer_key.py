@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +40,26 @@ def parse_key(raw: bytes, where: str) -> AnswerKey:
 
 
 @dataclass(frozen=True)
+class KeyFile:
+    """One key file as read once: the hash of its bytes and what those same bytes parsed to."""
+
+    digest: str
+    key: AnswerKey | None  # None: the file is not a key for its student (problem says why)
+    problem: Exception | None = None
+
+
+@dataclass(frozen=True)
 class KeyDir:
-    """The folder of answer keys, indexed once so student ids from notebooks never become file paths."""
+    """The folder of answer keys, indexed once so student ids from notebooks never become file paths.
+
+    Each key file is read, hashed and parsed once per run (the first time a step asks) and kept here: at most one
+    small entry per key file, so a resumed run's digests, the grading and the class-wide copy check all use the
+    same bytes.
+    """
 
     root: Path
     paths: dict[str, Path]
+    parsed: dict[str, KeyFile] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @staticmethod
     def open(root: Path) -> KeyDir:
@@ -56,17 +71,40 @@ class KeyDir:
             raise ValueError(f"{root}: no answer keys (*.json) in the folder")
         return KeyDir(root, paths)
 
+    def file_bytes(self, path: Path) -> bytes:
+        """A key file's bytes (a Dask worker's KeyDir holds them in memory instead)."""
+        return path.read_bytes()
+
+    def entry(self, student_id: str | None, raw: bytes | None = None) -> KeyFile | None:
+        """The student's key file as this run read it (None without one): read, hashed and parsed on first use.
+
+        `raw`: the file's bytes, just read by a caller that needs them too (a Dask client ships them to a worker).
+        """
+        if student_id is None or student_id not in self.paths:
+            return None
+        found = self.parsed.get(student_id)
+        if found is None:
+            path = self.paths[student_id]
+            raw = self.file_bytes(path) if raw is None else raw
+            try:
+                key = parse_key(raw, str(path))
+                if key.student_id != student_id:
+                    raise ValueError(f"{path}: key is for student {key.student_id!r}, not {student_id!r}")
+                found = KeyFile(key.digest, key)
+            except Exception as error:  # noqa: BLE001  raised again by load(), where it has always surfaced
+                found = KeyFile(hashlib.sha256(raw).hexdigest(), None, error.with_traceback(None))
+            found = self.parsed.setdefault(student_id, found)  # two threads at once: both keep the first
+        return found
+
     def digest(self, student_id: str | None) -> str | None:
-        """Hash of the student's key file as it is now (None without one): a stored result for another is stale."""
-        path = self.paths.get(student_id) if student_id is not None else None
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path is not None else None
+        """Hash of the student's key file as this run read it (None without one): a stored result for another is
+        stale."""
+        found = self.entry(student_id)
+        return found.digest if found is not None else None
 
     def load(self, student_id: str) -> AnswerKey | None:
         """The student's key, or None when there is none; a corrupt key raises (an instructor-side failure)."""
-        path = self.paths.get(student_id)
-        if path is None:
-            return None
-        key = parse_key(path.read_bytes(), str(path))
-        if key.student_id != student_id:
-            raise ValueError(f"{path}: key is for student {key.student_id!r}, not {student_id!r}")
-        return key
+        found = self.entry(student_id)
+        if found is not None and found.problem is not None:
+            raise found.problem.with_traceback(None)
+        return found.key if found is not None else None

@@ -23,14 +23,15 @@ from grader.sandbox import Sandbox
 from generator.limits import Limits
 from grader.sandbox.api import Job
 from generator.limits import LIMITS
-from grader.pipeline.scoring import cell_error_notes, score, stop_line
+from grader.pipeline.scoring import cell_error_notes, score_submission, stop_line
 from grader.pipeline.steps import (Env, State, build_job, drop_outputs, find_cells, identify_student, job_cells, load_key,
                           make_requests, read_notebook)
 from grader.pipeline.store import Store, json_bytes
 
 Step = Callable[[State, Env], State]
-PREPARE: tuple[Step, ...] = (read_notebook, drop_outputs, identify_student, load_key, find_cells, make_requests,
-                             build_job)
+READ: tuple[Step, ...] = (read_notebook, drop_outputs)  # the file alone: a Dask client runs these once and ships
+# their result, so the worker does not parse the notebook again
+PREPARE: tuple[Step, ...] = (*READ, identify_student, load_key, find_cells, make_requests, build_job)
 OnResult = Callable[[GradedSubmission, bool], None]  # (record, reused from an earlier run)
 NO_OUTCOME = "grader error: the sandbox returned no outcome for this submission"
 
@@ -49,15 +50,17 @@ def grader_error(error: Exception, where: str) -> str:
     return f"grader error: {type(error).__name__} in {where}: {one_line(str(error))}"
 
 
-def prepare(raw: RawSubmission, env: Env, identity: Identity | None = None) -> State:
+def prepare(raw: RawSubmission, env: Env, identity: Identity | None = None, read: State | None = None) -> State:
     """Every step before the sandbox; whatever one raises becomes this submission's grader error, not the batch's.
 
     Steps turn bad student input into `fatal` themselves, so an exception means a defect on the grader's side:
     a bad answer key, or a bug that this file found. `identity`: already decided by a Dask client (which holds
-    the roster), so a worker that holds only this student's key grades exactly as one machine would.
+    the roster), so a worker that holds only this student's key grades exactly as one machine would. `read`: the
+    state after the READ steps, done elsewhere (the Dask client), so the notebook is parsed once; the rest go on
+    from it.
     """
-    state = State(raw, identity=identity)
-    for step in PREPARE:
+    state = State(raw, identity=identity) if read is None else replace(read, identity=identity)
+    for step in PREPARE if read is None else PREPARE[len(READ):]:
         try:
             state = step(state, env)
         except Exception as error:
@@ -70,7 +73,7 @@ def finish(state: State, env: Env) -> tuple[GradedSubmission, dict[str, bytes]]:
     numbers = tuple(c.number for c in job_cells(state.cells))  # job cell -> the cell's number in the notebook
     calls = state.job.calls if state.job else ()
     stopped = stop_line(state.outcome, numbers, calls)
-    scores = tuple(score(a, state.outcome, state.fatal, env.context, state.raw.weights, stopped)
+    scores = tuple(score_submission(a, state.outcome, state.fatal, env.context, state.raw.weights, stopped)
                    for a in state.asked)
     notes = (*((state.fatal,) if state.fatal else ()), *state.notes,
              *cell_error_notes(state.outcome, numbers, calls))

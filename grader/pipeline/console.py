@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -41,3 +42,24 @@ def summary_table(records: Sequence[GradedSubmission], reused: int) -> Table:
         table.add_row(r.student_id or "?", f"{shown(r.points)}/{shown(r.max_points)}", f"{r.percent:.0f}", r.status,
                       r.filename, (note[:100] + ("..." if len(note) > 100 else "")) + more)
     return table
+
+
+def print_summary(records: list[GradedSubmission], reused: int, store_root: Path, fail_under: float | None,
+                  copying: str) -> int:
+    """Print the summary table; grader-side errors raise (exit 2); 1 when a score is under --fail-under."""
+    out_console = Console()
+    if not out_console.is_terminal:  # logs and `make demo` pipes: 80 columns would fold every file name
+        out_console = Console(width=120)
+    out_console.print(summary_table(records, reused))
+    print(f"results in {store_root}")
+    print(copying)
+    errors = [r for r in records if r.status == "error"]
+    if errors:
+        raise ValueError(f"{len(errors)} submission(s) not graded because of a grader-side problem: "
+                         f"{errors[0].notes[0]}")
+    low = [r for r in records if fail_under is not None and r.percent < fail_under]
+    if low:
+        print(f"cnnlab: score {low[0].percent:.1f}% ({low[0].student_id or low[0].filename}) is under "
+              f"--fail-under {fail_under:g}%" + (f" (and {len(low) - 1} more)" if len(low) > 1 else ""))
+        return 1
+    return 0

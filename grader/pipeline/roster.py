@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.roster import read_roster as read_students
+from generator.roster import read_students
 
 
 @dataclass(frozen=True)

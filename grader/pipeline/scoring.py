@@ -92,8 +92,8 @@ def _never_ran(asked: Asked, outcome: Outcome) -> bool:
                                for n in names)
 
 
-def score(asked: Asked, outcome: Outcome | None, fatal: str | None, context: Context,
-          attachments: Sequence[Attachment] = (), stopped: str = "") -> Score:
+def score_submission(asked: Asked, outcome: Outcome | None, fatal: str | None, context: Context,
+                     attachments: Sequence[Attachment] = (), stopped: str = "") -> Score:
     """The kind's score of what came back; a submission that never ran scores 0 with the reason."""
     variant = asked.variant
     if fatal is not None or outcome is None:

@@ -15,7 +15,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.files import PUBLIC, atomic_path, write_bytes_atomic, folder_mode, make_folder
+from generator.files import PUBLIC, write_bytes_atomic, folder_mode, make_folder
 from grader.pipeline.records import GradedSubmission
 
 RECORD = "record.json"

@@ -15,7 +15,7 @@ from generator.kinds import KINDS
 from generator.model import SETUP_SOURCE, Context, Variant
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job
-from grader.pipeline.scoring import Asked, ask, score, stop_line
+from grader.pipeline.scoring import Asked, ask, score_submission, stop_line
 from generator.limits import LIMITS
 
 
@@ -51,7 +51,8 @@ def grade_worked_solutions(variants: Sequence[Variant], context: Context = Conte
         for outcome in sandbox.map([t.job for t in trials.values()]):
             trial = trials[outcome.job_id]
             variant = trial.asked.variant
-            got = score(trial.asked, outcome, None, context, (), stop_line(outcome, (1, 2), trial.asked.calls))
+            got = score_submission(trial.asked, outcome, None, context, (),
+                                   stop_line(outcome, (1, 2), trial.asked.calls))
             if trial.answered and got.points != variant.points:
                 problems.append(f"{variant.qid}: the worked solution scores {got.points:g}/{variant.points:g} "
                                 f"through the grader: {got.feedback}")

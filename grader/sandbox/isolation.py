@@ -14,11 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from generator import probes
+
 Mode = Literal["auto", "bubblewrap", "weak"]
 REPO = Path(__file__).resolve().parents[2]
 PROTECTED_NAMES = ("solutions", "grader", "generator", "cnnlab", "tests", "assignments")
-RUNNER = Path(__file__).with_name("runner.py")
-SANDBOX_RUNNER = "/sandbox/runner.py"
+SANDBOX_DIR = "/sandbox"
+RUNNER_MODULES = ("runner.py", "runner_zygote.py", "runner_capture.py", "runner_child.py", "runner_cells.py",
+                  "runner_results.py")
+# Every file the zygote runs, by its name in the sandbox's folder: the entry imports the others as siblings.
+RUNNER_FILES: dict[str, Path] = {**{name: Path(__file__).with_name(name) for name in RUNNER_MODULES},
+                                 "probes.py": Path(probes.__file__)}
+SANDBOX_RUNNER = f"{SANDBOX_DIR}/runner.py"
 SANDBOX_IO = "/io"
 ZYGOTE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 CHILD_ENV = {
@@ -178,7 +185,9 @@ def bwrap_command(plan: Plan, io_dir: str, tmp_bytes: int, config: str) -> list[
     for path in bound:
         args += _parents(path) + ["--ro-bind", path, path]
     args += _hide_args(plan, ["/usr", *bound])
-    args += ["--ro-bind", str(RUNNER), SANDBOX_RUNNER, "--bind", io_dir, SANDBOX_IO]
+    for name, path in RUNNER_FILES.items():
+        args += ["--ro-bind", str(path), f"{SANDBOX_DIR}/{name}"]
+    args += ["--bind", io_dir, SANDBOX_IO]
     if plan.gpu:
         args += gpu_binds()
     args += ["--dir", "/tmp/.config", "--clearenv"]
@@ -188,6 +197,13 @@ def bwrap_command(plan: Plan, io_dir: str, tmp_bytes: int, config: str) -> list[
         args += ["--setenv", "CUDA_VISIBLE_DEVICES", os.environ["CUDA_VISIBLE_DEVICES"]]
     args += ["--chdir", "/tmp", plan.python, "-I", "-S", "-B", SANDBOX_RUNNER, config]
     return args
+
+
+def copy_runner(folder: Path) -> Path:
+    """Weak mode's stand-in for the binds: the runner's files side by side in the worker's folder; the entry's path."""
+    for name, path in RUNNER_FILES.items():
+        shutil.copyfile(path, folder / name)
+    return folder / "runner.py"
 
 
 def weak_command(plan: Plan, runner_copy: str, config: str) -> list[str]:

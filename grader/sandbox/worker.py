@@ -17,7 +17,7 @@ from . import cgroup as cgroups
 from generator.limits import Limits
 
 from .api import Job, Outcome
-from .isolation import SANDBOX_IO, Plan, bwrap_command, describe, weak_command
+from .isolation import SANDBOX_IO, Plan, bwrap_command, copy_runner, describe, weak_command
 from .leftovers import cgroup_name, folder_prefix
 from .verdict import build_outcome, crashed
 from .wire import BadJob, read_capped, write_job
@@ -97,9 +97,7 @@ class Worker:
         })
         if inside:
             return bwrap_command(self.plan, str(self.folder), (self.limits.memory_mb << 20), config)
-        runner_copy = self.folder / "runner.py"
-        shutil.copyfile(Path(__file__).with_name("runner.py"), runner_copy)
-        return weak_command(self.plan, str(runner_copy), config)
+        return weak_command(self.plan, str(copy_runner(self.folder)), config)
 
     def _protect_zygote(self) -> None:
         """Make the kernel's OOM killer pick the student's child, never the zygote."""

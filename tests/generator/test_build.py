@@ -13,7 +13,7 @@ import pytest
 from generator.build import generate_class
 from generator.kinds import KINDS
 from generator.model import Variant
-from generator.roster import read_roster
+from generator.roster import read_students
 from generator.spec import load_spec
 from tests.generator.conftest import ROSTER, SECRET, SPEC
 
@@ -22,7 +22,7 @@ from tests.generator.conftest import ROSTER, SECRET, SPEC
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled assignment generated once for the bundled 30-student roster."""
     folder = tmp_path_factory.mktemp("class")
-    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, folder)
+    generate_class(load_spec(SPEC), read_students(ROSTER), SECRET, folder)
     return folder
 
 
@@ -41,7 +41,7 @@ def _cells(path: Path, role: str) -> dict[str, dict[str, Any]]:
 
 
 def test_outputs_are_byte_identical_across_runs(out: Path, tmp_path: Path) -> None:
-    generate_class(load_spec(SPEC), read_roster(ROSTER), SECRET, tmp_path)
+    generate_class(load_spec(SPEC), read_students(ROSTER), SECRET, tmp_path)
     first, second = _tree(out), _tree(tmp_path)
     assert len(first) == 30 * 3 + 1 and first == second
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.grading import grade_leaves
+from generator.grading.score import grade_leaves
 from generator.model import Variant
 
 

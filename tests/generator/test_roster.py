@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 from generator.errors import TemplateError
-from generator.roster import read_roster
+from generator.roster import read_students
 from tests.generator.conftest import ROSTER
 
 
 def test_bundled_roster_has_30_students() -> None:
-    students = read_roster(ROSTER)
+    students = read_students(ROSTER)
     assert len(students) == 30 and len({s.student_id for s in students}) == 30
     assert students[0].name
 
@@ -28,5 +28,5 @@ def test_roster_errors(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "roster.csv"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(TemplateError) as caught:
-        read_roster(path)
+        read_students(path)
     assert str(caught.value).startswith(str(path)) and expected in str(caught.value)

@@ -12,7 +12,7 @@ from cnnlab import main as cnnlab
 from generator.answer_form import answer_form
 from generator.model import Variant
 from tests.support.simulate import simulate
-from cnnlab.commands.check import form_problem
+from grader.pipeline.form_check import form_problem
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,8 @@ from grader.pipeline.collect import collect
 from grader.distributed.client import Target, grade_on_dask
 from grader.distributed import client as dask_client
 from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk
-from cnnlab.commands.grade import load_env, main
+import cnnlab
+from grader.pipeline.grade_class import load_env
 from grader.pipeline.batch import Batch
 from grader.pipeline.records import GradedSubmission
 from generator.limits import LIMITS
@@ -52,13 +53,15 @@ def cluster() -> Iterator[LocalCluster]:
 
 def test_local_dask_gives_the_records_of_one_machine(homework: tuple[Path, Path], tmp_path: Path) -> None:
     submissions, key = homework
-    assert main(submissions=[str(submissions)], key=str(key), out=str(tmp_path / "one")) == 0
-    assert main(submissions=[str(submissions)], key=str(key), out=str(tmp_path / "dask"), dask="local:2") == 0
+    assert cnnlab.main(["grade", str(submissions), "--key", str(key), "--out", str(tmp_path / "one")]) == 0
+    assert cnnlab.main(["grade", str(submissions), "--key", str(key), "--out", str(tmp_path / "dask"),
+                        "--dask", "local:2"]) == 0
     one, dask = outputs(tmp_path / "one"), outputs(tmp_path / "dask")
     assert sum(name.endswith("record.json") for name in dask) == STUDENTS
     assert dask == one
     before = (tmp_path / "dask" / "gradebook.csv").read_bytes()
-    assert main(submissions=[str(submissions)], key=str(key), out=str(tmp_path / "dask"), dask="local:2") == 0
+    assert cnnlab.main(["grade", str(submissions), "--key", str(key), "--out", str(tmp_path / "dask"),
+                        "--dask", "local:2"]) == 0
     assert (tmp_path / "dask" / "gradebook.csv").read_bytes() == before  # all reused: no cluster needed
 
 
@@ -152,9 +155,7 @@ def test_a_submission_that_kills_its_worker_twice_is_crashed(homework: tuple[Pat
 
 def test_chunks_keep_training_alone_and_give_every_slot_several() -> None:
     def task(name: str, training: bool) -> Task:
-        params = {"training": {"epochs": 1}} if training else {}
-        key = json.dumps({"questions": [{"params": params}]}).encode()
-        return Task(None, None, key, name, "p")  # type: ignore[arg-type]  # named by key_path here
+        return Task(None, None, b"", name, "p", None, None, training)  # type: ignore[arg-type]  # named by key_path
 
     tasks = [task(f"t{i}", i in (3, 7)) for i in range(40)]
     parts = dask_client.chunked(tasks, slots=2)

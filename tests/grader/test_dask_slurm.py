@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.simulate import FLAVOURS, make_class, write_simulated
 from grader.distributed.slurm import parse_spec, slurm_cluster
-from cnnlab.commands.grade import main
+import cnnlab
 from grader.pipeline.store import Store
 
 RECORD = '#!/bin/sh\ncp "$1" "$FAKE_SLURM/job-$$.sh"\necho "Submitted batch job $$"\n'
@@ -99,8 +99,8 @@ def running_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
 def test_grade_on_slurm_jobs_end_to_end(running_jobs: Path, tmp_path: Path) -> None:
     generated = make_class(tmp_path / "class", 4)
     write_simulated(generated, tmp_path / "submissions", list(FLAVOURS))
-    assert main(submissions=[str(tmp_path / "submissions")], key=str(generated / "key"), out=str(tmp_path / "out"),
-                dask_slurm="cores=1,memory=2GB,jobs=2") == 0
+    assert cnnlab.main(["grade", str(tmp_path / "submissions"), "--key", str(generated / "key"),
+                        "--out", str(tmp_path / "out"), "--dask-slurm", "cores=1,memory=2GB,jobs=2"]) == 0
     records = Store(tmp_path / "out").records()
     assert sorted(r.status for r in records) == ["crashed", "graded", "graded", "graded"]
     assert len(scripts(running_jobs, 2)) == 2

@@ -106,14 +106,12 @@ def test_weak_sandbox_is_said_in_the_instructor_only_stdout(autograder: tuple[Pa
                                                              monkeypatch: pytest.MonkeyPatch,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     import grader.pipeline.batch
-    from grader.gradescope import autograder as gradescope_run
-
     tree, notebook = autograder
     results = submit(tree, notebook, "stranger@elsewhere.example")  # no account match: the notebook's metadata
     monkeypatch.setattr(grader.pipeline.batch, "Sandbox", functools.partial(grader.pipeline.batch.Sandbox, mode="weak"))
     monkeypatch.setenv("CNNLAB_AUTOGRADER_ROOT", str(tree))
     with pytest.warns(RuntimeWarning):
-        assert gradescope_run.main([]) == 0
+        assert cnnlab(["autograde"]) == 0
     out, data = capsys.readouterr().out, json.loads(results.read_text())
     check_spec(data)
     assert "WEAK mode" in out and "is on no roster" in out and data["extra_data"]["student_id"] == "s001"
@@ -122,12 +120,10 @@ def test_weak_sandbox_is_said_in_the_instructor_only_stdout(autograder: tuple[Pa
 
 def test_no_notebook_still_writes_results(autograder: tuple[Path, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
-    from grader.gradescope import autograder as gradescope_run
-
     tree, _ = autograder
     results = submit(tree, {}, "one@uni.example")
     (tree / "submission" / "ps1.ipynb").rename(tree / "submission" / "ps1.txt")
-    assert gradescope_run.main(["--root", str(tree)]) == 0
+    assert cnnlab(["autograde", "--root", str(tree)]) == 0
     data = json.loads(results.read_text())
     check_spec(data)
     assert data["score"] == 0 and "no notebook" in data["output"]

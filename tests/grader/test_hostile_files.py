@@ -21,7 +21,7 @@ import pytest
 from cnnlab import main as cnnlab
 from grader.pipeline import collect as collect_module
 from grader.pipeline.collect import collect
-from cnnlab.commands.grade import load_env
+from grader.pipeline.grade_class import load_env
 from grader.pipeline.batch import finish_safely, prepare
 from grader.pipeline.records import GradedSubmission, RawSubmission
 from grader.pipeline.steps import State

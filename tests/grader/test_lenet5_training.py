@@ -17,14 +17,14 @@ from generator.model import Context, Score
 from grader.sandbox import Sandbox
 from generator.limits import Limits
 from grader.sandbox.api import Job, Outcome
-from grader.pipeline.scoring import Asked, ask, score
+from grader.pipeline.scoring import Asked, ask, score_submission
 from tests.grader.conftest import BUDGET, LABEL_HUNTER, PARAMS, QUESTION, generate_notebook
 
 
 @pytest.fixture(scope="module")
 def scores(checked: Asked, outcomes: dict[str, Outcome], context: Context) -> dict[str, tuple[Score, str]]:
     """Every submission's score and stdout."""
-    return {name: (score(checked, o, None, context), o.stdout) for name, o in outcomes.items()}
+    return {name: (score_submission(checked, o, None, context), o.stdout) for name, o in outcomes.items()}
 
 
 def test_bar_file_records_budget_device_and_seeds(bars: Path) -> None:

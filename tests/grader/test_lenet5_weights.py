@@ -27,7 +27,7 @@ from grader.pipeline.collect import collect
 from grader.pipeline.records import AnswerKey, RawSubmission
 from grader.pipeline.roster import Roster
 from grader.sandbox.api import Outcome
-from grader.pipeline.scoring import Asked, score
+from grader.pipeline.scoring import Asked, score_submission
 from generator.limits import MAX_WEIGHTS_BYTES
 from grader.pipeline.steps import Env, State, make_requests
 from solutions.lenet5_bar import Architecture
@@ -69,13 +69,13 @@ def trained(check: TrainingCheck) -> Attachment:
 def weights_score(checked: Asked, outcome: Outcome, weights: Attachment, context: Context, check: TrainingCheck
                   ) -> tuple[Score, WeightsResult]:
     """The question's score with the weights submitted beside the notebook, and the evaluation itself."""
-    return score(checked, outcome, None, context, (weights,)), evaluate_weights(weights, check)
+    return score_submission(checked, outcome, None, context, (weights,)), evaluate_weights(weights, check)
 
 
 def test_trained_weights_score_full_where_the_training_run_scores_none(
         checked: Asked, outcomes: dict[str, Outcome], trained: Attachment, context: Context,
         check: TrainingCheck) -> None:
-    without = score(checked, outcomes["wrong_layer"], None, context)
+    without = score_submission(checked, outcomes["wrong_layer"], None, context)
     result_score, result = weights_score(checked, outcomes["wrong_layer"], trained, context, check)
     assert without.parts[2][1] == 0.0 and without.points == 4.0, without.feedback
     assert result.accuracy is not None and result.accuracy > 90 and result.problem == ""
@@ -174,15 +174,15 @@ def test_absent_weights_change_nothing(checked: Asked, outcomes: dict[str, Outco
     assert raw.weights == ()
     assert raw.digest == hashlib.sha256(b"s1.ipynb\0{}").hexdigest(), "records graded before weights stay valid"
     assert prepared(raw, QUESTION, context, tmp_path).notes == ()
-    result = score(checked, outcomes["correct"], None, context)
+    result = score_submission(checked, outcomes["correct"], None, context)
     assert result.points == 8.0 and "weights" not in result.feedback
 
 
 def test_one_file_is_evaluated_and_several_or_unread_ones_are_noted(
         checked: Asked, outcomes: dict[str, Outcome], trained: Attachment, context: Context, tmp_path: Path) -> None:
-    one = score(checked, outcomes["wrong_layer"], None, context, (trained,))
+    one = score_submission(checked, outcomes["wrong_layer"], None, context, (trained,))
     assert one.points == 8.0 and "submitted weights lenet5.pt" in one.feedback
-    several = score(checked, outcomes["wrong_layer"], None, context, (trained, trained))
+    several = score_submission(checked, outcomes["wrong_layer"], None, context, (trained, trained))
     assert several.points == 4.0 and "several weights files (lenet5.pt, lenet5.pt): none was evaluated" in \
         several.feedback
     untrained = replace(QUESTION, params={k: v for k, v in QUESTION.params.items() if k != "training"})

@@ -9,8 +9,8 @@ import pytest
 from cnnlab import main as cnnlab
 from tests.support.simulate import FLAVOURS, make_class, write_simulated
 from grader.pipeline.collect import collect
-from cnnlab.commands.grade import in_shard, parse_shard
-from cnnlab.commands.merge import newer
+from grader.pipeline.grade_class import in_shard, parse_shard
+from grader.pipeline.merge import newer
 from grader.pipeline.records import GradedSubmission
 from grader.pipeline.store import Store
 from tests.grader.classroom import outputs

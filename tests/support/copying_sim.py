@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from generator.grading import leaves
+from generator.grading.read import leaves
 from generator.kinds import KINDS
 from generator.model import Variant
 from grader.copying.detect import Submitted
 
-SPEC = Path(__file__).resolve().parent.parent / "assignments" / "cnn-problem-set.yaml"
+SPEC = Path(__file__).resolve().parents[2] / "assignments" / "cnn-problem-set.yaml"
 Mistake = Callable[[Variant, Any, np.random.Generator], Any]
 LETTERS = "ABCDE"
 

@@ -85,7 +85,7 @@ CODE_TEMPLATES = {  # the generator's code kinds, as templates (assignments/temp
                           "input_size: {value: 32}\n  num_classes: {value: 10}\n  style: {choices: [classic, modern]}"),
 }
 ANSWER_TEMPLATES = ("output-size", "conv-params", "pooling", "lenet-table", "filter-identify")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def make_class(folder: Path, students: int, secret: str = "cnnlab-simulated-class-secret") -> Path:

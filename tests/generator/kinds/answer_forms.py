@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from generator.grading import Path
+from generator.grading.read import Path
 from generator.model import Variant
 
 LETTERS = "ABCDEFGHIJ"

@@ -1,0 +1,61 @@
+"""Scoring a comparison: points in proportion to the parts' credit, and one line of feedback saying why.
+
+An untouched stub is "no answer"; an answer far longer than the key scores 0 without a part-by-part record; a
+submission never makes grading raise (docs/GRADING.md, "Answer rules").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.grading.compare import Comparison, compare
+from generator.grading.read import Rules, is_blank, leaves, read, rules_for, to_plain
+from generator.model import Part, Score, Variant, shared_parts
+
+TOO_LONG = 10  # an answer with more than this many times the key's parts scores 0 (and is not itemised)
+
+
+def no_answer(variant: Variant, rules: Rules) -> Score:
+    """An untouched stub (or nothing): 0 points, every part listed."""
+    blank = shared_parts(variant, [(rules.label(p), 0.0) for p, _ in leaves(variant.answer)])
+    return Score(variant.qid, 0.0, variant.points, "no answer", blank)
+
+
+def score_comparison(variant: Variant, comparison: Comparison) -> Score:
+    """Points in proportion to the parts' credit; the feedback names the notes and the parts missed, on one line."""
+    if len(comparison.parts) > TOO_LONG * len(leaves(variant.answer)):  # no part-by-part record of a flood of entries
+        comparison = Comparison(tuple((label, 0.0) for label, _ in comparison.parts[:len(leaves(variant.answer))]),
+                                (*comparison.notes[:1], f"more than {TOO_LONG} times the expected number of entries"))
+    share = variant.points / max(1, len(comparison.parts))
+    parts = tuple(Part(label, round(share * credit, 6), round(share, 6)) for label, credit in comparison.parts)
+    if comparison.full:
+        return Score(variant.qid, variant.points, variant.points, "correct", parts)
+    notes = list(dict.fromkeys(comparison.notes))
+    said = notes[:3] + ([f"and {len(notes) - 3} more notes"] if len(notes) > 3 else [])
+    wrong = [label for label, credit in comparison.parts if credit == 0.0]
+    halves = len(comparison.parts) - len(wrong) - sum(credit == 1.0 for _, credit in comparison.parts)
+    if halves:
+        said.append(f"{halves} of {len(parts)} parts at half credit")
+    if wrong:
+        shown = list(dict.fromkeys(wrong))
+        said.append(f"{len(wrong)} of {len(parts)} parts wrong: {', '.join(shown[:6])}" +
+                    (f" and {len(shown) - 6} more" if len(shown) > 6 else ""))
+    return Score(variant.qid, round(share * comparison.earned, 6), variant.points, " ".join("; ".join(said).split()),
+                 parts)
+
+
+def grade_answer(variant: Variant, submitted: Any, rules: Rules) -> Score:
+    """The whole rule set: untouched is no answer; read alternative formats; compare; score."""
+    try:
+        plain = to_plain(submitted)
+        if is_blank(plain):
+            return no_answer(variant, rules)
+        return score_comparison(variant, compare(variant.answer, read(variant.answer, plain, rules), rules))
+    except RecursionError:  # lists nested thousands deep: never raise on a submission
+        return Score(variant.qid, 0.0, variant.points, "the answer is nested too deeply to read",
+                     no_answer(variant, rules).parts)
+
+
+def grade_leaves(variant: Variant, submitted: Any) -> Score:
+    """grade_answer with the rules the variant's answer format implies."""
+    return grade_answer(variant, submitted, rules_for(variant))
