@@ -129,6 +129,7 @@ class Context:
     data: str | None = None  # data roots for training checks (None: $CNNLAB_DATA, then /usr/share/datasets)
     bars: Path | None = None  # the LeNet-5 bars file (None: the committed solutions/benchmarks file)
     device: str | None = None  # "cpu" or "cuda" (None: cuda when this machine has it)
+    torch_reference: bool = True  # code results checked against solutions.torch_ref too, not only the NumPy one
 
     def device_class(self) -> str:
         """'cuda' or 'cpu'."""
@@ -137,6 +138,11 @@ class Context:
         import torch  # only a training check asks, and only then is torch worth importing
 
         return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+# The in-process self-tests (`cnnlab validate`) check the scoring, not torch: the CPU bar and the NumPy references
+# only, so they never import torch. The worked solutions meet torch in the sandbox check and in the test suite.
+SELF_TEST_CONTEXT = Context(device="cpu", torch_reference=False)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from generator.errors import TemplateError
 from generator.kinds import CODE_KINDS, KINDS, as_returned, score
-from generator.model import Context, Returned, Score, Template, Variant
+from generator.model import SELF_TEST_CONTEXT, Returned, Score, Template, Variant
 from generator.spec import parse_spec
 from generator.templates import is_template, parse_template, template_files
 from generator.yamlio import load_yaml
@@ -16,8 +16,8 @@ CODE_CHECK_SEEDS = 3  # coding exercises run their hidden tests, so fewer
 
 
 def scored(variant: Variant, submitted: object) -> Score:
-    """A self-test submission scored as the grader scores what the sandbox returns (plain data, default context)."""
-    return score(variant, as_returned(variant, submitted), Context())
+    """A self-test submission scored as the grader scores what the sandbox returns (plain data, no torch)."""
+    return score(variant, as_returned(variant, submitted), SELF_TEST_CONTEXT)
 
 
 def self_test(template: Template, seed: int) -> list[str]:

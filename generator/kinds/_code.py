@@ -120,21 +120,23 @@ def recorded_call(call: Callable[..., Any], case: Case, inputs: Mapping[str, Any
     return seen[0]
 
 
-def hidden_cases(variant: Variant) -> tuple[HiddenCase, ...]:
-    """The key's cases plus the pinned edge cases, inputs rebuilt from the seed, with both references."""
+def hidden_cases(variant: Variant, torch_reference: bool = True) -> tuple[HiddenCase, ...]:
+    """The key's cases plus the pinned edge cases, inputs rebuilt from the seed, with both references (only the
+    NumPy one when torch_reference is False: the self-tests, which never import torch)."""
     assert variant.hidden_tests is not None
-    return _hidden_cases(variant.kind, json.dumps(variant.hidden_tests, sort_keys=True))
+    return _hidden_cases(variant.kind, json.dumps(variant.hidden_tests, sort_keys=True), torch_reference)
 
 
 @lru_cache(maxsize=128)  # request and score of one submission build the same cases: build them once
-def _hidden_cases(kind: str, hidden_json: str) -> tuple[HiddenCase, ...]:
+def _hidden_cases(kind: str, hidden_json: str, torch_reference: bool) -> tuple[HiddenCase, ...]:
     """hidden_cases, keyed by plain text so it can be cached."""
     ex, hidden = exercise(kind), json.loads(hidden_json)
     tests = {**hidden, "exercise": kind, "cases": [*hidden["cases"], *ex.edge_cases]}
     built = []
     for index, (case, inputs) in enumerate(zip(tests["cases"], hidden_inputs(tests))):
         ours = np.asarray(ex.expected(case, inputs))
-        theirs = None if ex.torch_expected is None else np.asarray(ex.torch_expected(case, inputs))
+        theirs = None if ex.torch_expected is None or not torch_reference else \
+            np.asarray(ex.torch_expected(case, inputs))
         if theirs is not None and (ours.shape != theirs.shape or not np.allclose(ours, theirs, **TOLERANCE)):
             raise ValueError(f"the NumPy and PyTorch references disagree on hidden case {describe(case)}")
         args, kwargs = recorded_call(ex.call, case, inputs)
@@ -169,9 +171,9 @@ def check_array(result: Any, expected: np.ndarray) -> str | None:
     return None
 
 
-def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
+def grade(variant: Variant, submitted: Mapping[str, Any], torch_reference: bool = True) -> Score:
     """One equal share per hidden case whose result matches the NumPy reference and then the PyTorch one."""
-    cases = hidden_cases(variant)
+    cases = hidden_cases(variant, torch_reference)
     earned: list[tuple[str, float]] = []
     failed = []
     for case in cases:
@@ -189,10 +191,10 @@ def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
     return Score(variant.qid, points, variant.points, "; ".join(lines) + ("; ..." if len(failed) > 3 else ""), parts)
 
 
-def results_of(variant: Variant, returned: Returned) -> dict[str, Any]:
+def results_of(variant: Variant, returned: Returned, torch_reference: bool = True) -> dict[str, Any]:
     """What came back per hidden case: its value, or {"error": problem} (an exception, a timeout)."""
     results = {}
-    for case in hidden_cases(variant):
+    for case in hidden_cases(variant, torch_reference):
         value, problem = returned.get(case.name)
         results[case.name] = {"error": problem} if problem is not None else value
     return results
@@ -200,7 +202,7 @@ def results_of(variant: Variant, returned: Returned) -> dict[str, Any]:
 
 def score(variant: Variant, returned: Returned, context: Context) -> Score:
     """grade() on what the sandbox returned."""
-    return grade(variant, results_of(variant, returned))
+    return grade(variant, results_of(variant, returned, context.torch_reference), context.torch_reference)
 
 
 def as_sandbox_returns(value: Any) -> Any:
@@ -213,7 +215,7 @@ def as_sandbox_returns(value: Any) -> Any:
 def run_cases(candidate: Any, variant: Variant) -> dict[str, Any]:
     """The candidate's result on each hidden case in this process (self-tests), in the form the sandbox returns."""
     results: dict[str, Any] = {}
-    for case in hidden_cases(variant):
+    for case in hidden_cases(variant, torch_reference=False):  # only the arguments: no reference needed
         try:
             value = candidate(*copy.deepcopy(case.args), **copy.deepcopy(dict(case.kwargs)))
             results[case.name] = as_sandbox_returns(value)

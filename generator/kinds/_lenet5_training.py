@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-import solutions.train
+import solutions
 from generator.kinds._training import Rule, parse_training
 from generator.model import Context, Part, Variant
 from generator.calls import Call
@@ -31,7 +31,7 @@ HARNESS = f"{HARNESS_FILE}:fit_predict"
 @functools.cache
 def harness_files() -> dict[str, bytes]:
     """The trainer's source, shipped into the sandbox: the one implementation benchmark and grading share."""
-    return {HARNESS_FILE: Path(solutions.train.__file__).read_bytes()}
+    return {HARNESS_FILE: (Path(solutions.__file__).parent / "train.py").read_bytes()}  # read, not imported: torch
 
 
 @dataclass(frozen=True)

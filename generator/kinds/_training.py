@@ -15,8 +15,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from solutions.lenet5_bar import Budget
-from solutions.train import MIN_STEPS
+from solutions.lenet5_bar import MIN_STEPS, Budget
 
 DEVICES = ("cpu", "cuda")
 KNOWN_CLASSES = {"fashion-mnist": 10, "mnist": 10}  # checked when generating; other sets when grading

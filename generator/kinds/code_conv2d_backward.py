@@ -118,9 +118,9 @@ def check_case(kind: str, case: HiddenCase, got: Any, worst: dict[str, float] | 
     return ", ".join(words), passed
 
 
-def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
+def grade(variant: Variant, submitted: Mapping[str, Any], torch_reference: bool = True) -> Score:
     """One equal share per hidden case whose every gradient has rel_error < 1e-6 against both references."""
-    cases = hidden_cases(variant)
+    cases = hidden_cases(variant, torch_reference)
     earned: list[tuple[str, float]] = []
     failed: list[str] = []
     worst: dict[str, float] = {}
@@ -142,7 +142,7 @@ def grade(variant: Variant, submitted: Mapping[str, Any]) -> Score:
 
 def score(variant: Variant, returned: Returned, context: Context) -> Score:
     """grade() on what the sandbox returned."""
-    return grade(variant, results_of(variant, returned))
+    return grade(variant, results_of(variant, returned, context.torch_reference), context.torch_reference)
 
 
 def near_miss(variant: Variant) -> dict[str, Any]:

@@ -20,11 +20,10 @@ import numpy as np
 from generator.errors import TemplateError
 from generator.kinds._common import sample_variant
 from generator.kinds._training import check_classes, parse_training
-from generator.model import Context, Part, Request, Returned, Score, Template, Variant
-from generator.probes import module_summary
+from generator.model import SELF_TEST_CONTEXT, Context, Part, Request, Returned, Score, Template, Variant
 from generator.calls import Call
 from solutions.architectures import lenet5_layers
-from solutions.shapes import AvgPool2d, Dense, MaxPool2d, layer_table
+from solutions.shapes import AvgPool2d, Dense, LayerTable, MaxPool2d, layer_table
 
 FORMATS = ("code",)
 REQUIRED = ("input_size", "num_classes", "style")
@@ -62,12 +61,17 @@ def _prepare(template: Template, params: dict[str, Any]) -> dict[str, Any]:
     return {**params, "training": training.to_json()}
 
 
-def parameter_count(params: dict[str, Any]) -> int:
-    """Learnable parameters of this variant's LeNet-5, from solutions.shapes (no torch needed)."""
+def reference_table(params: dict[str, Any]) -> LayerTable:
+    """The layer table of this variant's LeNet-5, from solutions.shapes (no torch needed)."""
     size, classes, style = _config(params)
-    layers = list(lenet5_layers(padding=2 if size == 28 else 0, pool=AvgPool2d if style == "classic" else MaxPool2d))
-    layers[-1] = Dense(classes)
-    return layer_table((1, size, size), layers).total_params
+    pool = AvgPool2d if style == "classic" else MaxPool2d
+    layers = [*lenet5_layers(padding=2 if size == 28 else 0, pool=pool)[:-1], Dense(classes)]
+    return layer_table((1, size, size), layers)
+
+
+def parameter_count(params: dict[str, Any]) -> int:
+    """Learnable parameters of this variant's LeNet-5."""
+    return reference_table(params).total_params
 
 
 def render(variant: Variant) -> str:
@@ -175,11 +179,8 @@ def explain(variant: Variant) -> str:
 # --- grading: what the sandbox runs, and the score -------------------------------------------------------------
 
 def expected_shapes(params: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
-    """Per-layer output shapes (batch dim dropped) of the variant's LeNet-5, from solutions.shapes."""
-    size, classes, style = _config(params)
-    pool = AvgPool2d if style == "classic" else MaxPool2d
-    layers = [*lenet5_layers(padding=2 if size == 28 else 0, pool=pool)[:-1], Dense(classes)]
-    return tuple(row.output_shape for row in layer_table((1, size, size), layers).rows)
+    """Per-layer output shapes (batch dim dropped) of the variant's LeNet-5."""
+    return tuple(row.output_shape for row in reference_table(params).rows)
 
 
 def request(variant: Variant, context: Context) -> Request:
@@ -251,7 +252,7 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
     """Architecture from the summary; with a training block, the better of the training run and submitted weights."""
     if "training" not in variant.params:
         return score_architecture(variant, variant.points, *returned.get("summary"))
-    from generator.kinds import _lenet5_training as training, _lenet5_weights as weights  # torch: only when grading
+    from generator.kinds import _lenet5_training as training
 
     check = training.training_check(variant, context)
     assert check is not None
@@ -261,6 +262,8 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
     if len(submitted) > 1:
         line += f"; several weights files ({', '.join(a.label for a in submitted)}): none was evaluated, submit one"
     elif submitted:
+        from generator.kinds import _lenet5_weights as weights  # torch: only for submitted weights
+
         architecture_ok = bool(architecture.parts) and all(p.points == p.max_points for p in architecture.parts)
         part, line = weights.with_weights(check, part, line, weights.evaluate_weights(submitted[0], check),
                                           architecture_ok)
@@ -268,20 +271,24 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
                  f"{architecture.feedback}; {line}", architecture.parts + (part,))
 
 
-def model_submission(variant: Variant) -> Returned:
-    """What the sandbox returns for the worked solution: its summary and, with a training block, the predictions of
-    a model that classifies every test image right (the self-test checks the scoring; `cnnlab validate` trains the
-    worked solution for real, through the sandbox)."""
-    import torch
+def reference_summary(params: dict[str, Any]) -> dict[str, Any]:
+    """What the module_summary probe returns for a correct LeNet5 on a batch of 2, read off the layer table."""
+    table = reference_table(params)
+    children = [{"name": row.name, "params": row.params.total, "output_shape": [2, *row.output_shape]}
+                for row in table.rows]
+    return {"params": table.total_params, "trainable_params": table.total_params,
+            "output_shape": [2, *table.output_shape], "children": children}
 
-    namespace: dict[str, Any] = {}
-    exec(solution_source(variant), namespace)  # noqa: S102 - our solution, run as in the notebook
-    size = _config(variant.params)[0]
-    values: dict[str, Any] = {"summary": module_summary(torch, namespace[ENTRY_POINT], (2, 1, size, size))}
+
+def model_submission(variant: Variant) -> Returned:
+    """What the sandbox returns for a correct model: the reference's summary and, with a training block, the
+    predictions of a model that classifies every test image right. The self-test checks the scoring without torch;
+    the worked solution itself is measured in torch by `cnnlab validate`'s sandbox check and by the tests."""
+    values: dict[str, Any] = {"summary": reference_summary(variant.params)}
     if "training" in variant.params:
         from generator.kinds import _lenet5_training as training
 
-        check = training.training_check(variant, Context())
+        check = training.training_check(variant, SELF_TEST_CONTEXT)
         assert check is not None
         values["training"] = np.asarray(check.data.test_labels, dtype=np.int64)
     return Returned(values, {})

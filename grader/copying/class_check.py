@@ -44,7 +44,8 @@ class Findings:
 
 
 def class_keys(keys: KeyDir) -> dict[str, tuple[Variant, ...]]:
-    """Every student's variants in KEYDIR (students who did not submit too: their answers can be copied)."""
+    """Every student's variants in KEYDIR (students who did not submit too: their answers can be copied), from the
+    keys this run's KeyDir already parsed for grading (each file is read and parsed once per run)."""
     found = {}
     for student in keys.paths:
         key = keys.load(student)
@@ -54,7 +55,11 @@ def class_keys(keys: KeyDir) -> dict[str, tuple[Variant, ...]]:
 
 
 def gather(store: Store, records: Sequence[GradedSubmission], keys: KeyDir) -> Findings:
-    """Every identified submission's answers (record, else its stored notebook) and code, compared class-wide."""
+    """Every identified submission's answers (record, else its stored notebook) and code, compared class-wide.
+
+    The stored feedback notebook is read (once) only where the record lacks what is needed: code sources, which
+    records do not keep, or answers, for a record written without them.
+    """
     variants = class_keys(keys)
     submitted: list[Submitted] = []
     sources: dict[str, dict[str, str]] = {}
@@ -62,10 +67,11 @@ def gather(store: Store, records: Sequence[GradedSubmission], keys: KeyDir) -> F
         sid = record.student_id
         if sid is None or sid not in variants:
             continue
-        notebook = read_notebook(store.folder(record.digest) / "feedback.ipynb")
+        code_qids = {q.qid for q in variants[sid] if q.entry_point is not None}
+        needed = code_qids or not record.answers  # code is kept in the stored notebook alone, answers in the record
+        notebook = read_notebook(store.folder(record.digest) / "feedback.ipynb") if needed else {}
         answers = record.answers or answers_from_notebook(notebook)
         submitted.append(Submitted(sid, answers))
-        code_qids = {q.qid for q in variants[sid] if q.entry_point is not None}
         for qid, source in code_sources(notebook).items():
             if qid in code_qids:
                 sources.setdefault(qid, {})[sid] = longest(sources.get(qid, {}).get(sid, ""), source)

@@ -30,7 +30,7 @@ class CellTimeout(BaseException):
 
 
 class Harness:
-    """Runs cells and calls in a fresh InteractiveShell and turns their values into plain data."""
+    """Runs cells and calls in a fresh InteractiveShell; their values become plain data through PlainData."""
 
     def __init__(self, child: Child, job: dict[str, Any]) -> None:
         self.child, self.job, self.np, self.torch = child, job, child.np, child.torch

@@ -15,7 +15,9 @@ from generator.fields import boxes
 from generator.kinds import answer_fields
 from generator.model import Score, Variant
 from tests.support.simulate import make_class, simulate
+from grader.copying import class_check, values as copying_values
 from grader.copying.detect import Submitted, detect, key_parts, threshold_for
+from grader.pipeline.answer_key import KeyDir
 from tests.support.copying_sim import class_variants, simulate_class
 from grader.reports.feedback import feedback_notebook
 from grader.reports.results_json import results_json
@@ -128,6 +130,23 @@ def test_the_report_shows_the_section_and_writes_the_csv_and_students_see_none_o
         assert b"copying" not in data.lower() and b'"answers"' not in data
     assert b"s099" not in (graded / "students" / "s005" / "results.json").read_bytes()
     assert b"s099" not in (graded / "students" / "s005" / "feedback.ipynb").read_bytes()
+
+
+def test_a_stored_notebook_is_read_once_and_only_for_what_its_record_lacks(
+        tmp_path: Path, keys: dict[str, tuple[Variant, ...]], monkeypatch: pytest.MonkeyPatch) -> None:
+    read: list[str] = []
+    monkeypatch.setattr(class_check, "read_notebook",
+                        lambda path: read.append(path.parent.name) or copying_values.read_notebook(path))
+    students = sorted(keys)[:6]
+    for name, variants in {"answers": {s: tuple(v for v in keys[s] if v.entry_point is None) for s in students},
+                           "code": {s: keys[s] for s in students}}.items():
+        (tmp_path / name).mkdir()
+        root = _write_class(tmp_path / name, variants, {s: {v.qid: v.answer for v in keys[s]} for s in students})
+        store = Store(root / "graded")
+        records, read[:] = store.records(), []
+        assert class_check.gather(store, records, KeyDir.open(root / "key")).submissions == len(students)
+        needed = [r for r in records if name == "code" or not r.answers]  # code is in the stored notebook alone
+        assert sorted(read) == sorted(store.folder(r.digest).name for r in needed) and 0 < len(needed) <= 6
 
 
 def test_without_a_key_the_report_says_copying_was_not_checked(tmp_path: Path,

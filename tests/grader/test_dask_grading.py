@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -20,11 +21,14 @@ from tests.grader.classroom import outputs
 from grader.pipeline.collect import collect
 from grader.distributed.client import Target, grade_on_dask
 from grader.distributed import client as dask_client
-from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk
+from grader.distributed.tasks import OneKey, Result, SandboxPlugin, Task, grade_chunk
 import cnnlab
 from grader.pipeline.grade_class import load_env
-from grader.pipeline.batch import Batch
-from grader.pipeline.records import GradedSubmission
+from grader.pipeline import steps
+from grader.pipeline.answer_key import KeyDir
+from grader.pipeline.batch import Batch, finish_safely, prepare
+from grader.pipeline.records import GradedSubmission, RawSubmission
+from grader.pipeline.roster import Roster
 from generator.limits import LIMITS
 from grader.pipeline.store import Store
 from generator.limits import MAX_DASK_CHUNK
@@ -151,6 +155,47 @@ def test_a_submission_that_kills_its_worker_twice_is_crashed(homework: tuple[Pat
     assert all(r.status == "graded" for name, r in by_file.items() if "correct" in name or "blank" in name)
     again, reused = grade(homework, tmp_path / "out", cluster.scheduler_address)
     assert len(again) == STUDENTS and all(reused)  # recorded as crashed: not retried forever
+
+
+def graded_without_sandbox(task: Task, env: steps.Env) -> tuple[dict[str, object], dict[str, bytes]]:
+    """The worker's record and files for a task, as if the sandbox returned nothing (its time left out)."""
+    worker = steps.Env(OneKey.of(task), Roster({}, {}), None, env.context)
+    record, files = finish_safely(prepare(task.raw, worker, task.identity, task.read()), worker)
+    return {**record.to_json(), "graded_at": ""}, files
+
+
+def test_the_client_parses_each_notebook_once_and_the_worker_grades_what_it_shipped(
+        homework: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    env, raws, parsed = load_env(str(homework[1])), collect([str(homework[0])]), []
+    parse = steps.parse
+    monkeypatch.setattr(steps, "parse", lambda data: parsed.append(data) or parse(data))
+    tasks = [dask_client.make_task(dask_client.read_here(raw, env), env, "p") for raw in raws]  # type: ignore[arg-type]
+    assert len(parsed) == len(raws) and all(task is not None for task in tasks)
+    for task in tasks:
+        assert task is not None and not task.trains
+        assert env.keys.digest(task.identity.student_id) == hashlib.sha256(task.key).hexdigest()
+        parsed.clear()
+        shipped = graded_without_sandbox(pickle.loads(pickle.dumps(task)), env)
+        assert parsed == []  # the worker parses nothing again
+        record, files = finish_safely(prepare(task.raw, env), env)
+        assert shipped == ({**record.to_json(), "graded_at": ""}, files)  # as one machine grades it
+
+
+def test_a_key_that_trains_asks_for_the_gpu_from_the_clients_one_parse(tmp_path: Path) -> None:
+    from tests.grader.test_steps import KEY
+
+    (tmp_path / "s1.json").write_text(json.dumps({**KEY, "questions": [
+        {**KEY["questions"][0], "params": {"training": {"epochs": 1}}}]}))
+    keys = KeyDir.open(tmp_path)
+    env = steps.Env(keys, Roster.of_ids(keys.paths), None)
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"cnnlab": {"student_id": "s1"}}, "cells": []}
+    raw = RawSubmission("s1.ipynb", "s1.ipynb", json.dumps(notebook).encode())
+    task = dask_client.make_task(dask_client.read_here(raw, env), env, "p")  # type: ignore[arg-type]
+    assert task is not None and task.trains and task.notebook == notebook and task.fatal is None
+    assert task.key == (tmp_path / "s1.json").read_bytes() and list(keys.parsed) == ["s1"]
+    broken = dask_client.read_here(RawSubmission("s1.ipynb", "s1.ipynb", b"{"), env)
+    task = dask_client.make_task(broken, env, "p")  # type: ignore[arg-type]
+    assert task is not None and task.notebook is None and "not JSON" in str(task.fatal)  # identified by its name
 
 
 def test_chunks_keep_training_alone_and_give_every_slot_several() -> None:

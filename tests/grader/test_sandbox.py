@@ -200,7 +200,7 @@ def test_weak_mode_still_runs_jobs_and_says_so_loudly() -> None:
 def test_cleaning_the_scratch_root_spares_binds_that_live_under_it() -> None:
     # A checkout under /tmp puts the venv's site-packages inside the sandbox's scratch /tmp: wiping it after a
     # job once broke every later import on that worker.
-    from grader.sandbox.runner import _bound_under
+    from grader.sandbox.runner_zygote import _bound_under
 
     bound = ["/tmp/ci/clone/.venv/lib/python3.11/site-packages", "/root/.pyenv/versions/3.11.7", "/tmp/x"]
     assert _bound_under("/tmp", bound) == {"ci", "x"}
