@@ -10,6 +10,7 @@ form says only the sort of value (a number, a list of numbers, a matrix, a lette
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from typing import Any
 
 from generator.grading.read import LETTERS
@@ -18,6 +19,7 @@ from generator.model import Variant
 Form = Any  # JSON, per the grammar above
 
 
+@lru_cache(maxsize=1024)  # stubs hold no drawn numbers, so a class shares a few: each is parsed once (read-only)
 def _stub_value(stub: str, variable: str) -> Any:
     """The literal the stub assigns to the answer variable (None when it is not a plain literal)."""
     try:

@@ -59,8 +59,9 @@ def answer_key(sheet: Sheet, seed: int) -> dict[str, Any]:
 def build_student(spec: Spec, student: Student, secret: bytes) -> StudentFiles:
     """All of one student's files, as text."""
     sheet, seed = sheet_for(spec, student, secret)
-    texts = {"student": dumps(build_notebook(sheet, STUDENT_STEPS, "student")),
-             "instructor": dumps(build_notebook(sheet, INSTRUCTOR_STEPS, "instructor")),
+    notebooks = build_notebook(sheet, STUDENT_STEPS, "student"), build_notebook(sheet, INSTRUCTOR_STEPS, "instructor")
+    shared: dict[int, tuple[Any, str]] = {}  # the cells both notebooks hold (prompts, checks) are encoded once
+    texts = {"student": dumps(notebooks[0], shared), "instructor": dumps(notebooks[1], shared),
              "key": dumps(answer_key(sheet, seed))}
     return StudentFiles(student, texts, tuple(q.variant.qid for q in sheet.questions), sheet.total_points)
 

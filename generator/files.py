@@ -23,7 +23,11 @@ def folder_mode(mode: int) -> int:
 
 def make_folder(path: Path, mode: int) -> None:
     """The folder and its missing parents, each one created here given mode exactly; existing ones are left alone."""
-    missing = [p for p in (path, *path.parents) if not p.exists()]
+    missing = []
+    for folder in (path, *path.parents):  # up to the first that exists: its parents do too (one stat per file)
+        if folder.exists():
+            break
+        missing.append(folder)
     for folder in reversed(missing):
         try:
             folder.mkdir()

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from types import ModuleType
 from typing import Any
 
-from generator.answer_form import answer_form
+from generator.answer_form import Form, answer_form
 from generator.model import SETUP_SOURCE
 from generator.model import Variant
 from generator.render import number
@@ -31,6 +32,34 @@ class Question:
     def is_code(self) -> bool:
         """Coding exercises have a code cell and checks instead of an answer cell."""
         return self.variant.entry_point is not None
+
+    # Both notebooks show these: each is made once per question, and the cells are the same dicts in both (so
+    # dumps with a memo encodes them once).
+    @cached_property
+    def stub(self) -> str:
+        """The student's answer (or code) cell: the kind's stub."""
+        return self.kind.answer_stub(self.variant)
+
+    @cached_property
+    def form(self) -> Form:
+        """The answer's form, for `cnnlab check`: no more than the stub shows."""
+        return answer_form(self.variant, self.stub)
+
+    @cached_property
+    def prompt_cell(self) -> Cell:
+        """'## Question 3: Title (4 points)', the prompt and what to do, as a Markdown cell."""
+        v = self.variant
+        how = (f"Complete `{v.entry_point}` in the code cell below; the cell after it runs a few visible sanity "
+               "checks." if self.is_code else f"Assign your answer to `{v.variable}` in the cell below.")
+        heading = (f"## Question {self.number}: {v.title} ({number(v.points)} point{'s' if v.points != 1 else ''})"
+                   f"\n\n{self.kind.render(v)}\n\n*{how}*")
+        return markdown(f"q{self.number:02d}-prompt", heading, {"qid": v.qid, "role": "prompt"})
+
+    @cached_property
+    def check_cell(self) -> Cell:
+        """A coding exercise's visible sanity checks, as a code cell."""
+        v = self.variant
+        return code(f"q{self.number:02d}-check", self.kind.checks_source(v), {"qid": v.qid, "role": "check"})
 
 
 @dataclass(frozen=True)
@@ -82,33 +111,22 @@ def setup_cell(sheet: Sheet) -> list[Cell]:
     return [code("setup", SETUP_SOURCE, {"role": "setup"})]
 
 
-def _heading(question: Question) -> str:
-    """'## Question 3: Title (4 points)' and the prompt."""
-    v = question.variant
-    points = number(v.points)
-    how = (f"Complete `{v.entry_point}` in the code cell below; the cell after it runs a few visible sanity checks."
-           if question.is_code else f"Assign your answer to `{v.variable}` in the cell below.")
-    return (f"## Question {question.number}: {v.title} ({points} point{'s' if v.points != 1 else ''})\n\n"
-            f"{question.kind.render(v)}\n\n*{how}*")
-
-
 def _answer_cells(question: Question, source: str) -> list[Cell]:
     """The prompt, the answer (or code) cell carrying the contract metadata, and the checks for code."""
     v, n = question.variant, question.number
-    cells = [markdown(f"q{n:02d}-prompt", _heading(question), {"qid": v.qid, "role": "prompt"})]
+    cells = [question.prompt_cell]
     if question.is_code:
         cells.append(code(f"q{n:02d}-code", source, {"qid": v.qid, "role": "code", "entry_point": v.entry_point}))
-        cells.append(code(f"q{n:02d}-check", question.kind.checks_source(v), {"qid": v.qid, "role": "check"}))
+        cells.append(question.check_cell)
     else:
-        form = answer_form(v, question.kind.answer_stub(v))  # for `cnnlab check`: no more than the stub shows
         cells.append(code(f"q{n:02d}-answer", source, {"qid": v.qid, "role": "answer", "variable": v.variable,
-                                                        "form": form}))
+                                                        "form": question.form}))
     return cells
 
 
 def student_questions(sheet: Sheet) -> list[Cell]:
     """Every question with an empty answer cell or a stub."""
-    return [cell for q in sheet.questions for cell in _answer_cells(q, q.kind.answer_stub(q.variant))]
+    return [cell for q in sheet.questions for cell in _answer_cells(q, q.stub)]
 
 
 def instructor_questions(sheet: Sheet) -> list[Cell]:
@@ -145,17 +163,27 @@ def build_notebook(sheet: Sheet, steps: tuple[Step, ...], audience: str) -> dict
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False)
 
 
-def dumps(data: dict[str, Any]) -> str:
+def dumps(data: dict[str, Any], memo: dict[int, tuple[Any, str]] | None = None) -> str:
     """Deterministic JSON: sorted keys, each top-level key and each list item (cell, question) on its own line.
 
     Diffs stay per cell, and every item goes through json's C encoder (indent= would force the slow Python one).
+    A memo shared by several calls encodes a list item they share (the same object) once; it holds the items, so
+    their ids stay theirs while it lives.
     """
     compact = _ENCODER.encode
+
+    def encoded(item: Any) -> str:
+        if memo is None:
+            return compact(item)
+        if id(item) not in memo:
+            memo[id(item)] = (item, compact(item))
+        return memo[id(item)][1]
+
     lines = []
     for key in sorted(data):
         value = data[key]
         if isinstance(value, list) and value:
-            items = ",\n".join(f"  {compact(item)}" for item in value)
+            items = ",\n".join(f"  {encoded(item)}" for item in value)
             lines.append(f" {compact(key)}: [\n{items}\n ]")
         else:
             lines.append(f" {compact(key)}: {compact(value)}")

@@ -14,6 +14,8 @@ Pads: TypeAlias = tuple[tuple[int, int], tuple[int, int]]  # ((top, bottom), (le
 
 def pair(value: IntOrPair, name: str) -> tuple[int, int]:
     """Turn torch's int-or-pair argument into a pair, rejecting anything else by name."""
+    if type(value) is int:  # the common case, without the ABC checks below (hot in shape arithmetic)
+        return value, value
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return int(value), int(value)
     if isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2:

@@ -206,10 +206,12 @@ class LayerTable:
 
 def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCount]:
     """Propagate one example's shape through one layer and count that layer's parameters."""
-    where = f"layer {index} ({_describe(layer)}) with input shape {shape}"
+    def where() -> str:  # only for errors: describing the layer costs more than the arithmetic
+        return f"layer {index} ({_describe(layer)}) with input shape {shape}"
+
     if isinstance(layer, Dense):
         if len(shape) != 1:
-            raise ValueError(f"{where}: a dense layer needs a flat input; add a flatten layer first")
+            raise ValueError(f"{where()}: a dense layer needs a flat input; add a flatten layer first")
         return (layer.out_features,), dense_params(shape[0], layer.out_features, layer.bias)
     if isinstance(layer, Flatten):
         size = 1
@@ -217,7 +219,7 @@ def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCou
             size *= dim
         return (size,), ParamCount(0, 0)
     if len(shape) != 3:
-        raise ValueError(f"{where}: needs a (C, H, W) input")
+        raise ValueError(f"{where()}: needs a (C, H, W) input")
     channels, height, width = shape
     try:
         if isinstance(layer, Conv2d):
@@ -227,7 +229,7 @@ def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCou
         kernel, stride, padding = _pool_window(layer)
         h, w = conv_output_size((height, width), kernel, stride, padding)
     except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
+        raise ValueError(f"{where()}: {error}") from None
     return (channels, h, w), ParamCount(0, 0)
 
 

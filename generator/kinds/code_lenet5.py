@@ -13,6 +13,7 @@ into the architecture points and the returned predictions (and any submitted wei
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,12 @@ def _prepare(template: Template, params: dict[str, Any]) -> dict[str, Any]:
 
 def reference_table(params: dict[str, Any]) -> LayerTable:
     """The layer table of this variant's LeNet-5, from solutions.shapes (no torch needed)."""
-    size, classes, style = _config(params)
+    return _table(*_config(params))
+
+
+@lru_cache(maxsize=64)  # a handful of configurations serve a whole class; the table is immutable
+def _table(size: int, classes: int, style: str) -> LayerTable:
+    """reference_table, keyed by the configuration."""
     pool = AvgPool2d if style == "classic" else MaxPool2d
     layers = [*lenet5_layers(padding=2 if size == 28 else 0, pool=pool)[:-1], Dense(classes)]
     return layer_table((1, size, size), layers)

@@ -14,7 +14,7 @@ from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
 from solutions.numpy_ref import max_pool2d
-from solutions.numpy_ref.stochastic import pool_windows, stochastic_pool2d, stochastic_pool_probabilities
+from solutions.numpy_ref.stochastic import pick, pool_windows, window_probabilities
 
 FORMATS = ("numbers", "matrix")
 REQUIRED = ("H", "K", "S")
@@ -23,36 +23,38 @@ MARGIN = 0.02  # every cumulative probability is this far from its window's u: r
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
 
-def _pool(image: np.ndarray, params: dict[str, Any], draws: np.ndarray) -> np.ndarray:
-    """solutions.numpy_ref.stochastic.stochastic_pool2d on one image."""
-    return stochastic_pool2d(image[None, None], params["K"], params["S"], draws[None, None])[0, 0]
+def _pool(windows: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """solutions.numpy_ref.stochastic.stochastic_pool2d on one image's windows (pool_windows' [0, 0])."""
+    return pick(windows[None, None], draws[None, None])[0, 0]
 
 
-def _check(image: np.ndarray, params: dict[str, Any], draws: np.ndarray, pooled: np.ndarray) -> None:
+def _check(image: np.ndarray, params: dict[str, Any], draws: np.ndarray, pooled: np.ndarray,
+           probabilities: np.ndarray) -> None:
     """Reject draws a student could misread, or whose answer another rule (max, column-major order) also gives."""
-    shares = np.cumsum(stochastic_pool_probabilities(image[None, None], params["K"], params["S"])[0, 0], axis=-1)
+    shares = np.cumsum(probabilities, axis=-1)
     if (np.abs(shares - draws[..., None]) < MARGIN).any():
         raise ValueError("a draw lies too close to a cumulative probability")
     if (pooled == max_pool2d(image[None, None], params["K"], params["S"])[0, 0]).all():
         raise ValueError("every window picks its maximum, as max pooling would")
-    if (pooled == _pool(image.T, params, draws.T).T).all():
+    if (pooled == _pool(pool_windows(image.T[None, None], params["K"], params["S"])[0, 0], draws.T).T).all():
         raise ValueError("column-major order picks the same values")
     require_varied(pooled)
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """Draw a non-negative image and one u (2 decimals) per window; pool it; pick the window whose probabilities
-    are asked (one with at least three non-zero activations)."""
+    are asked (one with at least three non-zero activations). The windows are cut once per image."""
     image = draw_image(rng, params, 5)
     windows = pool_windows(image[None, None], params["K"], params["S"])[0, 0]
     draws = rng.integers(0, 100, windows.shape[:2]) / 100
-    pooled = _pool(image, params, draws)
-    _check(image, params, draws, pooled)
+    probabilities = window_probabilities(windows)  # rejects an all-zero window, as stochastic_pool2d does
+    pooled = _pool(windows, draws)
+    _check(image, params, draws, pooled, probabilities)
     rich = np.argwhere((windows > 0).sum(axis=-1) >= 3)
     if not len(rich):
         raise ValueError("no window has three non-zero activations")
     row, col = (int(v) for v in rich[rng.integers(len(rich))])
-    shares = stochastic_pool_probabilities(image[None, None], params["K"], params["S"])[0, 0, row, col]
+    shares = probabilities[row, col]
     probabilities = exact_list(shares.reshape(params["K"], params["K"]))
     drawn = {**params, "W": image.shape[1], "image": exact_list(image), "draws": exact_list(draws),
              "out_shape": list(pooled.shape), "window_row": row + 1, "window_col": col + 1,

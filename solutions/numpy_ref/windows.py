@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from solutions._args import Pads, check_window_fits, output_extent
 
@@ -21,7 +22,7 @@ class Geometry:
     pads: Pads
     in_hw: tuple[int, int]
 
-    @property
+    @cached_property
     def out_hw(self) -> tuple[int, int]:
         """Output height and width, floored as PyTorch does."""
         return tuple(  # type: ignore[return-value]
@@ -50,7 +51,21 @@ def pad(x: np.ndarray, geo: Geometry, value: float = 0.0) -> np.ndarray:
     (top, bottom), (left, right) = geo.pads
     if top == bottom == left == right == 0:
         return x
-    return np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=value)
+    height, width = x.shape[2:]
+    padded = np.full((*x.shape[:2], height + top + bottom, width + left + right), value, dtype=x.dtype)
+    padded[:, :, top:top + height, left:left + width] = x  # np.pad's result, without its generality's overhead
+    return padded
+
+
+def windows_view(x: np.ndarray, geo: Geometry, axes: tuple[int, int]) -> np.ndarray:
+    """Every window of x (already padded) as a read-only view, no copy: x's shape with the two spatial `axes` cut
+    to the output size (Ho, Wo), then the window's own two axes (kh, kw) at the end."""
+    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
+    shape, strides = list(x.shape), list(x.strides)
+    for axis, extent, step in zip(axes, geo.out_hw, (sh, sw)):
+        shape[axis], strides[axis] = extent, x.strides[axis] * step
+    return as_strided(x, (*shape, kh, kw), (*strides, x.strides[axes[0]] * dh, x.strides[axes[1]] * dw),
+                      writeable=False)
 
 
 def taps(geo: Geometry) -> Iterator[tuple[int, int, tuple[slice, slice]]]:
@@ -79,12 +94,9 @@ def im2col(x: np.ndarray, geo: Geometry) -> np.ndarray:
     The batch axis is innermost: each copy (and each add in col2im) then runs over N contiguous numbers
     instead of a handful of pixels, which is what keeps the NumPy reference within reach of torch.
     """
-    (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
-    ho, wo = geo.out_hw
+    kh, kw = geo.kernel
     batch_last = np.ascontiguousarray(pad(x, geo).transpose(1, 2, 3, 0))  # (C, Hp, Wp, N)
-    span = (dh * (kh - 1) + 1, dw * (kw - 1) + 1)
-    view = sliding_window_view(batch_last, span, axis=(1, 2))  # (C, Hp', Wp', N, span_h, span_w), no copy
-    win = view[:, : sh * (ho - 1) + 1 : sh, : sw * (wo - 1) + 1 : sw, :, ::dh, ::dw]  # (C, Ho, Wo, N, kh, kw)
+    win = windows_view(batch_last, geo, (1, 2))  # (C, Ho, Wo, N, kh, kw), no copy
     return win.transpose(0, 4, 5, 1, 2, 3).reshape(x.shape[1] * kh * kw, -1)
 
 

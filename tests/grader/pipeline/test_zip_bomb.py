@@ -20,7 +20,7 @@ from grader.pipeline.records import GradedSubmission
 from grader.pipeline.store import Store
 from tests.grader.classroom import correct_class
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MIB = 2**20
 BOMB = 10 * 1024 * MIB
 BOMB_CRC = 0xF41D912F  # zlib.crc32 of 10 GiB of zeros (5 s to compute again, so written down)

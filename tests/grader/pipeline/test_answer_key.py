@@ -10,7 +10,7 @@ import pytest
 
 from grader.copying.class_check import class_keys
 from grader.pipeline.answer_key import KeyDir
-from tests.grader.test_steps import KEY
+from tests.grader.pipeline.test_steps import KEY
 
 
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:

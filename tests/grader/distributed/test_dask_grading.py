@@ -182,7 +182,7 @@ def test_the_client_parses_each_notebook_once_and_the_worker_grades_what_it_ship
 
 
 def test_a_key_that_trains_asks_for_the_gpu_from_the_clients_one_parse(tmp_path: Path) -> None:
-    from tests.grader.test_steps import KEY
+    from tests.grader.pipeline.test_steps import KEY
 
     (tmp_path / "s1.json").write_text(json.dumps({**KEY, "questions": [
         {**KEY["questions"][0], "params": {"training": {"epochs": 1}}}]}))

@@ -20,7 +20,7 @@ from generator.paper.marks_sheet import FIXED, marks_columns, question_columns, 
 from grader.marks.sheet import read_marks
 from grader.pipeline.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 STUDENTS = ("s001", "s002", "s003", "s004", "s005")
 
 

@@ -14,7 +14,7 @@ from generator.calls import Call
 from generator.limits import Limits
 from grader.sandbox import Job, Outcome, Sandbox
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SOLUTION = REPO / "solutions" / "numpy_ref" / "conv.py"
 # a shared-memory bomb must fill the 256 MB cap inside one cell's 3 s, also on a loaded machine three times slower
 LIMITS = Limits(cell_timeout_s=3.0, total_timeout_s=8.0, cpu_s=8.0, memory_mb=256, max_processes=16,

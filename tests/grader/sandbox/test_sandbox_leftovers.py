@@ -14,7 +14,7 @@ from grader.sandbox.leftovers import owner, remove_stale
 from tests.support.simulate import make_class, write_simulated
 from grader.pipeline.store import Store
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def dead_pid() -> int:

@@ -12,7 +12,7 @@ import pytest
 
 from grader.pipeline.store import LOCK, Store
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 HOLD = "import sys, time\nfrom pathlib import Path\nfrom grader.pipeline.store import Store\n" \
        "with Store(Path(sys.argv[1])).exclusive():\n    print('held', flush=True)\n    time.sleep(600)\n"
 
