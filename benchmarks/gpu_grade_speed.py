@@ -42,7 +42,8 @@ from grader.pipeline.grade_class import load_env  # noqa: E402
 from grader.pipeline.batch import Batch, grade_all  # noqa: E402
 from grader.pipeline.records import GradedSubmission  # noqa: E402
 from grader.sandbox import Sandbox  # noqa: E402
-from grader.sandbox.api import Job, Limits  # noqa: E402
+from grader.sandbox.api import Job  # noqa: E402
+from generator.limits import Limits  # noqa: E402
 from generator.limits import LIMITS  # noqa: E402
 from grader.pipeline.store import Store  # noqa: E402
 from solutions import lenet5_bar  # noqa: E402

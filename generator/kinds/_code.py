@@ -121,8 +121,7 @@ def recorded_call(call: Callable[..., Any], case: Case, inputs: Mapping[str, Any
 
 
 def hidden_cases(variant: Variant, torch_reference: bool = True) -> tuple[HiddenCase, ...]:
-    """The key's cases plus the pinned edge cases, inputs rebuilt from the seed, with both references (only the
-    NumPy one when torch_reference is False: the self-tests, which never import torch)."""
+    """The key's and the pinned cases, inputs rebuilt from the seed, with both references (or only NumPy's)."""
     assert variant.hidden_tests is not None
     return _hidden_cases(variant.kind, json.dumps(variant.hidden_tests, sort_keys=True), torch_reference)
 

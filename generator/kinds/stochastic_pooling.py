@@ -28,17 +28,19 @@ def _pool(windows: np.ndarray, draws: np.ndarray) -> np.ndarray:
     return pick(windows[None, None], draws[None, None])[0, 0]
 
 
-def _check(image: np.ndarray, params: dict[str, Any], draws: np.ndarray, pooled: np.ndarray,
-           probabilities: np.ndarray) -> None:
-    """Reject draws a student could misread, or whose answer another rule (max, column-major order) also gives."""
+def _checked_pool(image: np.ndarray, params: dict[str, Any], windows: np.ndarray, draws: np.ndarray,
+                  probabilities: np.ndarray) -> np.ndarray:
+    """The pooled image, or a ValueError: draws a student could misread (most fail here), or another rule's answer."""
     shares = np.cumsum(probabilities, axis=-1)
     if (np.abs(shares - draws[..., None]) < MARGIN).any():
         raise ValueError("a draw lies too close to a cumulative probability")
+    pooled = _pool(windows, draws)
     if (pooled == max_pool2d(image[None, None], params["K"], params["S"])[0, 0]).all():
         raise ValueError("every window picks its maximum, as max pooling would")
     if (pooled == _pool(pool_windows(image.T[None, None], params["K"], params["S"])[0, 0], draws.T).T).all():
         raise ValueError("column-major order picks the same values")
     require_varied(pooled)
+    return pooled
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
@@ -48,8 +50,7 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     windows = pool_windows(image[None, None], params["K"], params["S"])[0, 0]
     draws = rng.integers(0, 100, windows.shape[:2]) / 100
     probabilities = window_probabilities(windows)  # rejects an all-zero window, as stochastic_pool2d does
-    pooled = _pool(windows, draws)
-    _check(image, params, draws, pooled, probabilities)
+    pooled = _checked_pool(image, params, windows, draws, probabilities)
     rich = np.argwhere((windows > 0).sum(axis=-1) >= 3)
     if not len(rich):
         raise ValueError("no window has three non-zero activations")

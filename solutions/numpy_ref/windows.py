@@ -58,8 +58,7 @@ def pad(x: np.ndarray, geo: Geometry, value: float = 0.0) -> np.ndarray:
 
 
 def windows_view(x: np.ndarray, geo: Geometry, axes: tuple[int, int]) -> np.ndarray:
-    """Every window of x (already padded) as a read-only view, no copy: x's shape with the two spatial `axes` cut
-    to the output size (Ho, Wo), then the window's own two axes (kh, kw) at the end."""
+    """Every window of padded x as a read-only view: spatial `axes` cut to (Ho, Wo), then (kh, kw) at the end."""
     (kh, kw), (sh, sw), (dh, dw) = geo.kernel, geo.stride, geo.dilation
     shape, strides = list(x.shape), list(x.strides)
     for axis, extent, step in zip(axes, geo.out_hw, (sh, sw)):

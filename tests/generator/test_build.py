@@ -156,3 +156,18 @@ def test_manifest(out: Path) -> None:
     assert sum(manifest["question_counts"].values()) == 30 * 23
 
 
+
+
+def test_dumps_writes_json_with_unicode_kept_whatever_the_memo() -> None:
+    """Every item is json.dumps(sort_keys=True, ensure_ascii=False) on its own line, escapes and all, and a memo
+    shared between calls (the notebooks' common cells) changes nothing."""
+    from generator.notebook import dumps
+
+    cell = {"source": "3×3 → é, DEL \x7f, \x01, \"quoted\", \\u00e9 and \\ alone, 😀", "n": 1.5, "a": None}
+    doc = {"cells": [cell, {"source": "plain ASCII"}, cell], "metadata": {"title": "Ω"}, "nbformat": 4}
+    items = ",\n".join(f"  {json.dumps(c, sort_keys=True, ensure_ascii=False)}" for c in doc["cells"])
+    expected = (f'{{\n "cells": [\n{items}\n ],\n "metadata": {json.dumps(doc["metadata"], ensure_ascii=False)},\n'
+                f' "nbformat": 4\n}}\n')
+    memo: dict[int, tuple[Any, str]] = {}
+    assert dumps(doc) == expected
+    assert dumps(doc, memo) == dumps(doc, memo) == expected

@@ -86,3 +86,11 @@ def test_the_trainer_runs_without_the_solutions_package(tmp_path: Path) -> None:
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "int64 (10,)"
+
+
+def test_min_steps_is_the_trainers() -> None:
+    """The bars module repeats the trainer's MIN_STEPS (the trainer is standalone; the bars module imports no torch)."""
+    import solutions.lenet5_bar
+    import solutions.train
+
+    assert solutions.lenet5_bar.MIN_STEPS == solutions.train.MIN_STEPS

@@ -125,3 +125,25 @@ def test_fit_in_order() -> None:
 def test_every_code_kind_declares_its_request_and_score() -> None:
     for name in (*CODE_KINDS, "code_lenet5"):
         assert callable(KINDS[name].request) and callable(KINDS[name].score)
+
+
+@pytest.mark.parametrize(("size", "style"), [(28, "classic"), (32, "modern")])
+def test_worked_lenet_measured_in_torch_matches_the_reference_summary(size: int, style: str) -> None:
+    """The self-test scores the summary read off the layer table (no torch); the worked solution, measured by the
+    sandbox's probe, has the same parameter count, output and layer shapes, so it scores full marks too."""
+    import torch
+
+    from generator.probes import module_summary
+
+    kind = KINDS["code_lenet5"]
+    variant = Variant("net", "code_lenet5", 0, {"input_size": size, "num_classes": 10, "style": style}, None, 4.0,
+                      entry_point="LeNet5")
+    namespace: dict[str, Any] = {}
+    exec(kind.solution_source(variant), namespace)  # noqa: S102 - our solution, run as in the notebook
+    measured, reference = module_summary(torch, namespace["LeNet5"], (2, 1, size, size)), kind.reference_summary(
+        variant.params)
+    assert (measured["params"], measured["output_shape"]) == (reference["params"], reference["output_shape"])
+    assert {tuple(c["output_shape"]) for c in measured["children"]} == {
+        tuple(c["output_shape"]) for c in reference["children"] if c["params"] or "pool" in c["name"]}
+    assert score_architecture(variant, 4.0, measured, None).points == 4.0
+    assert score_architecture(variant, 4.0, reference, None).points == 4.0

@@ -33,7 +33,8 @@ def test_self_test_over_200_seeds(template_id: str) -> None:
 def test_code_self_test_over_50_seeds(template_id: str) -> None:
     """The instructor's solution passes the hidden tests, no result scores 0, one wrong value loses a case.
 
-    50 seeds: every case runs both references; the cases' variety is per seed, the code's is not."""
+    50 seeds: every case runs the solution and the NumPy reference (the self-test needs no torch); the cases'
+    variety is per seed, the code's is not."""
     template = BUNDLED[template_id]
     problems = [p for seed in range(50) for p in self_test(template, seed)]
     assert problems == []
