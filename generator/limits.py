@@ -33,7 +33,6 @@ class Limits:
 
 
 LIMITS = Limits()  # per submission: time per cell and in all, CPU, memory, processes, output and result bytes
-DEFAULT_WORKERS = min(2, os.cpu_count() or 1)  # parallel sandboxes of `cnnlab grade`
 
 # What a submission may send
 MAX_NOTEBOOK_BYTES = 512 * 1024 * 1024  # a notebook file; larger ones are rejected unread
@@ -48,3 +47,9 @@ MAX_ANSWER_VALUE_BYTES = 20_000  # an answer kept for copy detection, as JSON; n
 MAX_DRAWS = 1000  # draws per variant before a template's constraint is declared unsatisfiable
 MAX_LMS_VARIANTS = 1000  # variants per question in a Moodle or Canvas export
 MAX_DASK_CHUNK = 8  # submissions per Dask task: a worker's sandbox runs one while it prepares and scores the others
+DASK_WORKER_WAIT_S = 300.0  # how long grading waits for a first Dask worker, or for any after all have left
+SLURM_WORKER_WAIT_S = 3600.0  # Slurm may keep the worker jobs queued: wait an hour for the first
+
+# Defaults of the commands (each shown in its --help)
+DEFAULT_WORKERS = min(2, os.cpu_count() or 1)  # parallel sandboxes of `cnnlab grade`
+DEFAULT_LMS_VARIANTS = 10  # variants per question in a Moodle or Canvas export, of which the LMS draws one

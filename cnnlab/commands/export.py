@@ -8,6 +8,8 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from generator.limits import DEFAULT_LMS_VARIANTS, MAX_LMS_VARIANTS
+
 HELP = "export quizzes to Moodle (XML) or Canvas (QTI 1.2), or an autograder zip to Gradescope"
 TARGETS: dict[str, str] = {  # name -> one line for --help
     "moodle": "a Moodle XML quiz: a category of N variants per question, graded by Moodle",
@@ -20,8 +22,9 @@ TARGETS: dict[str, str] = {  # name -> one line for --help
 def _quiz_options(parser: argparse.ArgumentParser, suffix: str) -> None:
     """The options both LMS quizzes take."""
     parser.add_argument("spec", type=Path, help="the assignment or exam spec (YAML)")
-    parser.add_argument("--variants", type=int, default=10, metavar="N",
-                        help="variants per question, of which the LMS draws one per student (default 10)")
+    parser.add_argument("--variants", type=int, default=DEFAULT_LMS_VARIANTS, metavar="N",
+                        help="variants per question, of which the LMS draws one per student (default %(default)d, "
+                             f"at most {MAX_LMS_VARIANTS})")
     parser.add_argument("--secret-file", type=Path, default=None,
                         help="file holding the course secret (default: $CNNLAB_SECRET)")
     parser.add_argument("--out", type=Path, required=True, help=f"the file to write ({suffix})")

@@ -26,7 +26,7 @@ from grader.pipeline.records import GradedSubmission, RawSubmission
 from grader.sandbox.verdict import crashed
 from grader.pipeline.steps import Env, State, identify_student
 from grader.distributed.tasks import Result, SandboxPlugin, Task, grade_chunk, isolation
-from generator.limits import MAX_DASK_CHUNK
+from generator.limits import DASK_WORKER_WAIT_S, MAX_DASK_CHUNK, SLURM_WORKER_WAIT_S
 
 ALLOWED_FAILURES = 1  # a task whose worker died once runs again elsewhere; a second death is KilledWorker: crashed
 FAULT_RULES = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
@@ -34,8 +34,6 @@ FAULT_RULES = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
 # death counts against those alone, never a queued neighbour's; set on the clusters made here, and by the operator
 GPU = {"GPU": 1}  # the Dask resource a training task asks for; workers started with --resources GPU=1 offer it
 CHUNKS_PER_SLOT = 4  # at least this many tasks per worker slot, so the last ones end together
-WORKER_WAIT_S = 300.0  # how long grading waits for a first worker, or for any worker after all have left
-SLURM_WAIT_S = 3600.0  # Slurm may keep the worker jobs queued: wait an hour for the first
 POLL_S = 5.0  # how often a wait for results checks that some worker is still there
 Say = Callable[[str], None]
 
@@ -84,9 +82,9 @@ def _fault_rules(dask_scheduler: Any) -> tuple[int, float]:
 
 
 def await_workers(client: Client, target: Target, say: Say) -> int:
-    """Wait for the first worker (a one-line error after WORKER_WAIT_S, or SLURM_WAIT_S); the worker threads."""
+    """Wait for the first worker (a one-line error after the limits' wait); the worker threads."""
     if not client.scheduler_info()["workers"]:
-        wait_s = SLURM_WAIT_S if target.slurm else WORKER_WAIT_S
+        wait_s = SLURM_WORKER_WAIT_S if target.slurm else DASK_WORKER_WAIT_S
         say(f"waiting up to {wait_s:.0f} s for a Dask worker to join the scheduler at {client.scheduler.address}")
         try:
             client.wait_for_workers(1, timeout=wait_s)
@@ -204,7 +202,7 @@ def received(future: Future, chunk: Chunk, env: Env, deaths: int
 
 
 class Watchdog(threading.Thread):
-    """Cancels what is left when every worker has been gone for WORKER_WAIT_S, so grading never waits forever."""
+    """Cancels what is left when every worker has been gone for DASK_WORKER_WAIT_S, so grading never waits forever."""
 
     def __init__(self, client: Client, pending: Mapping[Future, Chunk], lock: threading.Lock) -> None:
         super().__init__(daemon=True, name="cnnlab-dask-watchdog")
@@ -212,7 +210,7 @@ class Watchdog(threading.Thread):
         self.stop, self.gave_up = threading.Event(), False
 
     def run(self) -> None:
-        """Check every POLL_S; cancel the pending tasks after WORKER_WAIT_S with no worker."""
+        """Check every POLL_S; cancel the pending tasks after DASK_WORKER_WAIT_S with no worker."""
         alone_since: float | None = None
         while not self.stop.wait(POLL_S):
             try:
@@ -220,7 +218,7 @@ class Watchdog(threading.Thread):
             except Exception:  # noqa: BLE001  the scheduler itself is gone: the same as no worker
                 workers = 0
             alone_since = None if workers else alone_since or time.monotonic()
-            if alone_since is not None and time.monotonic() - alone_since >= WORKER_WAIT_S:
+            if alone_since is not None and time.monotonic() - alone_since >= DASK_WORKER_WAIT_S:
                 self.gave_up = True
                 with self.lock:
                     left = list(self.pending)
@@ -285,7 +283,7 @@ def grade_on_dask(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResu
         if watchdog.gave_up:
             graded_now = {record.digest for record in done}
             left = sum(task.raw.digest not in graded_now for task in tasks)
-            raise TimeoutError(f"every Dask worker left and none came back in {WORKER_WAIT_S:.0f} s: {left} "
+            raise TimeoutError(f"every Dask worker left and none came back in {DASK_WORKER_WAIT_S:.0f} s: {left} "
                                "submission(s) not graded; what was graded is stored, and running the command again "
                                "grades the rest")
     return done

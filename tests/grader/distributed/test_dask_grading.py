@@ -213,7 +213,7 @@ def test_chunks_keep_training_alone_and_give_every_slot_several() -> None:
 
 def test_no_worker_is_a_one_line_error_and_a_foreign_scheduler_is_left_as_it_is(
         homework: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dask_client, "WORKER_WAIT_S", 1.0)
+    monkeypatch.setattr(dask_client, "DASK_WORKER_WAIT_S", 1.0)
     said: list[str] = []
     with dask.config.set({"distributed.scheduler.allowed-failures": 3}):  # Dask's default, not cnnlab's rule
         empty = LocalCluster(n_workers=0, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -246,7 +246,7 @@ class NoWorkers:
 
 
 def test_the_watchdog_cancels_what_is_left_when_every_worker_is_gone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(dask_client, "WORKER_WAIT_S", 0.05)
+    monkeypatch.setattr(dask_client, "DASK_WORKER_WAIT_S", 0.05)
     monkeypatch.setattr(dask_client, "POLL_S", 0.01)
     client = NoWorkers()
     watchdog = dask_client.Watchdog(client, {"a": (), "b": ()}, threading.Lock())  # type: ignore[arg-type, dict-item]
