@@ -23,6 +23,8 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "sqrt": math.sqrt, "range": range, "list": list,
 }
 
+_GLOBALS: dict[str, Any] = {"__builtins__": {}, **FUNCTIONS}  # shared: a checked expression cannot assign
+
 _ALLOWED = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd, ast.BinOp, ast.Add,
     ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE,
@@ -41,7 +43,7 @@ class Expression:
 
     def __call__(self, values: Mapping[str, Any]) -> Any:
         """Evaluate against parameter values (plus the allowed functions)."""
-        return eval(self.code, {"__builtins__": {}, **FUNCTIONS}, dict(values))  # noqa: S307 - checked AST
+        return eval(self.code, _GLOBALS, values)  # noqa: S307 - checked AST: it reads values, never writes them
 
 
 def compile_expression(text: str, known: Collection[str]) -> Expression:
