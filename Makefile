@@ -42,7 +42,7 @@ demo: system-deps $(STAMP)
 		--secret-file assignments/demo.secret --out out/demo
 	$(VENV)/bin/cnnlab table lenet5
 	$(VENV)/bin/cnnlab table mlp
-	$(PY) -m tests.support.demo out/demo out/demo-grading
+	$(PY) -m tests.support.demo out/demo out/demo-grading assignments/roster.csv
 	$(VENV)/bin/cnnlab exam assignments/cnn-exam.yaml --roster assignments/roster.csv \
 		--secret-file assignments/demo.secret --out out/demo-exam --forms 2
 	$(VENV)/bin/cnnlab export moodle assignments/cnn-exam.yaml --variants 10 \

@@ -8,8 +8,8 @@ The key folder and its keys are private to the instructor's account (0700, 0600)
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from generator.notebook import INSTRUCTOR_STEPS, STUDENT_STEPS, Question, Sheet,
 from generator.roster import Student
 from generator.seeds import question_seed, student_seed
 from generator.spec import Spec
+from generator.templates import topic_of
 
 KEY_FORMAT = 1
 FOLDERS = {"student": "students", "instructor": "instructor", "key": "key"}
@@ -39,21 +40,29 @@ class StudentFiles:
 
 
 def sheet_for(spec: Spec, student: Student, secret: bytes) -> tuple[Sheet, int]:
-    """The student's questions (selection and order from the student seed, variants from question seeds)."""
+    """The student's questions (selection and order from the student seed, variants from question seeds), each
+    carrying the spec's feedback setting into the key."""
     seed = student_seed(secret, spec.id, student.student_id)
     templates = spec.questions_for(np.random.default_rng(seed))
     questions = tuple(
-        Question(number, KINDS[t.kind].generate(t, question_seed(secret, spec.id, student.student_id, t.id)),
-                 KINDS[t.kind])
+        Question(number, replace(KINDS[t.kind].generate(t, question_seed(secret, spec.id, student.student_id, t.id)),
+                                 show_answers=spec.show_answers), KINDS[t.kind])
         for number, t in enumerate(templates, start=1))
     sheet = Sheet(spec.id, spec.title, spec.instructions, spec.due, student.student_id, student.name, questions)
     return sheet, seed
 
 
-def answer_key(sheet: Sheet, seed: int) -> dict[str, Any]:
-    """The key (docs/CONTRACT.md): the student seed and every variant's key entry, in notebook order."""
+def answer_key(sheet: Sheet, seed: int, topics: Mapping[str, str]) -> dict[str, Any]:
+    """The key (docs/CONTRACT.md): the student seed and every variant's key entry, in notebook order, each with its
+    template's lecture topic where it has one (the class report's "What to reteach" names it)."""
     return {"format": KEY_FORMAT, "assignment": sheet.assignment, "student_id": sheet.student_id, "seed": seed,
-            "questions": [q.variant.to_key() for q in sheet.questions]}
+            "questions": [{**q.variant.to_key(), **({"topic": topics[q.variant.qid]} if q.variant.qid in topics
+                                                    else {})} for q in sheet.questions]}
+
+
+def spec_topics(spec: Spec) -> dict[str, str]:
+    """Each question id's lecture topic, for the templates that name one."""
+    return {qid: topic for qid, template in spec.templates.items() if (topic := topic_of(template)) is not None}
 
 
 def build_student(spec: Spec, student: Student, secret: bytes) -> StudentFiles:
@@ -62,7 +71,7 @@ def build_student(spec: Spec, student: Student, secret: bytes) -> StudentFiles:
     notebooks = build_notebook(sheet, STUDENT_STEPS, "student"), build_notebook(sheet, INSTRUCTOR_STEPS, "instructor")
     shared: dict[int, tuple[Any, str]] = {}  # the cells both notebooks hold (prompts, checks) are encoded once
     texts = {"student": dumps(notebooks[0], shared), "instructor": dumps(notebooks[1], shared),
-             "key": dumps(answer_key(sheet, seed))}
+             "key": dumps(answer_key(sheet, seed, spec_topics(spec)))}
     return StudentFiles(student, texts, tuple(q.variant.qid for q in sheet.questions), sheet.total_points)
 
 

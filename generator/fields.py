@@ -53,6 +53,30 @@ def boxes(field: Box | Group) -> Iterator[Box]:
         yield from boxes(item)
 
 
+def part_names(field: Box | Group) -> dict[Path, str]:
+    """Each box's full name as the student reads it, for feedback: 'weights', 'output H', 'row 2, column 3'.
+
+    Built from the same labels the paper boxes carry, so feedback, paper and LMS name a part alike: the labels of
+    the groups around a box, then its own ('1' is 'entry 1', a letter box is named without its '(letter)').
+    """
+    return dict(_names(field, ()))
+
+
+def _names(field: Box | Group, outer: tuple[str, ...]) -> Iterator[tuple[Path, str]]:
+    """(path, name) of every box under a field, given the labels of the groups around it."""
+    if isinstance(field, Box):
+        own = "answer" if field.label == "letter" else field.label.removesuffix(" (letter)")
+        yield field.path, " ".join((*outer, f"entry {own}" if own.isdigit() else own)) if outer or own else "answer"
+        return
+    inner = (*outer, field.label) if field.label not in ("", "answer") else outer
+    for item in field.items:
+        if field.layout == "grid" and isinstance(item, Group):  # a matrix: 'row 2, column 3' from 'row 2' and '2,3'
+            for box in boxes(item):
+                yield box.path, " ".join((*inner, f"{item.label}, column {box.label.split(',')[-1]}"))
+        else:
+            yield from _names(item, inner)
+
+
 def derive(variant: Variant) -> Group:
     """The answer's boxes, read off the answer's structure and format."""
     qid, answer = variant.qid, variant.answer

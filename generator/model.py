@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -60,6 +60,7 @@ class Variant:
     variable: str = ""
     entry_point: str | None = None
     hidden_tests: dict[str, Any] | None = None
+    show_answers: bool = True  # the spec's `feedback: {answers: ...}`: whether feedback shows the expected values
 
     def to_key(self) -> dict[str, Any]:
         """The answer-key entry (docs/CONTRACT.md): everything but the rendered prompt."""
@@ -67,6 +68,8 @@ class Variant:
         for name in ("entry_point", "hidden_tests"):  # answer questions have neither; LeNet-5 has no hidden cases
             if data[name] is None:
                 del data[name]
+        if self.show_answers:  # the default: keys written before the setting existed read the same
+            del data["show_answers"]
         return data
 
     @classmethod
@@ -74,6 +77,19 @@ class Variant:
         """Rebuild a variant from its answer-key entry (what the grader does)."""
         names = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """A typical mistake, named and explained in the lecture's terms, with the answer it gives for a variant.
+
+    Per-student variants make it possible to recompute a wrong answer under each typical mistake with the student's
+    own numbers: a kind declares its misconceptions (MISCONCEPTIONS), the grader recognises them (docs/GRADING.md).
+    """
+
+    name: str  # a few words, shown as the mistake's title: "biases forgotten"
+    explanation: str  # one or two sentences in the lecture's terms: why it is wrong and what the rule is
+    answer: Callable[[Variant], Any]  # the answer this mistake produces, in the key's structure; None: not here
 
 
 class Part(NamedTuple):
@@ -93,17 +109,22 @@ class Score:
     max_points: float
     feedback: str
     parts: tuple[Part, ...] = ()
+    misconceptions: tuple[str, ...] = ()  # names of the kind's misconceptions this answer showed (for the report)
 
     def to_json(self) -> dict[str, Any]:
-        """Plain dict for results files."""
-        return {"qid": self.qid, "points": self.points, "max_points": self.max_points, "feedback": self.feedback,
+        """Plain dict for results files (misconceptions only when some were recognised)."""
+        data = {"qid": self.qid, "points": self.points, "max_points": self.max_points, "feedback": self.feedback,
                 "parts": [list(p) for p in self.parts]}
+        if self.misconceptions:
+            data["misconceptions"] = list(self.misconceptions)
+        return data
 
     @staticmethod
     def from_json(data: Mapping[str, Any]) -> Score:
         """Inverse of to_json."""
         parts = tuple(Part(str(a), float(b), float(c)) for a, b, c in data.get("parts", ()))
-        return Score(str(data["qid"]), float(data["points"]), float(data["max_points"]), str(data["feedback"]), parts)
+        return Score(str(data["qid"]), float(data["points"]), float(data["max_points"]), str(data["feedback"]), parts,
+                     tuple(str(name) for name in data.get("misconceptions", ())))
 
 
 def shared_parts(variant: Variant, earned: Sequence[tuple[str, float]]) -> tuple[Part, ...]:

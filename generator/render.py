@@ -39,6 +39,16 @@ def shape(dims: Sequence[int], sep: str = r" \times ") -> str:
     return sep.join(str(d) for d in dims)
 
 
+def noun_for(count: Any, singular: str, many: str | None = None) -> str:
+    """The noun agreeing with a count shown elsewhere (e.g. inside math): 'row' for 1, else 'rows' (or `many`)."""
+    return singular if count == 1 else many or singular + "s"
+
+
+def plural(count: Any, singular: str, many: str | None = None) -> str:
+    """'1 input channel', '3 input channels': a count with its noun agreeing, so no '1 input channels'."""
+    return f"{count} {noun_for(count, singular, many)}"
+
+
 def letter(index: int) -> str:
     """Option letter for a zero-based index."""
     return "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[index]
@@ -48,7 +58,7 @@ ENVIRONMENT = jinja2.Environment(
     undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=False, trim_blocks=True,
     lstrip_blocks=True,
 )
-ENVIRONMENT.filters.update(number=number, matrix=matrix, shape=shape, letter=letter)
+ENVIRONMENT.filters.update(number=number, matrix=matrix, shape=shape, letter=letter, plural=plural)
 
 
 def compile_prompt(text: str) -> jinja2.Template:

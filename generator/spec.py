@@ -15,7 +15,8 @@ from generator.templates import ID_PATTERN, load_templates, template_files
 from generator.yamlio import Located, LocatedList, check_keys, load_yaml
 
 REQUIRED = ("id", "title", "questions")
-OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope", "exam")
+OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope", "exam", "feedback")
+ANSWERS = ("show", "hide")  # `feedback: {answers: ...}`: whether the grader's feedback shows the expected values
 EXAM_CODE = ("handwritten", "omit")  # code questions on paper: ruled lines marked by a rubric, or left out
 ENTRY_KEYS = ("id", "pick", "from", "points", "visibility")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's, per test
@@ -46,6 +47,7 @@ class Spec:
     where: str
     visibility: str = "visible"  # `gradescope: {visibility: ...}`: the default for every question
     exam_code: str = "handwritten"  # `exam: {code: ...}`: what `cnnlab exam` does with code questions
+    show_answers: bool = True  # `feedback: {answers: hide}`: feedback names mistakes but never the expected value
 
     def visibility_of(self) -> dict[str, str]:
         """Each question id (every pool member) -> its Gradescope visibility, for the autograder's results.json."""
@@ -129,6 +131,20 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     return Entry(pool, pick, points, where, visibility)
 
 
+def _answers(data: Located) -> bool:
+    """`feedback: {answers: show|hide}` (default show): whether the feedback may show the expected values."""
+    feedback = data.get("feedback")
+    if feedback is None:
+        return True
+    if not isinstance(feedback, Located):
+        raise data.error("feedback", "feedback must be a mapping such as {answers: hide}")
+    check_keys(feedback, (), ("answers",), "the spec's feedback settings")
+    answers = feedback.get("answers", "show")
+    if answers not in ANSWERS:
+        raise feedback.error("answers", f"answers must be one of {', '.join(ANSWERS)}, got {answers!r}")
+    return answers == "show"
+
+
 def parse_spec(data: Located, base: Path) -> Spec:
     """Check a spec mapping and load the templates it uses."""
     check_keys(data, REQUIRED, OPTIONAL, "an assignment spec")
@@ -154,6 +170,7 @@ def parse_spec(data: Located, base: Path) -> Spec:
         check_keys(exam, (), ("code",), "the spec's exam settings")
         if exam.get("code", "handwritten") not in EXAM_CODE:
             raise exam.error("code", f"code must be one of {', '.join(EXAM_CODE)}, got {exam.get('code')!r}")
+    show_answers = _answers(data)
     templates = load_templates(_template_paths(data, base))
     entries = tuple(_entry(item, questions.where(i), templates) for i, item in enumerate(questions))
     seen: dict[str, str] = {}
@@ -165,7 +182,7 @@ def parse_spec(data: Located, base: Path) -> Spec:
     return Spec(data["id"], data["title"].strip(), data.get("instructions", "").strip(), str(data.get("due", "")),
                 data.get("shuffle", False), entries, templates, data.where(),
                 (_visibility(gradescope, "visibility") if gradescope is not None else None) or "visible",
-                exam.get("code", "handwritten") if exam is not None else "handwritten")
+                exam.get("code", "handwritten") if exam is not None else "handwritten", show_answers)
 
 
 def load_spec(path: str | Path) -> Spec:

@@ -15,7 +15,8 @@ from generator.render import compile_prompt
 from generator.yamlio import Located, check_keys, load_yaml, plain
 
 REQUIRED = ("id", "kind", "title", "prompt", "points")
-OPTIONAL = ("params", "constraints", "answer", "notes", "variety")
+OPTIONAL = ("params", "constraints", "answer", "notes", "variety", "topic")
+TOPIC = "topic"  # the lecture section a question teaches; kept in Template.extra (the report's "What to reteach")
 MIN_DISTINCT_ANSWERS = 50  # over 300 students, unless the template's `variety:` says why it cannot have that many
 STUDENTS = 300
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,60}")
@@ -45,6 +46,7 @@ def parse_template(data: Located) -> Template:
         if not isinstance(data[key], str) or not data[key].strip():
             raise data.error(key, f"{key} must be non-empty text")
     _variety(data)
+    topic = _topic(data)
     points = _positive_number(data, "points")
     answer_format, tolerance = _answer(data, kind.FORMATS)
     space = parse_space(data.get("params"), data.get("constraints"), data)
@@ -55,7 +57,7 @@ def parse_template(data: Located) -> Template:
                          f"(it needs {', '.join(kind.REQUIRED)})")
     locations = {key: data.where(key) for key in data}
     template = Template(qid, kind_name, data["title"].strip(), data["prompt"], space, points, answer_format, tolerance,
-                        {key: plain(data[key]) for key in extras if key in data}, data.where(), locations,
+                        {**{key: plain(data[key]) for key in extras if key in data}, **topic}, data.where(), locations,
                         _compile(data))
     kind.check_template(template)
     return template
@@ -67,6 +69,22 @@ def _variety(data: Located) -> None:
         raise data.error("variety", f"variety must be text saying why the template cannot give "
                                     f"{MIN_DISTINCT_ANSWERS} distinct answers over {STUDENTS} students "
                                     '(e.g. "a concept question: 4 options, the letter is shuffled")')
+
+
+def _topic(data: Located) -> dict[str, str]:
+    """`topic:` names the lecture section the question teaches (one line of text), carried into the key."""
+    if TOPIC not in data:
+        return {}
+    if not isinstance(data[TOPIC], str) or not data[TOPIC].strip() or "\n" in data[TOPIC].strip():
+        raise data.error(TOPIC, f"topic must be one line of text naming the lecture section, e.g. "
+                                f'"2. Convolutional Layers: Convolution in Images", got {data[TOPIC]!r}')
+    return {TOPIC: data[TOPIC].strip()}
+
+
+def topic_of(template: Template) -> str | None:
+    """The template's lecture section (`topic:`), or None when the instructor gave none."""
+    topic = template.extra.get(TOPIC)
+    return topic if isinstance(topic, str) else None
 
 
 def variety_note(path: str | Path) -> str | None:

@@ -38,9 +38,10 @@ def run(args: argparse.Namespace) -> int:
     store = Store(Path(args.out))
     with store.exclusive():
         records, kept = merge_into(store, folders)
+        keys = KeyDir.open(Path(args.key)) if args.key else None
         everything = write_class_outputs(store, read_roster(Path(args.roster)) if args.roster else None, records,
-                                         Path(args.junit) if args.junit else None)
-        copying = (check_class(store, everything, KeyDir.open(Path(args.key))) if args.key else
+                                         Path(args.junit) if args.junit else None, keys)
+        copying = (check_class(store, everything, keys) if keys is not None else
                    "possible copying: not compared (give --key KEYDIR)")
     print(f"merged {len(records)} record(s) from {len(folders)} shard(s); {kept} already in {store.root}")
     return print_summary(everything, kept, store.root, args.fail_under, copying)

@@ -4,11 +4,13 @@ grade each template's worked solution through the real grading path, the sandbox
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from generator.authoring_warnings import warnings_at
 from generator.errors import TemplateError
 from generator.kinds import KINDS
-from generator.validate import templates_at, validate_path
+from generator.validate import templates_at, validate_path, yaml_files
 
 HELP = "check question templates and assignment specs (a file, or a folder of them)"
 
@@ -21,10 +23,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """One OK line per file, then the sandbox check; the first problem is raised as a one-line error."""
+    """One OK line per file and a warning line (stderr) per authoring warning, then the sandbox check; the first
+    problem is raised as a one-line error."""
     path: Path = args.path
     for line in validate_path(path):
         print(line)
+    for warning in warnings_at(yaml_files(path)):  # fairness a check cannot prove: printed, never failing
+        print(f"cnnlab: {warning}", file=sys.stderr)
     if args.no_sandbox:
         return 0
     from grader.pipeline.worked_solutions import grade_worked_solutions  # the sandbox and torch: only for this check

@@ -10,7 +10,9 @@ For the grader a kind declares what it asks the sandbox for and how it scores wh
 request(variant, context) -> Request and score(variant, returned, context) -> Score.
 For paper and LMS it may declare fields(variant) -> Group (generator/fields.py) and render_for(variant, medium). A kind that asks only for
 its answer variable declares neither: `request` and `score` below then read the variable and grade it. Code kinds
-add checks_source(variant), the visible sanity-check cell.
+add checks_source(variant), the visible sanity-check cell. Each kind declares MISCONCEPTIONS, the typical
+mistakes the grader recognises with the student's own numbers (`misconceptions` below), or NO_MISCONCEPTIONS with
+the reason it has none.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from generator.kinds import (code_avg_pool2d, code_conv2d, code_conv2d_backward,
                              output_size, pooling_by_hand, receptive_field, same_padding, stochastic_pooling,
                              translation_by_hand)
 from generator.fields import Group, derive
-from generator.model import Context, Request, Returned, Score, Variant
+from generator.model import Context, Misconception, Request, Returned, Score, Variant
 
 KINDS: dict[str, ModuleType] = {
     "mlp_params": mlp_params,
@@ -71,6 +73,22 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
     if problem is not None:
         return Score(variant.qid, 0.0, variant.points, f"{variant.variable} could not be read: {problem}")
     return module.grade(variant, value)
+
+
+def misconceptions(variant: Variant) -> tuple[tuple[Misconception, Any], ...]:
+    """The kind's misconceptions with the answer each gives for this variant (those giving None do not apply).
+
+    A kind declares MISCONCEPTIONS (a tuple of Misconception) or, when it has none, NO_MISCONCEPTIONS (why not).
+    """
+    found = []
+    for misconception in getattr(KINDS[variant.kind], "MISCONCEPTIONS", ()):
+        try:
+            value = misconception.answer(variant)
+        except Exception:  # noqa: BLE001 - a geometry the mistake cannot make, or a bug in it: never a grading crash
+            continue
+        if value is not None:
+            found.append((misconception, value))
+    return tuple(found)
 
 
 def answer_fields(variant: Variant) -> Group:

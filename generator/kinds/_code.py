@@ -25,6 +25,9 @@ from generator.calls import Call
 
 Case = dict[str, Any]
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
+NO_MISCONCEPTIONS = ("graded by hidden test cases: the feedback names each failing case (its shapes, stride and "
+                     "padding) with what went wrong (an error, the wrong shape beside the expected one, or how far "
+                     "the values are off); a wrong array has no single mistaken answer to recognise")
 
 
 @dataclass(frozen=True)

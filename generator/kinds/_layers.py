@@ -8,7 +8,7 @@ from typing import Any
 from generator.expressions import Expression, compile_expression
 from generator.kinds._common import extra_error
 from generator.model import Template
-from solutions.shapes import LAYER_TYPES, Layer, layers_from_data
+from solutions.shapes import LAYER_TYPES
 
 
 @lru_cache(maxsize=4096)
@@ -38,8 +38,3 @@ def layer_data(template: Template, params: dict[str, Any]) -> list[dict[str, Any
     """The template's layers as plain data with every expression evaluated for this draw (kept in the key)."""
     return [{key: _expression(value, template.space.names)(params) if key != "type" and isinstance(value, str)
              else value for key, value in layer.items()} for layer in template.extra["layers"]]
-
-
-def build_layers(template: Template, params: dict[str, Any]) -> list[Layer]:
-    """The template's layers with every expression evaluated for this draw."""
-    return layers_from_data(layer_data(template, params))

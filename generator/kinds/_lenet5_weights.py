@@ -20,6 +20,7 @@ from torch import nn
 
 from generator.kinds._lenet5_training import TrainingCheck, accuracy_points
 from generator.model import Attachment, Part
+from generator.render import plural
 from generator.limits import MAX_WEIGHTS_BYTES
 from solutions.lenet5_bar import Architecture, accuracy_percent
 from solutions.torch_ref import LeNet5
@@ -101,7 +102,7 @@ def load_into(module: nn.Module, state: list[tuple[str, torch.Tensor]], label: s
     targets = list(module.state_dict().items())
     names = [f"{layer}.{kind}" for layer in LAYERS for kind in ("weight", "bias")]
     if len(state) != len(targets):
-        raise WeightsError(f"{label}: {len(state)} tensors, LeNet-5 has {len(targets)} (weight and bias of "
+        raise WeightsError(f"{label}: {plural(len(state), 'tensor')}, LeNet-5 has {len(targets)} (weight and bias of "
                            f"{', '.join(LAYERS)}, in this order)")
     for index, ((name, value), (_, target), layer) in enumerate(zip(state, targets, names)):
         if value.shape != target.shape:

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, answer_stub, array_literal, case_count, check_template, checks_source,
-                                   draw_size, explain, generate, grade, model_submission, near_miss, render, render_for, request, rubric,
-                                   score, solution_source)
+from generator.kinds._code import (Exercise, NO_MISCONCEPTIONS, answer_stub, array_literal, case_count, check_template,
+                                   checks_source, draw_size, explain, generate, grade, model_submission, near_miss,
+                                   render, render_for, request, rubric, score, solution_source)
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("code",)

@@ -17,11 +17,12 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, check_array, check_template,
-                                   checks_source, explain, generate, hidden_cases, model_submission, render, render_for, request, rubric,
-                                   results_of, solution_source)
+from generator.kinds._code import (Exercise, HiddenCase, NO_MISCONCEPTIONS, answer_stub, array_literal, check_array,
+                                   check_template, checks_source, explain, generate, hidden_cases, model_submission,
+                                   render, render_for, request, results_of, rubric, solution_source)
 from generator.kinds.code_conv2d import draw_conv_cases
 from generator.model import Context, Returned, Score, Variant, shared_parts
+from generator.render import plural
 from solutions.numpy_ref import conv2d_backward
 
 FORMATS = ("code",)
@@ -87,7 +88,7 @@ def _pieces(got: Any, parts: list[tuple[str, tuple[int, ...]]]) -> tuple[list[An
     names = ", ".join(name for name, _ in parts)
     if isinstance(got, (list, tuple)) and len(got) == len(parts):
         return list(got), None
-    what = f"a sequence of {len(got)} items" if isinstance(got, (list, tuple)) else type(got).__name__
+    what = f"a sequence of {plural(len(got), 'item')}" if isinstance(got, (list, tuple)) else type(got).__name__
     return None, f"returned {what}, expected the tuple ({names})"
 
 

@@ -30,6 +30,9 @@ FORMATS = ("code",)
 REQUIRED = ("input_size", "num_classes", "style")
 EXTRA_KEYS = {"training": False}
 ENTRY_POINT = "LeNet5"
+NO_MISCONCEPTIONS = ("graded by the parameter count and each layer's output shape (and, with training, the test "
+                     "accuracy): the feedback gives the expected count and the first layer output that departs from "
+                     "the expected stack")
 STUB_BODY = "    ...  # write __init__ and forward"
 STYLES = {"classic": ("nn.Tanh", "nn.AvgPool2d", "tanh", "average"),
           "modern": ("nn.ReLU", "nn.MaxPool2d", "ReLU", "max")}

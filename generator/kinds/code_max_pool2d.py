@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from generator.kinds._code import (answer_stub, check_template, checks_source, explain, generate, grade,
-                                   model_submission, near_miss, render, render_for, request, rubric, score, solution_source)
+from generator.kinds._code import (NO_MISCONCEPTIONS, answer_stub, check_template, checks_source, explain, generate,
+                                   grade, model_submission, near_miss, render, render_for, request, rubric, score,
+                                   solution_source)
 from generator.kinds._pool import pool_exercise
 
 FORMATS = ("code",)

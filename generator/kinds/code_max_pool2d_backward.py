@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, HiddenCase, answer_stub, array_literal, check_template,
-                                   checks_source, explain, generate, render, render_for, request, rubric, solution_source)
+from generator.kinds._code import (Exercise, HiddenCase, NO_MISCONCEPTIONS, answer_stub, array_literal, check_template,
+                                   checks_source, explain, generate, render, render_for, request, rubric,
+                                   solution_source)
 from generator.kinds._pool import draw_pool_cases
 from generator.kinds.code_conv2d_backward import CHECK_HELPERS, grade, model_submission, near_miss, score
 from solutions.numpy_ref import max_pool2d, max_pool2d_backward

@@ -20,6 +20,7 @@ import numpy as np
 from generator.kinds._common import sample_variant
 from generator.model import Context, Part, Request, Returned, Score, Template, Variant
 from generator.calls import Call
+from generator.render import plural
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
@@ -29,6 +30,8 @@ CALL = "filters"
 N_FILTERS, K = 6, 5
 HARNESS_FILE = "cnnlab_plot_filters.py"
 HARNESS = f"{HARNESS_FILE}:plotted_filters"
+NO_MISCONCEPTIONS = ("graded filter by filter on the arrays plotted: the feedback already names the typical slips "
+                     "(a filter transposed, rescaled instead of raw, or shown out of order)")
 
 HARNESS_SOURCE = '''"""cnnlab harness: the arrays a student's plot_filters(model) figure shows, axes by axes."""
 import numpy as np
@@ -157,7 +160,7 @@ class CheckNet(nn.Module):
 check_model = CheckNet()
 fig = plot_filters(check_model)
 images = [image for ax in fig.axes for image in ax.get_images()]
-assert len(images) == 6, f"the figure shows {len(images)} images, expected 6 (one per filter)"
+assert len(images) == 6, f"expected 6 images (one per filter), the figure shows {len(images)}"
 assert all(image.get_array().shape == (5, 5) for image in images), "each image must be one 5x5 filter"
 assert np.allclose(images[0].get_array(), check_model.conv1.weight[0, 0].detach().numpy()), \\
     "the first image must show filter 0's raw weights"
@@ -214,8 +217,8 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
         points = variant.points
     lines = [f"{sum(matched)} of {N_FILTERS} filters plotted as expected"]
     if len(got) != N_FILTERS:
-        lines.append(f"the figure shows {len(got)} images, expected {N_FILTERS} (one per filter"
-                     + (f"; {extra} extra cost {extra} share{'s' if extra > 1 else ''})" if extra else ")"))
+        lines.append(f"the figure shows {plural(len(got), 'image')}, expected {N_FILTERS} (one per filter"
+                     + (f"; {extra} extra cost {plural(extra, 'share')})" if extra else ")"))
     wrong = []
     for i in range(min(len(got), N_FILTERS)):
         if not matched[i]:

@@ -13,6 +13,8 @@ from generator.model import Template, Variant
 FORMATS = ("choice",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS = {"correct": True, "distractors": True, "explanation": False}
+NO_MISCONCEPTIONS = ("the options are the template's own statements, so the kind cannot know which distractor stands "
+                     "for which mistake; the feedback shows the correct statement and the template's explanation")
 __all__ = ["answer_stub", "grade", "model_submission", "near_miss", "solution_source"]
 
 

@@ -9,6 +9,7 @@ import numpy as np
 from generator.kinds._common import (answer_stub, explain_answer, exact_list, grade, integer_array,
                                      model_submission, near_miss, padding_stated as check_template,
                                      sample_variant, solution_source)
+from generator.kinds._mistakes import by_hand_misconceptions
 from generator.model import Template, Variant
 from generator.params import require_varied
 from solutions.numpy_ref import conv1d
@@ -17,8 +18,9 @@ from solutions.shapes import output_size_is_exact
 FORMATS = ("vector",)
 REQUIRED = ("L", "K", "S", "P")
 EXTRA_KEYS: dict[str, bool] = {}
-FLOOR_RULE = ("*Here the filter does not end exactly on the last value: slide it by the stride only while it lies "
-              "entirely on the padded signal, and drop a last window that does not fit (round down: the convolved "
+FLOOR_RULE = ("*Slide the filter by the stride only while it lies entirely on the padded signal; where the "
+              "stride does not end exactly on the last value, drop the last window that does not fit (round down: the "
+              "convolved "
               "signal has $\\lfloor (L + 2P - K) / S \\rfloor + 1$ values, where $L$ and $K$ are the lengths of $x$ "
               "and $w$, as in PyTorch).*")
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "solution_source"]
@@ -42,8 +44,8 @@ def generate(template: Template, seed: int) -> Variant:
 
 
 def render(variant: Variant) -> str:
-    """The prompt, plus the rule for a last window that does not fit when the stride does not divide exactly."""
-    return variant.prompt if variant.params["exact"] else f"{variant.prompt}\n\n{FLOOR_RULE}"
+    """The prompt, plus the rule for a last window that does not fit: the same text for every student."""
+    return f"{variant.prompt}\n\n{FLOOR_RULE}"
 
 
 def explain(variant: Variant) -> str:
@@ -60,3 +62,7 @@ def explain(variant: Variant) -> str:
     if not p["exact"]:
         lines.append("- the next window would run past the end of the padded signal, so it is dropped")
     return "\n".join(lines + ["", explain_answer(variant)])
+
+
+MISCONCEPTIONS = by_hand_misconceptions(lambda variant: (variant.params["x"], variant.params["w"],
+                                                         variant.params["S"], variant.params["P"]))

@@ -9,9 +9,10 @@ import numpy as np
 from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, grade, integer_array,
                                      model_submission, near_miss, padding_stated as check_template, render,
                                      sample_variant, solution_source)
+from generator.kinds._mistakes import by_hand_misconceptions
 from generator.model import Template, Variant
 from generator.params import require_varied
-from generator.render import matrix
+from generator.render import matrix, noun_for, plural
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("matrix",)
@@ -42,7 +43,10 @@ def explain(variant: Variant) -> str:
     rows, cols = p["out_shape"]
     pad = f"Zero-pad the image by {p['P']}" if p["P"] else "No padding"
     return (f"Output size: $\\lfloor ({p['H']} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {rows}$ "
-            f"rows and {cols} columns. {pad}, slide the kernel (not flipped) with stride {p['S']}, multiply "
-            f"element-wise and sum:\n\n"
+            f"{noun_for(rows, 'row')} and {plural(cols, 'column')}. {pad}, slide the kernel (not flipped) with "
+            f"stride {p['S']}, multiply element-wise and sum:\n\n"
             f"$${matrix(variant.answer)}$$\n\n" + explain_answer(variant))
 
+
+MISCONCEPTIONS = by_hand_misconceptions(lambda variant: (variant.params["image"], variant.params["kernel"],
+                                                         variant.params["S"], variant.params["P"]))

@@ -11,8 +11,11 @@ from generator.grading.read import SHAPE_ORDER, Path, axes_hint, axis_label, pat
 from generator.grading.score import grade_answer
 from generator.kinds._common import (explain_answer, model_submission, near_miss,
                                      padding_stated as check_template, sample_variant, solution_source)
+from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, NOT_SHARED, Geometry,
+                                       mistake, size_misconceptions)
 from generator.kinds.output_size import render
 from generator.model import Score, Template, Variant
+from generator.render import plural
 from solutions.shapes import conv2d_params, conv_output_size, output_size_is_exact
 
 FORMATS = ("numbers",)
@@ -64,8 +67,8 @@ def explain(variant: Variant) -> str:
     p, answer = variant.params, variant.answer
     h_out, w_out, channels = answer["output"]
     lines = [f"a) Each of the $F = {p['F']}$ filters spans ${p['K']} \\times {p['K']} \\times {p['C']}$ "
-             f"(all {p['C']} input channels) and has one bias; the weights are shared over every position, so the "
-             f"input's height and width do not appear:", "",
+             f"({'all ' if p['C'] > 1 else ''}{plural(p['C'], 'input channel')}) and has one bias; the weights are "
+             f"shared over every position, so the input's height and width do not appear:", "",
              f"- weights: ${p['F']} \\cdot {p['K']}^2 \\cdot {p['C']} = {answer['weights']}$",
              f"- biases: ${answer['biases']}$",
              f"- total: ${p['F']} \\cdot ({p['K'] ** 2 * p['C']} + 1) = {answer['total']}$", "",
@@ -82,3 +85,50 @@ def fields(variant: Variant) -> Group:
     items = tuple(shape_row(variant, "output") if isinstance(item, Group) and item.label == "output" else item
                   for item in group.items)
     return Group(group.label, group.layout, items)
+
+
+def _geometry(variant: Variant) -> Geometry:
+    """Input height and width, kernel, stride and padding."""
+    p = variant.params
+    return (p["H"], p["W"]), p["K"], p["S"], p["P"]
+
+
+def _with_output(variant: Variant, sizes: list[int]) -> dict[str, Any]:
+    """The right counts with a mistaken output height and width."""
+    return {**variant.answer, "output": [*sizes, variant.answer["output"][2]]}
+
+
+def _depth_from_input(variant: Variant) -> dict[str, Any]:
+    """The output given the input's C channels instead of one per filter."""
+    h_out, w_out, _ = variant.answer["output"]
+    return {**variant.answer, "output": [h_out, w_out, variant.params["C"]]}
+
+
+def _biases_forgotten(variant: Variant) -> dict[str, Any]:
+    """The weights alone counted as the total."""
+    return {**variant.answer, "biases": 0, "total": variant.answer["weights"]}
+
+
+def _filter_depth_forgotten(variant: Variant) -> dict[str, Any]:
+    """Filters of K x K weights, as if the input had one channel."""
+    p = variant.params
+    weights = p["F"] * p["K"] ** 2
+    return {**variant.answer, "weights": weights, "total": weights + variant.answer["biases"]}
+
+
+def _not_shared(variant: Variant) -> dict[str, Any]:
+    """Every output position given its own filter and bias."""
+    h_out, w_out, _ = variant.answer["output"]
+    weights, biases = (variant.answer[key] * h_out * w_out for key in ("weights", "biases"))
+    return {**variant.answer, "weights": weights, "biases": biases, "total": weights + biases}
+
+
+MISCONCEPTIONS = (
+    *size_misconceptions(_geometry, _with_output),
+    mistake(DEPTH_NAME, DEPTH_FROM_INPUT, _depth_from_input),
+    mistake("biases forgotten", BIASES_FORGOTTEN, _biases_forgotten),
+    mistake("input channels forgotten (K²·F)",
+            "A filter spans the whole depth of its input: on a volume of depth C it has K × K × C weights (the "
+            "lecture's 5×5×3 on an RGB image), not K × K.", _filter_depth_forgotten),
+    mistake("weights not shared", NOT_SHARED, _not_shared),
+)

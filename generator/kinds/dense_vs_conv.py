@@ -9,6 +9,7 @@ import numpy as np
 
 from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss,
                                      no_checks as check_template, render, sample_variant, solution_source)
+from generator.kinds._mistakes import BIASES_FORGOTTEN, NOT_SHARED, mistake
 from generator.model import Template, Variant
 from solutions.shapes import conv2d_params, dense_params
 
@@ -59,3 +60,21 @@ def explain(variant: Variant) -> str:
             f"- conv: ${p['F']} \\cdot ({p['K']} \\cdot {p['K']} \\cdot {p['C']} + 1) = {latex_int(conv)}$ "
             f"parameters, whatever the image size\n- ratio: about {dense / conv:,.0f} to 1\n\n"
             + explain_answer(variant))
+
+
+def _not_shared(variant: Variant) -> dict[str, int]:
+    """A filter bank of its own at every pixel."""
+    p = variant.params
+    return {**variant.answer, "conv_params": variant.answer["conv_params"] * p["H"] * p["W"]}
+
+
+def _biases_forgotten(variant: Variant) -> dict[str, int]:
+    """The conv layer's weights alone."""
+    p = variant.params
+    return {**variant.answer, "conv_params": conv2d_params(p["C"], p["F"], p["K"], bias=False).total}
+
+
+MISCONCEPTIONS = (
+    mistake("weights per position not shared", NOT_SHARED, _not_shared),
+    mistake("biases forgotten", BIASES_FORGOTTEN, _biases_forgotten),
+)

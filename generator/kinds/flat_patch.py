@@ -11,6 +11,7 @@ from generator.kinds._common import (answer_stub, exact_list, explain_answer, ex
                                      near_miss, sample_variant, solution_source)
 from generator.kinds._options import grade, render, shuffle_options
 from generator.kinds.named_filter import EDGE_KERNELS
+from generator.kinds._mistakes import mistake, option_letter
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
@@ -19,13 +20,12 @@ from solutions.numpy_ref import conv2d
 FORMATS = ("numbers",)
 REQUIRED = ("filter", "c", "d", "H")
 EXTRA_KEYS: dict[str, bool] = {}
-WHY = "The kernel's weights sum to 0, so on a constant patch the output is the constant times 0: flat regions give " \
-      "0, and only changes of intensity (edges) give a response."
-WRONG = ("The kernel's weights sum to 1, so the output copies the patch's centre pixel.",
-         "The patch is as small as the kernel, so the filter has nothing to slide over.",
-         "The negative weights are clipped to 0 before the sum, and the rest cancel.",
-         "Only the centre weight touches a constant patch; the other weights see padding.",
-         "The bias of the filter is set to minus the patch's value.")
+WHY = "The weights sum to 0: on a constant patch the output is 0, so only changes of intensity (edges) respond."
+WRONG = ("The kernel's weights sum to 1, so on a flat patch the output copies the patch's centre pixel value.",
+         "The patch is only as large as the kernel, so the filter has no room to slide and returns nothing.",
+         "The negative weights are clipped to 0 before the sum, and the positive weights then cancel each other.",
+         "Only the centre weight touches a constant patch; all the other weights see zero padding instead.",
+         "The filter's bias is set to minus the patch's value, so the bias cancels every constant input.")
 __all__ = ["answer_stub", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
 
@@ -90,3 +90,16 @@ def explain(variant: Variant) -> str:
             f"On $X$, every window that lies inside one flat region (all {p['c']} or all {p['d']}) gives 0; only "
             f"the windows across the block's edge respond:\n\n$${matrix(answer['output'])}$$\n\n"
             + explain_answer(variant))
+
+
+def _sums_to_one(variant: Variant) -> dict[str, Any]:
+    """The flat patch's value copied through, and the statement saying the weights sum to 1 where it is shown."""
+    answer = variant.answer
+    return {**answer, "flat": variant.params["c"], "why": option_letter(variant, WRONG[0]) or answer["why"]}
+
+
+MISCONCEPTIONS = (
+    mistake("weights taken to sum to 1", "An edge-detection kernel takes the difference between a pixel and its "
+            "neighbours: its weights sum to 0, so a constant patch gives 0, unlike the identity and the blurs whose "
+            "weights sum to 1.", _sums_to_one),
+)

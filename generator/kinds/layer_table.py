@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -12,8 +15,12 @@ from generator.grading.read import Follow, Path, as_number, axes_names, path_lab
 from generator.grading.score import grade_answer
 from generator.kinds._common import explain_answer, model_submission, near_miss, render, sample_variant, solution_source
 from generator.kinds._layers import check_layers, layer_data
+from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, PADDING_FORGOTTEN,
+                                       ROUNDED_UP, STRIDE_IGNORED, mistake)
 from generator.model import Score, Template, Variant
-from solutions.shapes import layer_table, layers_from_data
+from solutions._args import positive_pair
+from solutions.shapes import (AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, Shape, layer_table,
+                              layers_from_data)
 
 FORMATS = ("table",)
 REQUIRED = ("input_shape",)
@@ -137,3 +144,62 @@ def explain(variant: Variant) -> str:
     lines.append(f"| **total** | | | **{variant.answer['total']:,}** |")
     return ("Conv: $\\lfloor (W - K + 2P)/S \\rfloor + 1$ per side, $F (K^2 C_{in} + 1)$ parameters. Pooling: same "
             "size rule, no parameters. Dense: $n m + m$.\n\n" + "\n".join(lines) + "\n\n" + explain_answer(variant))
+
+
+POOLS = (MaxPool2d, AvgPool2d)
+
+
+def _walk(variant: Variant, bend: Callable[[Layer], Layer] = lambda layer: layer, *, pools_keep_size: bool = False,
+          round_up: bool = False, depth_kept: bool = False, flatten_before_pool: bool = False) -> dict[str, Any]:
+    """The table a mistake fills in: each layer bent by `bend`, and each row computed from the mistaken row before."""
+    layers = layers_from_data(variant.params["layers"])
+    shapes: list[Shape] = [tuple(variant.params["input_shape"])]
+    rows = []
+    for index, layer in enumerate(layers):
+        layer, shape = bend(layer), shapes[-1]
+        if pools_keep_size and isinstance(layer, POOLS):
+            out, count = shape, 0
+        elif flatten_before_pool and isinstance(layer, Flatten) and index and isinstance(layers[index - 1], POOLS):
+            out, count = (math.prod(shapes[-2]),), 0  # the volume that went into the pool
+        else:
+            start = shape
+            if round_up and isinstance(layer, (Conv2d, MaxPool2d, AvgPool2d)):  # ceil(x / s) = (x + s - 1) // s
+                grow = positive_pair(layer.kernel_size if layer.stride is None else layer.stride, "stride")
+                start = (shape[0], shape[1] + grow[0] - 1, shape[2] + grow[1] - 1)
+            row = layer_table(start, [layer]).rows[0]
+            out, count = row.output_shape, row.params.total
+            if depth_kept and isinstance(layer, Conv2d):
+                out = (shape[0], *out[1:])
+        rows.append([list(out), count])
+        shapes.append(out)
+    return {"rows": rows, "total": sum(count for _, count in rows)}
+
+
+def _unbiased(layer: Layer) -> Layer:
+    """Conv and dense layers without their biases."""
+    return replace(layer, bias=False) if isinstance(layer, (Conv2d, Dense)) else layer
+
+
+def _unpadded(layer: Layer) -> Layer:
+    """Conv and pool layers without their padding."""
+    return replace(layer, padding=0) if isinstance(layer, (Conv2d, MaxPool2d, AvgPool2d)) else layer
+
+
+def _stride_one(layer: Layer) -> Layer:
+    """Conv layers at stride 1 (the pools' halving is a misconception of its own)."""
+    return replace(layer, stride=1) if isinstance(layer, Conv2d) else layer
+
+
+MISCONCEPTIONS = (
+    mistake("flatten size from the wrong shape", "Flatten turns the volume that reaches it, after the last pool, into "
+            "C·H·W features; counting the conv output before the pool gives the first dense layer too many inputs.",
+            partial(_walk, flatten_before_pool=True)),
+    mistake("pooling's halving forgotten", "Pooling downsamples along the spatial dimensions: a 2×2 pool with stride "
+            "2 halves the height and the width (rounding down), and every later layer sees the smaller map.",
+            partial(_walk, pools_keep_size=True)),
+    mistake("biases forgotten", BIASES_FORGOTTEN, partial(_walk, bend=_unbiased)),
+    mistake("padding forgotten", PADDING_FORGOTTEN, partial(_walk, bend=_unpadded)),
+    mistake("stride ignored", STRIDE_IGNORED, partial(_walk, bend=_stride_one)),
+    mistake("rounding up instead of down", ROUNDED_UP, partial(_walk, round_up=True)),
+    mistake(DEPTH_NAME, DEPTH_FROM_INPUT, partial(_walk, depth_kept=True)),
+)

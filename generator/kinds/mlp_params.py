@@ -13,6 +13,7 @@ from generator.grading.read import rules_for, to_plain
 from generator.grading.score import grade_answer
 from generator.kinds._common import (answer_stub, explain_answer, model_submission, near_miss,
                                      no_checks as check_template, render, sample_variant, solution_source)
+from generator.kinds._mistakes import BIASES_FORGOTTEN, mistake
 from generator.model import Score, Template, Variant
 from solutions.shapes import dense_params
 
@@ -66,3 +67,28 @@ def explain(variant: Variant) -> str:
     rows.append(f"| **total** | | | **{total:,}** |")
     return "A dense layer from $n$ to $m$ units has $n m$ weights and $m$ biases.\n\n" + "\n".join(rows) + \
         "\n\n" + explain_answer(variant)
+
+
+def _biases_forgotten(variant: Variant) -> Any:
+    """Weights only: the table's biases 0 and the total the weights' sum."""
+    sizes = variant.params["sizes"]
+    weights = [dense_params(a, b).weights for a, b in zip(sizes, sizes[1:])]
+    if not isinstance(variant.answer, dict):
+        return sum(weights)
+    return {"weights": weights, "biases": [0] * len(weights), "total": sum(weights)}
+
+
+def _output_layer_missed(variant: Variant) -> int | None:
+    """The total without the last hidden layer's connections to the outputs (a table names every layer: not there)."""
+    if isinstance(variant.answer, dict):
+        return None
+    sizes = variant.params["sizes"]
+    return variant.answer - dense_params(sizes[-2], sizes[-1]).total
+
+
+MISCONCEPTIONS = (
+    mistake("biases forgotten", BIASES_FORGOTTEN, _biases_forgotten),
+    mistake("one layer missed", "A network of n layer widths has n − 1 layers of weights, one between each pair of "
+            "neighbours, the output layer included: the lecture's 784-512-512-10 counts 512 × 10 + 10 = 5,130 "
+            "for its last layer.", _output_layer_missed),
+)

@@ -12,6 +12,7 @@ import numpy as np
 from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, extra_error, grade,
                                      model_submission, near_miss, options_markdown, sample_variant,
                                      solution_source)
+from generator.kinds._mistakes import mistake, option_letter
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
@@ -118,3 +119,28 @@ def explain(variant: Variant) -> str:
     padding = f"zero padding $P = {p['P']}$" if p["P"] else "no padding"
     return (f"The filter is **{p['filter_name']}**, $${p['kernel']}$$ which {PURPOSE[p['filter']]}. "
             f"With {padding} the output is $${matrix(p['output'])}$$\n\n" + explain_answer(variant))
+
+
+def _scale_dropped(variant: Variant) -> list[Any] | None:
+    """The blur's integer kernel applied without its 1/9 or 1/16 (other filters have no scale to drop)."""
+    p = variant.params
+    if variant.answer_format == "choice" or FILTERS[p["filter"]][2] == 1:
+        return None
+    rows = np.array(FILTERS[p["filter"]][1], dtype=float)
+    return exact_list(conv2d(np.array(p["image"], dtype=float)[None, None], rows[None, None], padding=p["P"])[0, 0])
+
+
+def _blurs_confused(variant: Variant) -> str | None:
+    """The other blur's letter, when a blur was applied."""
+    other = {"box_blur": "gaussian_blur", "gaussian_blur": "box_blur"}.get(variant.params["filter"])
+    return option_letter(variant, FILTERS[other][0]) if other and variant.answer_format == "choice" else None
+
+
+MISCONCEPTIONS = (
+    mistake("the kernel's scale dropped", "The box blur is 1/9 and the Gaussian blur 1/16 "
+            "times its integer matrix: the weights sum to 1, so a flat region keeps its value instead of growing 9 "
+            "or 16 times.", _scale_dropped),
+    mistake("box and Gaussian blur confused", "Both blurs average the 3×3 neighbourhood, but the box blur weighs "
+            "every pixel alike (1/9) while the Gaussian blur weighs the centre most (4/16), then its neighbours.",
+            _blurs_confused),
+)

@@ -9,6 +9,7 @@ import numpy as np
 from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, grade,
                                      model_submission, near_miss, no_checks as check_template, render,
                                      sample_variant, solution_source)
+from generator.kinds._mistakes import mistake
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
@@ -47,3 +48,40 @@ def explain(variant: Variant) -> str:
     return (f"Output: $\\lfloor ({p['H']} - {p['K']}) / {p['S']} \\rfloor + 1 = {rows}$ by {cols}. Slide a "
             f"{p['K']}×{p['K']} window by {p['S']} and take the {what} of each window.{overlap}\n\n"
             f"$${matrix(variant.answer)}$$\n\n" + explain_answer(variant))
+
+
+def _pooled(variant: Variant, mode: str | None = None, stride: int | None = None) -> list[Any]:
+    """The variant's image pooled with another reduction or stride (the variant's own by default)."""
+    p = variant.params
+    image = np.array(p["image"], dtype=float)[None, None]
+    return exact_list(MODES[mode or p["mode"]](image, p["K"], stride or p["S"])[0, 0])
+
+
+def _stride_one(variant: Variant) -> list[Any] | None:
+    """Windows slid one pixel at a time where the stride is more than 1 and not the window (that case: below)."""
+    stride, kernel = variant.params["S"], variant.params["K"]
+    return _pooled(variant, stride=1) if 1 < stride != kernel else None
+
+
+def _overlapping(variant: Variant) -> list[Any] | None:
+    """Tiling windows (stride = window) slid one pixel at a time, so that they overlap."""
+    return _pooled(variant, stride=1) if variant.params["S"] == variant.params["K"] else None
+
+
+def _tiled(variant: Variant) -> list[Any] | None:
+    """Overlapping windows (stride < window) moved by a whole window, as the default stride would."""
+    return _pooled(variant, stride=variant.params["K"]) if variant.params["S"] < variant.params["K"] else None
+
+
+MISCONCEPTIONS = (
+    mistake("stride 1 assumed", "The window moves by the stride S, not by one pixel: output i starts at row "
+            "i·S, so the output has ⌊(H − K) / S⌋ + 1 rows.", _stride_one),
+    mistake("max and average swapped", "Max pooling keeps each window's largest activation, average pooling "
+            "their mean: the same windows give different maps.",
+            lambda variant: _pooled(variant, mode="avg" if variant.params["mode"] == "max" else "max")),
+    mistake("windows overlapping when they should not", "With a stride equal to the window (the lecture's max pool "
+            "with 2×2 filters and stride 2) the windows tile the map without overlapping; sliding them one pixel "
+            "at a time makes them overlap and barely shrinks the map.", _overlapping),
+    mistake("stride taken as the window", "The stride is a choice of its own: here it is smaller than the window, so "
+            "consecutive windows overlap and share pixels, and the map shrinks less.", _tiled),
+)

@@ -10,7 +10,9 @@ import numpy as np
 from generator.kinds._common import (answer_stub, explain_answer, model_submission, near_miss, require_in_prompt,
                                      sample_variant, solution_source)
 from generator.kinds._options import grade, render, shuffle_options
+from generator.kinds._mistakes import mistake, option_letter
 from generator.model import Template, Variant
+from generator.render import plural
 from solutions._args import conv_pads
 from solutions.shapes import conv_output_size
 
@@ -31,17 +33,24 @@ def same_pads(kernel: int) -> tuple[int, int]:
     return conv_pads("same", (kernel, kernel), (1, 1), (1, 1))[1]
 
 
+TOP_LEFT = "PyTorch's padding='same' adds the extra row and column of zeros on the top and the left of the input."
+
+
+def _half_statement(k_even: int) -> str:
+    """The distractor that carries the odd kernel's rule over to the even one."""
+    return f"$P = K / 2 = {k_even // 2}$ keeps the size, exactly as $P = (K - 1) / 2$ does for an odd kernel."
+
+
 def _statements(k_even: int) -> tuple[str, list[str]]:
     """What goes wrong with the even kernel, and wrong accounts of it."""
-    half = k_even // 2
-    correct = (f"No integer $P$ works: stride 1 keeps the size only if $2P = K - 1 = {k_even - 1}$, which is odd, so "
-               f"one side must get one more row or column of zeros than the other.")
+    correct = (f"No integer $P$ works: $2P$ must equal $K - 1 = {k_even - 1}$, which is odd, so one side gets one "
+               "more row or column of zeros.")
     return correct, [
-        f"$P = K / 2 = {half}$ keeps the size, exactly as $P = (K - 1) / 2$ does for an odd kernel.",
-        "An even kernel cannot be applied with stride 1.",
-        "PyTorch's padding='same' adds the extra row and column on the top and the left.",
-        "With an even kernel the output is always one pixel smaller than the input, whatever the padding.",
-        "Padding cannot keep the size with an even kernel; only a stride of 2 can.",
+        _half_statement(k_even),
+        "An even kernel has no centre pixel, so it cannot be applied with stride 1 at all, whatever the padding.",
+        TOP_LEFT,
+        "With an even kernel the output is always one pixel smaller than the input, whatever padding is used.",
+        "Padding alone cannot keep the size with an even kernel; only a stride of 2 with $P = K / 2$ can.",
     ]
 
 
@@ -73,7 +82,34 @@ def explain(variant: Variant) -> str:
             f"- $K = {even}$: $2P = {even - 1}$ is odd, so no integer $P$ keeps the size. The symmetric "
             f"$P = {even // 2}$ gives ${size} - {even} + {even} + 1 = {answer['even_out']}$, one pixel too many "
             f"(and $P = {even // 2 - 1}$ one too few).\n"
-            f"- PyTorch's `padding='same'` splits the {even - 1} zeros unevenly: {left} on the left (top) and "
-            f"{right} on the right (bottom).\n\n"
+            f"- PyTorch's `padding='same'` splits the {plural(even - 1, 'zero')} unevenly: {left} on the left (top) "
+            f"and {right} on the right (bottom).\n\n"
             f"Correct statement: **{answer['why']}.** {p['options']['ABCDEFGHIJ'.index(answer['why'])]}\n\n"
             + explain_answer(variant))
+
+
+def _full_kernel(variant: Variant) -> dict[str, Any]:
+    """P = K - 1: the whole kernel's overhang put on every side."""
+    return {**variant.answer, "P": variant.params["K"] - 1}
+
+
+def _half_keeps_size(variant: Variant) -> dict[str, Any]:
+    """P = K_even / 2 taken to keep the size, and the statement saying so picked where it is shown."""
+    p, answer = variant.params, variant.answer
+    return {**answer, "even_out": p["H"], "why": option_letter(variant, _half_statement(p["K_even"])) or answer["why"]}
+
+
+def _extra_top_left(variant: Variant) -> dict[str, Any]:
+    """PyTorch's extra zero put on the left (top) instead of the right (bottom)."""
+    answer = variant.answer
+    return {**answer, "even_pads": answer["even_pads"][::-1], "why": option_letter(variant, TOP_LEFT) or answer["why"]}
+
+
+MISCONCEPTIONS = (
+    mistake("P = K - 1 instead of (K - 1)/2", "At stride 1 the output has H − K + 2P + 1 rows: the K − 1 rows the "
+            "kernel loses are split between the two sides, so P = (K − 1) / 2 on each.", _full_kernel),
+    mistake("P = K/2 taken to keep the size", "With an even kernel 2P = K − 1 is odd: P = K / 2 adds one row "
+            "too many, so the output is one pixel larger than the input.", _half_keeps_size),
+    mistake("extra zero on the wrong side", "PyTorch's padding='same' puts the odd extra zero on the right (bottom), "
+            "not on the left (top).", _extra_top_left),
+)

@@ -10,6 +10,7 @@ import numpy as np
 from generator.kinds._common import (answer_stub, draw_image, exact_list, explain_answer, grade, model_submission,
                                      near_miss, no_checks as check_template, render, sample_variant,
                                      solution_source)
+from generator.kinds._mistakes import mistake
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
@@ -58,7 +59,7 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     shares = probabilities[row, col]
     probabilities = exact_list(shares.reshape(params["K"], params["K"]))
     drawn = {**params, "W": image.shape[1], "image": exact_list(image), "draws": exact_list(draws),
-             "out_shape": list(pooled.shape), "window_row": row + 1, "window_col": col + 1,
+             "out_shape": list(pooled.shape), "window_row": row, "window_col": col,
              "overlapping": params["S"] < params["K"]}
     if template.answer_format == "matrix":
         return drawn, exact_list(pooled)
@@ -71,10 +72,10 @@ def generate(template: Template, seed: int) -> Variant:
 
 
 def _window_line(windows: np.ndarray, draws: list[list[float]], pooled: list[list[int]], row: int, col: int) -> str:
-    """'- window (1, 2): 1, 2, 3, 0 (sum 6); cumulative 0.17, 0.5, 1, 1; u = 0.3 -> 2'."""
+    """'- window (0, 1): 1, 2, 3, 0 (sum 6); cumulative 0.17, 0.5, 1, 1; u = 0.3 -> 2' (rows, columns from 0)."""
     values = windows[row, col]
     cumulative = np.cumsum(values) / values.sum()
-    return (f"- window ({row + 1}, {col + 1}): {', '.join(f'{v:g}' for v in values)} (sum {values.sum():g}); "
+    return (f"- window ({row}, {col}): {', '.join(f'{v:g}' for v in values)} (sum {values.sum():g}); "
             f"cumulative {', '.join(f'{c:.2f}' for c in cumulative)}; $u = {draws[row][col]:g}$ → "
             f"**{pooled[row][col]}**")
 
@@ -87,9 +88,57 @@ def explain(variant: Variant) -> str:
     pooled = variant.answer["pooled"] if isinstance(variant.answer, dict) else variant.answer
     rows, cols = p["out_shape"]
     lines = [f"Each {p['K']}×{p['K']} window (stride {p['S']}) read row by row; probability = activation / "
-             "window sum; the pick is the first activation whose cumulative probability exceeds $u$:", ""]
+             "window sum; the pick is the first activation whose cumulative probability exceeds $u$. Window "
+             "(row, column) counts from 0, like the output's rows and columns:", ""]
     lines += [_window_line(windows, p["draws"], pooled, r, c) for r in range(rows) for c in range(cols)]
     if isinstance(variant.answer, dict):
         lines += ["", f"Window ({p['window_row']}, {p['window_col']})'s probabilities: "
                       f"$${matrix(variant.answer['probabilities'])}$$"]
     return "\n".join(lines + ["", f"$${matrix(pooled)}$$", "", explain_answer(variant)])
+
+
+def _windows(variant: Variant, transposed: bool = False) -> np.ndarray:
+    """The variant's windows, row-major within each (column-major when read from the transposed image)."""
+    p = variant.params
+    image = np.array(p["image"], dtype=float)
+    windows = pool_windows((image.T if transposed else image)[None, None], p["K"], p["S"])[0, 0]
+    return windows.transpose(1, 0, 2) if transposed else windows
+
+
+def _with_pooled(variant: Variant, pooled: np.ndarray, probabilities: list[Any] | None = None) -> Any:
+    """The answer with a mistaken pooled map (and probabilities), in the variant's format."""
+    if not isinstance(variant.answer, dict):
+        return exact_list(pooled)
+    return {"probabilities": probabilities or variant.answer["probabilities"], "pooled": exact_list(pooled)}
+
+
+def _not_normalised(variant: Variant) -> Any:
+    """Activations used as probabilities: the window's own values, and the first non-zero one picked (its running
+    sum is at least 1, more than any u)."""
+    p, windows = variant.params, _windows(variant)
+    first = np.argmax(windows > 0, axis=-1)
+    pooled = np.take_along_axis(windows, first[..., None], axis=-1)[..., 0]
+    raw = exact_list(windows[p["window_row"], p["window_col"]].reshape(p["K"], p["K"]))
+    return _with_pooled(variant, pooled, raw)
+
+
+def _column_major(variant: Variant) -> Any:
+    """Each window read column by column."""
+    return _with_pooled(variant, _pool(_windows(variant, transposed=True), np.array(variant.params["draws"])))
+
+
+def _maximum(variant: Variant) -> Any:
+    """Each window's maximum, as max pooling would."""
+    return _with_pooled(variant, _windows(variant).max(axis=-1))
+
+
+MISCONCEPTIONS = (
+    mistake("probabilities not normalised", "Stochastic pooling samples each activation with probability "
+            "activation / window sum; without the division the values do not sum to 1 and the first non-zero "
+            "activation always wins.", _not_normalised),
+    mistake("window read column by column", "The cumulative probabilities follow the window row by row (left to right, "
+            "then top to bottom), as the question states; reading it column by column picks other activations.",
+            _column_major),
+    mistake("maximum taken instead of a sample", "Stochastic pooling samples one activation per window with the "
+            "given draw u instead of taking the maximum (max pooling) or the mean (average pooling).", _maximum),
+)

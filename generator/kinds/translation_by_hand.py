@@ -10,8 +10,10 @@ import numpy as np
 from generator.kinds._common import (answer_stub, exact_list, explain_answer, grade, integer_array,
                                      model_submission, near_miss, render, require_in_prompt, sample_variant,
                                      solution_source)
+from generator.kinds._mistakes import KERNEL_FLIPPED, mistake
 from generator.model import Template, Variant
 from generator.params import require_varied
+from generator.render import plural
 from solutions.numpy_ref import conv1d
 from solutions.translation import shift
 
@@ -64,7 +66,7 @@ def explain(variant: Variant) -> str:
     outputs = f"the {end} output sees" if k == 1 else f"the {end} {k} outputs see"
     lines = [f"Shifted input $x' = [{', '.join(map(str, p['x_shifted']))}]$. With stride 1, "
              f"$y'_i = \\sum_m w_m x'_{{i + m}}$, so every output whose window lies inside the moved signal is "
-             f"$y$ moved {k} place{'s' * (k > 1)} to the {p['direction']} (equivariance). Only {outputs} "
+             f"$y$ moved {plural(k, 'place')} to the {p['direction']} (equivariance). Only {outputs} "
              "the zeros that came in:", ""]
     for i in border:
         window = p["x_shifted"][i:i + len(w)]
@@ -78,3 +80,35 @@ def explain(variant: Variant) -> str:
     lines += ["", f"Global max pooling gives {top}, {verdict} $\\max y = {before}$: {why}. Pooling makes the output "
                   "invariant to shifts only approximately, away from the borders.", "", explain_answer(variant)]
     return "\n".join(lines)
+
+
+def _with_output(output: np.ndarray) -> dict[str, Any]:
+    """A mistaken output and its global max."""
+    return {"output": exact_list(output), "global_max": exact_list(output.max())}
+
+
+def _unchanged(variant: Variant) -> dict[str, Any]:
+    """The output taken to stay y, as if convolution were translation invariant."""
+    return _with_output(np.array(variant.params["y"], dtype=float))
+
+
+def _shifted_with_zeros(variant: Variant) -> dict[str, Any]:
+    """y moved by the shift with zeros coming in: equivariance assumed at the border too."""
+    return _with_output(shift(np.array(variant.params["y"], dtype=float), variant.params["shift"]))
+
+
+def _flipped(variant: Variant) -> dict[str, Any]:
+    """The shifted input convolved with the kernel reversed."""
+    p = variant.params
+    return _with_output(_conv(np.array(p["x_shifted"], dtype=float), np.array(p["w"], dtype=float)[::-1]))
+
+
+MISCONCEPTIONS = (
+    mistake("invariance taken for equivariance", "Convolution is translation equivariant, not invariant: shifting the "
+            "input shifts the output by the same amount; only pooling and global summaries buy some invariance.",
+            _unchanged),
+    mistake("border taken as zeros", "Outputs whose window lies inside the moved signal are y moved, but the border "
+            "outputs see the zeros that came in together with real values: compute them, they are not simply 0.",
+            _shifted_with_zeros),
+    mistake("kernel flipped", KERNEL_FLIPPED, _flipped),
+)

@@ -6,11 +6,15 @@ question". A single number is a `numerical` question with the variant's absolute
 `multichoice` question with the options' texts in order (A, B, ...; not shuffled); several parts a `cloze`
 question, one `{1:NUMERICAL:=value:tolerance}` per number and `{1:MULTICHOICE:A~=B~C}` per letter, laid out
 as the answer is (labelled lines, a row, a grid or a table). Code questions are left out with a printed line.
+Each value a kind's misconception gives (generator/common_mistakes.py) is a further answer at 0% whose feedback names
+and explains the mistake: an <answer fraction="0"> of a numerical or multichoice question, or `~%0%14:tol#...` in a
+cloze blank (a cloze question's mark, the sum of its blanks' weights, is unchanged).
 Output is byte-identical for the same spec, secret and N: no timestamps, ids are hashes of the variant's seed.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +27,15 @@ from generator.lms.html import inline_html, markdown_to_html
 from generator.media import explain_for
 from generator.lms.layout import Blank, answer_html
 from generator.model import Variant
+from generator.common_mistakes import WrongAnswer, WrongValue, feedback_markdown, wrong_answers, wrong_values
 
+# How a cloze blank's feedback is written so that Moodle's parser (question/type/multianswer/questiontype.php,
+# qtype_multianswer_extract_question) reads back the HTML it was given: the feedback ends at the first `~` or `}`
+# not after a backslash, is html_entity_decode()d once, then `\}` and `\#` lose their backslash (no other escape
+# is undone, so `\~` or `\/` would show their backslash). So `&` is doubled into `&amp;`, `}` and `#` take a
+# backslash, and `~` and `\` become entities (a trailing backslash could otherwise escape the closing brace).
+CLOZE_FEEDBACK = {"&": "&amp;", "\\": "&#92;", "~": "&#126;", "}": "\\}", "#": "\\#"}
+CLOZE_SPECIAL = re.compile(r"[&\\~}#]")
 
 
 def quiz_xml(quiz: shared.Quiz) -> bytes:
@@ -43,10 +55,11 @@ def quiz_xml(quiz: shared.Quiz) -> bytes:
 def question(variant: Variant, name: str) -> etree._Element:
     """One variant as a numerical, multichoice or cloze question."""
     kind, group, found = shared.shape(variant)
+    wrong = wrong_answers(variant, group)
     text = markdown_to_html(shared.stem(variant, kind))
     moodle_type = {"number": "numerical", "choice": "multichoice", "parts": "cloze"}[kind]
     if kind == "parts":
-        text += "\n" + answer_html(group, _embedded(variant))
+        text += "\n" + answer_html(group, _embedded(variant, wrong))
     element = etree.Element("question", type=moodle_type)
     _text(element, "name", name)
     _text(element, "questiontext", text, format="html")
@@ -57,36 +70,64 @@ def question(variant: Variant, name: str) -> etree._Element:
     etree.SubElement(element, "hidden").text = "0"
     etree.SubElement(element, "idnumber").text = shared.ident(variant.qid, variant.seed)
     if kind == "number":
+        tolerance = shared.number(variant.tolerance)
         answer = _answer(element, shared.number(found[0].expected), 100, "moodle_auto_format")
-        etree.SubElement(answer, "tolerance").text = shared.number(variant.tolerance)
+        etree.SubElement(answer, "tolerance").text = tolerance
+        for wrong_value in wrong_values(wrong, found[0]):  # a misconception's value: 0%, with its feedback
+            answer = _answer(element, shared.number(wrong_value.value), 0, "moodle_auto_format", _html(wrong_value))
+            etree.SubElement(answer, "tolerance").text = tolerance
     elif kind == "choice":
-        _choices(element, found[0])
+        _choices(element, found[0], wrong)
     return element
 
 
-def _choices(element: etree._Element, box: Box) -> None:
+def _choices(element: etree._Element, box: Box, wrong: tuple[WrongAnswer, ...]) -> None:
     """A single-answer multichoice: the options in their lettered order, the key's letter worth 100%."""
     for tag, value in (("single", "true"), ("shuffleanswers", "0"), ("answernumbering", "ABCD")):
         etree.SubElement(element, tag).text = value
+    feedback = _letter_feedback(box, wrong)
     for letter, option in zip(LETTERS, box.options):
-        _answer(element, inline_html(option), 100 if letter == box.expected else 0, "html")
+        _answer(element, inline_html(option), 100 if letter == box.expected else 0, "html", feedback.get(letter, ""))
 
 
-def _embedded(variant: Variant) -> Blank:
-    """A cloze blank for each box: NUMERICAL with the tolerance, or MULTICHOICE over the option letters."""
+def _embedded(variant: Variant, wrong: tuple[WrongAnswer, ...]) -> Blank:
+    """A cloze blank for each box: NUMERICAL with the tolerance, or MULTICHOICE over the option letters.
+
+    A misconception's value is one more alternative at 0% with its feedback; each blank keeps weight 1.
+    """
+    tolerance = shared.number(variant.tolerance)
+
     def blank(box: Box) -> str:
         if box.options:
-            letters = LETTERS[:len(box.options)]
-            return "{1:MULTICHOICE:" + "~".join(("=" if x == box.expected else "") + x for x in letters) + "}"
-        return f"{{1:NUMERICAL:={shared.number(box.expected)}:{shared.number(variant.tolerance)}}}"
+            feedback = {letter: f"#{cloze_feedback(text)}" for letter, text in _letter_feedback(box, wrong).items()}
+            choices = (("=" if x == box.expected else "") + x + feedback.get(x, "") for x in LETTERS[:len(box.options)])
+            return "{1:MULTICHOICE:" + "~".join(choices) + "}"
+        mistakes = "".join(f"~%0%{shared.number(v.value)}:{tolerance}#{cloze_feedback(_html(v))}"
+                           for v in wrong_values(wrong, box))
+        return f"{{1:NUMERICAL:={shared.number(box.expected)}:{tolerance}{mistakes}}}"
     return blank
 
 
-def _answer(element: etree._Element, text: str, fraction: int, text_format: str) -> etree._Element:
-    """An <answer> with its fraction and an empty feedback."""
+def _letter_feedback(box: Box, wrong: tuple[WrongAnswer, ...]) -> dict[str, str]:
+    """Each wrong letter a misconception picks, with its feedback as HTML."""
+    return {v.value: _html(v) for v in wrong_values(wrong, box)}
+
+
+def _html(value: WrongValue) -> str:
+    """The feedback on one wrong value, as HTML."""
+    return markdown_to_html(feedback_markdown(value))
+
+
+def cloze_feedback(html: str) -> str:
+    """Feedback HTML written inside a cloze blank so that Moodle reads the same HTML back (CLOZE_FEEDBACK)."""
+    return CLOZE_SPECIAL.sub(lambda match: CLOZE_FEEDBACK[match.group(0)], html)
+
+
+def _answer(element: etree._Element, text: str, fraction: int, text_format: str, feedback: str = "") -> etree._Element:
+    """An <answer> with its fraction and its feedback (HTML; empty but for a misconception's value)."""
     answer = etree.SubElement(element, "answer", fraction=str(fraction), format=text_format)
     etree.SubElement(answer, "text").text = text
-    _text(answer, "feedback", "", format="html")
+    _text(answer, "feedback", feedback, format="html")
     return answer
 
 

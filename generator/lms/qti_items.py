@@ -5,10 +5,20 @@ correct answers: a non-integer's roundings to fewer decimals that stay within th
 (0.0345 with tolerance 0.01 also takes 0.035 and 0.03, not 0.0), each also without its leading zero (.035), a
 whole number also written as a float (5.0) or with thousands commas (1,091,940), a letter also in lower case or
 in parentheses. A numerical question needs none of this: Canvas compares it as a number, within the tolerance.
+
+A kind's misconceptions (generator/common_mistakes.py) become feedback where Canvas imports it. A multiple-choice
+option a misconception picks gets its own comment, written as Canvas's own export writes one (lib/cc/qti/qti_items.rb:
+a `continue="Yes"` respcondition on the option with a displayfeedback to `<option id>_fb`; the importer's
+choice_interaction.rb attaches it to that answer). Canvas has no wrong answer with a comment in a numerical or a
+fill-in-multiple-blanks question: its importer makes every numerical condition (numeric_interaction.rb,
+get_canvas_answers: `{:weight=>100, ...}`) and every listed blank text (fill_in_the_blank.rb, process_canvas:
+`weight = ... ? 0 : 100`) a correct answer. There the mistakes, with the values they give, are the question's
+incorrect-answer comment (`general_incorrect_fb`, which assessment_item_converter.rb's get_feedback imports).
 """
 
 from __future__ import annotations
 
+import copy
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -19,14 +29,17 @@ from generator.lms import variants as shared
 from generator.lms.html import inline_html, markdown_to_html
 from generator.lms.layout import answer_html
 from generator.model import Variant
+from generator.common_mistakes import WrongAnswer, feedback_markdown, listing_markdown, wrong_answers, wrong_values
 
 QUESTION_TYPES = {"number": "numerical_question", "choice": "multiple_choice_question",
                   "parts": "fill_in_multiple_blanks_question"}
+INCORRECT = "general_incorrect_fb"  # the itemfeedback Canvas imports as the question's incorrect-answer comment
 
 
 def item(variant: Variant, title: str) -> etree._Element:
-    """The variant's <item>, with its metadata, text, response and the condition that scores 100."""
+    """The variant's <item>: metadata, text, response, the condition that scores 100, and the mistakes' comments."""
     kind, group, found = shared.shape(variant)
+    wrong = wrong_answers(variant, group)
     item_id = shared.ident(variant.qid, variant.seed)
     text = markdown_to_html(shared.stem(variant, kind))
     names = blank_names(variant.qid, found)
@@ -39,15 +52,22 @@ def item(variant: Variant, title: str) -> etree._Element:
     outcomes = etree.SubElement(processing, "outcomes")
     etree.SubElement(outcomes, "decvar", maxvalue="100", minvalue="0", varname="SCORE", vartype="Decimal")
     answer_ids: list[str] = []
+    feedback: dict[str, str] = {}  # itemfeedback ident -> HTML
     if kind == "number":
         _numerical(presentation, processing, found[0], variant.tolerance)
     elif kind == "choice":
-        answer_ids = _choice(presentation, processing, found[0], item_id)
+        answer_ids, feedback = _choice(presentation, processing, found[0], item_id, wrong)
     else:
         answer_ids = _blanks(presentation, processing, found, names, variant.tolerance, item_id)
+    if wrong and kind != "choice":
+        feedback[INCORRECT] = markdown_to_html(listing_markdown(wrong))
+        _incorrect_condition(processing, blanks=kind == "parts")
     _metadata(element, {"question_type": QUESTION_TYPES[kind], "points_possible": shared.number(variant.points),
                         "original_answer_ids": ",".join(answer_ids), "assessment_question_identifierref": item_id})
     element.extend([presentation, processing])
+    for ident, html in feedback.items():
+        _mattext(etree.SubElement(etree.SubElement(element, "itemfeedback", ident=ident), "flow_mat"), html,
+                 "text/html")
     return element
 
 
@@ -99,16 +119,25 @@ def _numerical(presentation: etree._Element, processing: etree._Element, box: Bo
     etree.SubElement(within, "varlte", respident="response1").text = shared.number(high)
 
 
-def _choice(presentation: etree._Element, processing: etree._Element, box: Box, item_id: str) -> list[str]:
-    """The options in lettered order; the key's letter scores 100."""
+def _choice(presentation: etree._Element, processing: etree._Element, box: Box, item_id: str,
+            wrong: tuple[WrongAnswer, ...]) -> tuple[list[str], dict[str, str]]:
+    """The options in lettered order; the key's letter scores 100; a misconception's letter shows its comment."""
     response = etree.SubElement(presentation, "response_lid", ident="response1", rcardinality="Single")
     choices = etree.SubElement(response, "render_choice")
     ids = [f"{item_id}_{letter}" for letter in LETTERS[:len(box.options)]]
     for answer_id, option in zip(ids, box.options):
         _mattext(etree.SubElement(choices, "response_label", ident=answer_id), inline_html(option), "text/html")
+    feedback: dict[str, str] = {}
+    for value in wrong_values(wrong, box):  # Canvas's answer comments: before the scoring condition, continue="Yes"
+        answer_id = ids[LETTERS.index(value.value)]
+        condition = etree.SubElement(processing, "respcondition", {"continue": "Yes"})
+        variable = etree.SubElement(condition, "conditionvar")
+        etree.SubElement(variable, "varequal", respident="response1").text = answer_id
+        etree.SubElement(condition, "displayfeedback", feedbacktype="Response", linkrefid=f"{answer_id}_fb")
+        feedback[f"{answer_id}_fb"] = markdown_to_html(feedback_markdown(value))
     condition = _condition(processing, "Set", "100", last=True)
     etree.SubElement(condition, "varequal", respident="response1").text = ids[LETTERS.index(box.expected)]
-    return ids
+    return ids, feedback
 
 
 def _blanks(presentation: etree._Element, processing: etree._Element, found: tuple[Box, ...],
@@ -131,6 +160,19 @@ def _blanks(presentation: etree._Element, processing: etree._Element, found: tup
             etree.SubElement(either, "varequal", respident=f"response_{name}").text = label
         ids += labels
     return ids
+
+
+def _incorrect_condition(processing: etree._Element, blanks: bool) -> None:
+    """Show the incorrect-answer comment: after a numerical's scoring (`other`), or when any blank is not right."""
+    condition = etree.SubElement(processing, "respcondition", {"continue": "Yes"})
+    variable = etree.SubElement(condition, "conditionvar")
+    if blanks:  # blanks add up without stopping, so the comment's condition is: not every blank right
+        every = etree.SubElement(etree.SubElement(variable, "not"), "and")
+        for scored in processing.iterfind("respcondition[setvar]/conditionvar"):
+            every.append(copy.deepcopy(scored[0]))
+    else:
+        etree.SubElement(variable, "other")
+    etree.SubElement(condition, "displayfeedback", feedbacktype="Response", linkrefid=INCORRECT)
 
 
 def _condition(processing: etree._Element, action: str, score: str, last: bool) -> etree._Element:

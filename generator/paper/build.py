@@ -13,14 +13,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from generator.build import answer_key, sheet_for
+from generator.build import answer_key, sheet_for, spec_topics
 from generator.files import PRIVATE, PUBLIC, write_bytes_atomic, folder_mode, make_folder, write_text_atomic
 from generator.media import on_paper, without_notebook_wording
 from generator.model import Variant
@@ -85,14 +85,14 @@ def marks_sheet_rows(spec: Spec, sheets: Sequence[PaperSheet], students: Sequenc
 
 
 def student_keys(sheets: Sequence[PaperSheet], students: Sequence[Student],
-                 forms: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """The grader's key of every student: their own sheet's, or their form's with their id."""
+                 forms: dict[str, str], topics: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The grader's key of every student: their own sheet's, or their form's with their id (topics: spec_topics)."""
     by_who = {paper.who: paper for paper in sheets}
     keys = {}
     for student in students:
         form = forms.get(student.student_id)
         paper = by_who[f"form-{form}" if form else student.student_id]
-        key = answer_key(paper.sheet, paper.seed)
+        key = answer_key(paper.sheet, paper.seed, topics)
         keys[student.student_id] = {**key, "student_id": student.student_id, **({"form": form} if form else {})}
     return keys
 
@@ -113,7 +113,7 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
         write_bytes_atomic(out / "exams" / f"{who}.pdf", exam_pdf, mode=PUBLIC)
         write_bytes_atomic(out / "keys" / f"{who}.pdf", key_pdf, mode=PRIVATE)
         pages[who] = page_count(exam_pdf)
-    for student_id, key in student_keys(sheets, students, seating).items():
+    for student_id, key in student_keys(sheets, students, seating, spec_topics(spec)).items():
         write_text_atomic(out / "key" / f"{student_id}.json", dumps(key), mode=PRIVATE)
     if seating:
         rows = "".join(f"{s.student_id},{_csv(s.name)},{seating[s.student_id]}\n" for s in students)

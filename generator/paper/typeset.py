@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from generator.fields import Group
 from generator.kinds import answer_fields
 from generator.media import explain_for, prompt_for, rubric
+from generator.model import Variant
 from generator.notebook import Question, Sheet
 from generator.paper.boxes import answer_block, preamble
 from generator.paper.markup import escape
 from generator.render import number
+from generator.common_mistakes import summary, wrong_answers
 
 BLUE, RED = 'rgb("#1a4fb5")', 'rgb("#b51a1a")'
 
@@ -86,10 +89,11 @@ def question_texts(paper: PaperSheet) -> list[str]:
 def _question(q: Question, texts: Mapping[str, str], key: bool) -> str:
     """One question: heading, prompt, answer boxes (filled for the key), and the key's worked solution."""
     v = q.variant
+    group = answer_fields(v)
     parts = [f"== Question {q.number}: {escape(v.title)} #h(1fr) #text(weight: \"regular\", size: 10pt)"
-             f"[({number(v.points)} points)]", texts[prompt_for(v, "paper")],
-             answer_block(answer_fields(v), filled=key)]
+             f"[({number(v.points)} points)]", texts[prompt_for(v, "paper")], answer_block(group, filled=key)]
     if key:
+        parts.append(common_mistakes(v, group))
         parts.append(f"#text(fill: {BLUE}, weight: \"bold\")[Worked solution]")
         parts.append(texts[explain_for(v, "paper")])
         criteria = rubric(v)
@@ -97,7 +101,19 @@ def _question(q: Question, texts: Mapping[str, str], key: bool) -> str:
             share = number(round(v.points / len(criteria), 2))
             parts.append(f"*Rubric* ({share} points each):\n\n" + "\n".join(f"- {escape(c)}" for c in criteria))
             parts.append(f"*A model answer:*\n\n```python\n{q.kind.solution_source(v).rstrip()}\n```")
-    return "\n\n".join(parts)
+    return "\n\n".join(part for part in parts if part)
+
+
+def common_mistakes(variant: Variant, group: Group) -> str:
+    """Under a key's answer, the values its misconceptions give for this sheet, so a marker recognises them:
+    'Common mistakes: 12 (bias forgotten), 108 (stride ignored)', one line per mistake when they have several parts."""
+    wrong = wrong_answers(variant, group)
+    if not wrong:
+        return ""
+    title = f"#text(fill: {RED}, weight: \"bold\")[Common mistakes:]"
+    if all(len(answer.parts) == 1 for answer in wrong):
+        return f"{title} {', '.join(escape(summary(answer)) for answer in wrong)}"
+    return title + "\n" + "\n".join(f"- {escape(summary(answer))}" for answer in wrong)
 
 
 def source(paper: PaperSheet, texts: Mapping[str, str], instructions: str, key: bool) -> str:

@@ -4,8 +4,10 @@ Every student gets different numbers, so a wrong answer part that equals the key
 that student's own rare wrong answer) is evidence that one saw the other's work. The class's key is indexed (part
 -> value -> students), never scanned pairwise. Each match is weighed by how rare its value is among the class's
 right answers and the wrong answers students actually gave: evidence = -ln P(value by chance). A pair is reported
-only when the evidence of at least MIN_QUESTIONS questions sums to THRESHOLD. A flag is evidence for a person to
-review, never a penalty: nothing here changes a score or reaches a student.
+only when the evidence of at least MIN_QUESTIONS questions sums to THRESHOLD. A wrong value that one of the
+question's known misconceptions gives on the student's own variant is weak evidence (MISCONCEPTION_EVIDENCE): two
+students making the same common mistake are not copying. A flag is evidence for a person to review, never a penalty:
+nothing here changes a score or reaches a student.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import gc
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator.grading.compare import leaf_matches
+from generator.grading.misconceptions import MISSING, value_at
 from generator.grading.read import as_number, leaves, path_label, read, rules_for, to_plain
+from generator.kinds import misconceptions
 from generator.model import Variant
 
 THRESHOLD = 9.0  # nats summed over questions; calibrated on simulated honest classes (benchmarks/copy_detection.py)
@@ -28,6 +32,7 @@ MIN_QUESTIONS = 2  # a pair needs matches in this many questions: one question a
 MIN_EVIDENCE = 3.0  # a match weaker than this (a value that 1 in 20 answers share) is not counted
 PART_WEIGHT = 0.5  # a part of a multi-part answer, matched alone, counts half (its other parts did not match)
 MAX_OWNERS = 50  # a value in more students' keys than this points at nobody in particular
+MISCONCEPTION_EVIDENCE = math.log(5)  # a known mistake's value, weighed as common: as if 1 answer in 5 gave it
 WHOLE = ("*",)  # the path of a whole multi-part answer, matched as one value
 Part = tuple[str, tuple[Any, ...]]  # (question id, path inside the answer)
 
@@ -129,14 +134,8 @@ def wrong_parts(variant: Variant, submitted: Any) -> dict[tuple[Any, ...], tuple
 
 def _at(value: Any, path: Iterable[Any]) -> Any:
     """The leaf at a path of the key's structure inside a submission, or None where the submission differs."""
-    for step in path:
-        if isinstance(step, int) and isinstance(value, list) and 0 <= step < len(value):
-            value = value[step]
-        elif isinstance(step, str) and isinstance(value, dict) and step in value:
-            value = value[step]
-        else:
-            return None
-    return None if isinstance(value, (list, dict)) else value
+    found = value_at(value, tuple(path))
+    return None if found is MISSING or isinstance(found, (list, dict)) else found
 
 
 @dataclass(frozen=True)
@@ -191,20 +190,54 @@ def _label(path: tuple[Any, ...]) -> str:
     return "whole answer" if path == WHOLE else path_label(path)
 
 
-def matches(index: Index, wrong: Mapping[str, Mapping[Part, tuple[Any, str]]]) -> Iterable[Match]:
-    """Every match worth counting: a student's wrong part that is another's right or (rare) wrong value."""
+def misconception_parts(variant: Variant) -> frozenset[tuple[tuple[Any, ...], Any]]:
+    """(path, bucket) of every part that a known misconception of the question gives on this variant, whole too."""
+    found: set[tuple[tuple[Any, ...], Any]] = set()
+    for _, value in misconceptions(variant):
+        parts = walk(value, variant.tolerance)
+        found.update(parts.items())
+        if len(parts) > 1 and whole(parts) is not None:
+            found.add((WHOLE, whole(parts)))
+    return frozenset(found)
+
+
+@dataclass
+class Mistakes:
+    """Which wrong parts a known misconception explains on the student's own variant, worked out on first ask."""
+
+    keys: Mapping[str, Sequence[Variant]]
+    known: dict[tuple[str, str], frozenset[tuple[tuple[Any, ...], Any]]] = field(default_factory=dict)
+
+    def explain(self, student: str, part: Part, bucket: Any) -> bool:
+        """Whether one of the question's misconceptions gives this value at this part of the student's variant."""
+        if (student, part[0]) not in self.known:
+            variant = next((v for v in self.keys.get(student, ()) if v.qid == part[0]), None)
+            self.known[(student, part[0])] = misconception_parts(variant) if variant is not None else frozenset()
+        return (part[1], bucket) in self.known[(student, part[0])]
+
+
+def matches(index: Index, wrong: Mapping[str, Mapping[Part, tuple[Any, str]]], mistakes: Mistakes) -> Iterable[Match]:
+    """Every match worth counting: a student's wrong part that is another's right or (rare) wrong value.
+
+    A value a known misconception explains counts as MISCONCEPTION_EVIDENCE at most: a wrong value that is another's
+    right one, when it is the student's own mistake; a shared wrong value, when it is both's.
+    """
     for student, parts in wrong.items():
         for part, (bucket, shown) in parts.items():
             evidence = index.evidence(part, bucket) * (1.0 if part[1] == WHOLE or part[1] == () else PART_WEIGHT)
             if evidence < index.min_evidence:
                 continue
+            mine = mistakes.explain(student, part, bucket)
             for how, table in (("key", index.keys), ("wrong", index.wrongs)):
                 owners = table[part].get(bucket, ()) if part in table else ()
                 if len(owners) > MAX_OWNERS:
                     continue
                 for owner in owners:
                     if owner != student and (how == "key" or student < owner):  # a shared wrong answer once
-                        yield Match(student, owner, part[0], _label(part[1]), shown, how, evidence)
+                        weak = mine and (how == "key" or mistakes.explain(owner, part, bucket))
+                        weight = min(evidence, MISCONCEPTION_EVIDENCE) if weak else evidence
+                        if weight >= index.min_evidence:
+                            yield Match(student, owner, part[0], _label(part[1]), shown, how, weight)
 
 
 def pairs(found: Iterable[Match], threshold: float = THRESHOLD, min_questions: int = MIN_QUESTIONS) -> list[Pair]:
@@ -250,7 +283,7 @@ def detect(keys: Mapping[str, Sequence[Variant]], submitted: Sequence[Submitted]
     gc.disable()  # millions of small containers, none cyclic: collecting while they are built costs a third
     try:
         wrong = wrong_by_student(keys, submitted)
-        return pairs(matches(build_index(keys, wrong), wrong),
+        return pairs(matches(build_index(keys, wrong), wrong, Mistakes(keys)),
                      threshold_for(len(keys)) if threshold is None else threshold)
     finally:
         if enabled:

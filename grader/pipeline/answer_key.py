@@ -25,7 +25,7 @@ def _question(data: dict[str, Any], where: str) -> Variant:
         raise ValueError(f"{where}: question {data['qid']!r} has unknown kind {data['kind']!r}")
     variant = Variant.from_key(data)
     return replace(variant, qid=str(variant.qid), seed=int(variant.seed), points=float(variant.points),
-                   params=dict(variant.params or {}))
+                   params=dict(variant.params or {}), show_answers=variant.show_answers is not False)
 
 
 def parse_key(raw: bytes, where: str) -> AnswerKey:
@@ -33,8 +33,9 @@ def parse_key(raw: bytes, where: str) -> AnswerKey:
     try:
         data = json.loads(raw.decode("utf-8"))
         questions = tuple(_question(q, f"{where} question {i}") for i, q in enumerate(data["questions"]))
+        topics = {str(q["qid"]): q["topic"] for q in data["questions"] if isinstance(q.get("topic"), str)}
         return AnswerKey(str(data["assignment"]), str(data["student_id"]), int(data["seed"]), questions,
-                         hashlib.sha256(raw).hexdigest())
+                         hashlib.sha256(raw).hexdigest(), topics)
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as error:
         raise ValueError(f"{where}: not a valid answer key ({type(error).__name__}: {error})") from None
 

@@ -104,7 +104,7 @@ def grade_notebooks(submissions: Sequence[str], env: Env, store: Store, *, worke
         batch = Batch(env, store, workers, limits, regrade, env.context.device_class() == "cuda")
         with progress(len(raws)) as on_result:
             records = _grader(dask)(raws, batch, lambda r, c: (reused.append(c), on_result(r, c)))
-        everything = write_class_outputs(store, env.roster, records, junit)
+        everything = write_class_outputs(store, env.roster, records, junit, env.keys)
         copying = (check_class(store, everything, env.keys) if shard is None else
                    "possible copying: compared by `cnnlab merge`, which sees every shard")
     return ClassRun(records, sum(reused), copying)
@@ -116,6 +116,6 @@ def grade_marks_sheet(answers: Path, env: Env, store: Store, *, regrade: bool = 
     sheet = read_marks(answers)  # a defect of the whole file stops here, before OUT is touched
     with store.exclusive():
         records, reused = grade_marks(sheet, env, store, regrade, warn)
-        everything = write_class_outputs(store, marks_roster(env, sheet), records, junit)
+        everything = write_class_outputs(store, marks_roster(env, sheet), records, junit, env.keys)
         copying = check_class(store, everything, env.keys)
     return ClassRun(records, reused, copying)

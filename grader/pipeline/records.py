@@ -15,8 +15,10 @@ __all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmis
 
 
 def shown(points: float) -> str:
-    """Points as a person reads them: at most two decimals (47.68, not 47.678571); records keep full precision."""
-    return f"{round(points, 2):g}"
+    """Points as a person reads them: at most two decimals (47.68, not 47.678571; 12345.68, not 12345.7; 88, not
+    88.00); records keep full precision."""
+    text = f"{points:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ class AnswerKey:
     seed: int
     questions: tuple[Variant, ...]  # the same records the generator drew (generator/model.py)
     digest: str  # hash of the key file, so a changed key triggers a regrade
+    topics: dict[str, str] = field(default_factory=dict)  # qid -> the lecture section it teaches (template `topic:`)
 
     @property
     def max_points(self) -> float:

@@ -55,7 +55,7 @@ def grade_worked_solutions(variants: Sequence[Variant], context: Context = Conte
                                    stop_line(outcome, (1, 2), trial.asked.calls))
             if trial.answered and got.points != variant.points:
                 problems.append(f"{variant.qid}: the worked solution scores {got.points:g}/{variant.points:g} "
-                                f"through the grader: {got.feedback}")
+                                f"through the grader: {got.feedback.splitlines()[0]}")  # the summary line
             elif not trial.answered and got.points != 0:
                 problems.append(f"{variant.qid}: the untouched stub scores {got.points:g} through the grader")
     return sorted(problems)

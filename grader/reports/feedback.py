@@ -14,11 +14,22 @@ def _markdown(lines: list[str], role: str, qid: str | None = None) -> dict[str, 
     return {"cell_type": "markdown", "metadata": {"cnnlab": meta}, "source": "\n".join(lines)}
 
 
+def feedback_markdown(feedback: str) -> list[str]:
+    """A score's feedback as Markdown lines: its summary, then its '- ' lines as one list, any other line (a
+    template's explanation) a paragraph of its own; every line HTML-escaped."""
+    lines: list[str] = []
+    for line in feedback.split("\n"):
+        if lines and not (line.startswith("- ") and lines[-1].startswith("- ")):
+            lines.append("")  # a blank line ends the paragraph or the list before it
+        lines.append(html.escape(line, quote=False))  # quotes are text in Markdown, never an attribute
+    return lines
+
+
 def _question_cell(score: Score) -> dict[str, Any]:
-    """'**Feedback q1: 1.5/2**' and the checker's message, one line per failed part."""
+    """'**Feedback q1: 1.5/2**' and the checker's message: its summary, then one list item per wrong part."""
     mark = "✅" if score.points >= score.max_points else ("🟡" if score.points > 0 else "❌")
     lines = [f"**Feedback {html.escape(score.qid)}: {shown(score.points)}/{shown(score.max_points)}** {mark}", "",
-             html.escape(score.feedback)]
+             *feedback_markdown(score.feedback)]
     return _markdown(lines, "feedback", score.qid)
 
 

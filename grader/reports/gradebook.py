@@ -3,7 +3,7 @@
 Both are derived data, rebuilt whole on every run and replaced atomically, so a regrade never double-counts.
 A student with several submissions is graded on the best one (ties: the first by content hash). A submission
 whose student could not be identified gets a row of its own (no student id, its status and notes), so it is never
-mistaken for a missing student.
+mistaken for a missing student. The CSV shows points with at most two decimals; the SQLite file keeps them whole.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from grader.pipeline.records import GradedSubmission
+from grader.pipeline.records import GradedSubmission, shown
 from grader.pipeline.roster import Roster
 from generator.files import PUBLIC, atomic_path, write_bytes_atomic
 
@@ -40,12 +40,26 @@ def best_per_student(records: Sequence[GradedSubmission]) -> dict[str, GradedSub
     return best
 
 
+def counted(records: Sequence[GradedSubmission]) -> list[GradedSubmission]:
+    """Each identified student's counted submission, by student id (what the report and its CSVs describe)."""
+    return sorted(best_per_student(records).values(), key=lambda r: r.student_id or "")
+
+
 def question_ids(records: Sequence[GradedSubmission]) -> list[str]:
     """Every question id, in first-seen order."""
     seen: dict[str, None] = {}
     for record in records:
         seen.update((s.qid, None) for s in record.scores)
     return list(seen)
+
+
+def read_names(path: Path) -> dict[str, str]:
+    """Student names as the last `cnnlab grade` had them from its roster (gradebook.sqlite); none when unreadable."""
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            return {str(sid): str(name) for sid, name in db.execute("SELECT student_id, name FROM students") if name}
+    except sqlite3.Error:
+        return {}
 
 
 def write_csv(path: Path, records: Sequence[GradedSubmission], roster: Roster | None) -> None:
@@ -59,8 +73,8 @@ def write_csv(path: Path, records: Sequence[GradedSubmission], roster: Roster | 
                      "notes"])
 
     def row(sid: str, record: GradedSubmission) -> list[str]:
-        per_q = {s.qid: f"{s.points:g}" for s in record.scores}
-        return [sid, names.get(sid, ""), f"{record.points:g}", f"{record.max_points:g}", f"{record.percent:.1f}",
+        per_q = {s.qid: shown(s.points) for s in record.scores}
+        return [sid, names.get(sid, ""), shown(record.points), shown(record.max_points), f"{record.percent:.1f}",
                 record.status, "late" if record.late else "", record.label, *[per_q.get(q, "") for q in qids],
                 " | ".join(record.notes)]
 

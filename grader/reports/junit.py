@@ -32,9 +32,10 @@ def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
             if score.feedback.startswith(NOT_GRADED):  # it never ran (unreadable file, a crash before it): no verdict
                 ET.SubElement(case, "error", message=score.feedback)
                 errors += 1
-            elif score.points < score.max_points:
-                failure = ET.SubElement(case, "failure",
-                                        message=f"{shown(score.points)}/{shown(score.max_points)}: {score.feedback}")
+            elif score.points < score.max_points:  # the message is the summary line; the text all of it
+                summary = score.feedback.split("\n", 1)[0]
+                failure = ET.SubElement(case, "failure", message=f"{shown(score.points)}/{shown(score.max_points)}: "
+                                                                 f"{summary}")
                 failure.text = score.feedback
                 failures += 1
         suite.set("failures", str(failures))

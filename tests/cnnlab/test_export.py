@@ -32,7 +32,7 @@ def test_writes_the_file_byte_identically_and_says_what_it_left_out(
         outputs.append(out.read_bytes())
     assert outputs[0] == outputs[1]
     lines = printed.splitlines()
-    assert lines[0].startswith("Problem set 1: Convolutional neural networks: 23 ") and str(out) in lines[0]
+    assert lines[0].startswith("Problem set 1: Convolutional neural networks: 21 ") and str(out) in lines[0]
     left_out = [line for line in lines if "left out" in line]
     assert len(left_out) == 7 and any("code-lenet5 (code_lenet5)" in line for line in left_out)
     if target == "moodle":

@@ -15,6 +15,7 @@ from generator.kinds import KINDS
 from generator.model import Variant
 from generator.roster import read_students
 from generator.spec import load_spec
+from grader.pipeline.answer_key import parse_key
 from tests.generator.conftest import ROSTER, SECRET, SPEC
 
 
@@ -71,8 +72,8 @@ def test_variants_differ_across_students(out: Path) -> None:
 
 
 def test_every_kind_is_covered(out: Path) -> None:
-    """Each notebook has every kind but one of each pick between coding exercises; the class covers all."""
-    picks, union = ({"code_max_pool2d", "code_avg_pool2d"}, {"code_conv2d_backward", "code_max_pool2d_backward"}), set()
+    """Each notebook has every kind but the pick between pooling exercises (one of three); the class covers all."""
+    picks, union = ({"code_max_pool2d", "code_avg_pool2d", "code_max_pool2d_backward"},), set()
     for key in _keys(out):
         kinds = {q["kind"] for q in key["questions"]}
         assert set(KINDS) - set().union(*picks) <= kinds and all(len(kinds & pick) == 1 for pick in picks)
@@ -141,11 +142,17 @@ def test_key_format(out: Path) -> None:
     key = _keys(out)[0]
     assert set(key) == {"format", "assignment", "student_id", "seed", "questions"}
     for q in key["questions"]:
-        assert {"qid", "kind", "seed", "points", "variable", "params", "answer"} <= set(q)
+        assert {"qid", "kind", "seed", "points", "variable", "params", "answer", "topic"} <= set(q)
         if q["kind"].startswith("code_"):  # array exercises carry hidden cases; LeNet-5 and plotting do not
             assert "entry_point" in q
             assert "hidden_tests" not in q or {"seed", "cases"} <= set(q["hidden_tests"])
             assert ("hidden_tests" in q) == (q["kind"] not in ("code_lenet5", "code_plot_filters"))
+
+
+def test_the_grader_reads_each_question_s_lecture_topic_from_the_key(out: Path) -> None:
+    key = parse_key((out / "key" / "s2025001.json").read_bytes(), "s2025001.json")
+    assert set(key.topics) == {q.qid for q in key.questions}
+    assert key.topics["conv-params"] == "2. Convolutional Layers: Example reduction parameters"
 
 
 def test_manifest(out: Path) -> None:

@@ -58,7 +58,8 @@ def test_one_value_too_many_is_partial_and_says_so() -> None:
     """The rounding-up mistake: an extra trailing window is a wrong part, never full marks."""
     score = grade_leaves(variant([3, 1, 4, 1], "vector"), [3, 1, 4, 1, 5])
     assert score.points == pytest.approx(4 * 4 / 5)
-    assert score.feedback == "expected 4 values, got 5; 1 of 5 parts wrong: [4] (extra)"
+    assert score.feedback == ("expected 4 values, got 5; 1 of 5 parts wrong: entry 5 (extra)\n"
+                              "- entry 5 (extra): you gave 5. The answer has no such entry.")
 
 
 def test_one_value_too_few_is_partial_and_says_so() -> None:

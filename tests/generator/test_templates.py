@@ -11,7 +11,7 @@ import pytest
 from generator.errors import TemplateError
 from generator.kinds import KINDS
 from generator.limits import MAX_DRAWS
-from generator.templates import load_template
+from generator.templates import load_template, template_files, topic_of
 
 GOOD = textwrap.dedent("""
     id: conv-out
@@ -167,3 +167,18 @@ def test_unknown_filter_name(write_yaml: Callable[[str, str], Path]) -> None:
 def test_missing_file() -> None:
     with pytest.raises(TemplateError, match="cannot read"):
         load_template(Path("/nonexistent/t.yaml"))
+
+
+def test_topic_is_optional_one_line_and_every_bundled_template_names_its_lecture_section(
+        write_yaml: Callable[[str, str], Path]) -> None:
+    assert topic_of(load_template(write_yaml("t.yaml", GOOD))) is None, "an instructor's own template may leave it out"
+    named = load_template(write_yaml("t.yaml", GOOD.replace("points: 3", 'topic: "3. Pooling Layers"\npoints: 3')))
+    assert topic_of(named) == "3. Pooling Layers"
+    message = error_of(write_yaml, GOOD.replace("points: 3", "topic: [Pooling]\npoints: 3"))
+    assert "t.yaml:4:" in message and "topic must be one line of text" in message
+    bundled = template_files(Path(__file__).resolve().parents[2] / "assignments" / "templates")
+    sections = ("1. Limitations of Multi-Layer Perceptrons", "2. Convolutional Layers", "3. Pooling Layers",
+                "4. ConvNets Architectures for Computer Vision", "5. Summary", "Homework")
+    for path in bundled:
+        topic = topic_of(load_template(path))
+        assert topic is not None and topic.startswith(sections), f"{path.name}: topic {topic!r}"

@@ -103,7 +103,7 @@ def test_weights_count_only_when_the_architecture_check_passed(
 
 @pytest.mark.parametrize("content, message", [
     (lambda: as_student(reference_module(Architecture("modern", 28, 10))), "lenet5.pt: tensor 8 'fc3.weight' has shape (10, 84), LeNet-5's fc3.weight needs (4, 84)"),
-    (lambda: {"conv1.weight": torch.zeros(6, 1, 5, 5)}, "lenet5.pt: 1 tensors, LeNet-5 has 10"),
+    (lambda: {"conv1.weight": torch.zeros(6, 1, 5, 5)}, "lenet5.pt: 1 tensor, LeNet-5 has 10"),
     (lambda: {"model": as_student(reference_module(Architecture("modern", 28, 4))), "epoch": 3},
      "lenet5.pt: entry 'model' is a dict, not a tensor"),
     (lambda: [torch.zeros(3)], "lenet5.pt: holds a list, not a state_dict"),

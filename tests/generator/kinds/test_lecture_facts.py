@@ -39,16 +39,19 @@ def test_homework_padding_is_stated_and_both_readings_occur() -> None:
     assert answers == {0: [30, 30, 8], 2: [32, 32, 8]}
 
 
-def test_floor_rule_is_added_exactly_when_the_division_is_not_exact() -> None:
+def test_floor_rule_is_the_same_for_every_student_whether_or_not_the_division_is_exact() -> None:
+    """Stated only where the stride does not divide, the rule would tell those students their numbers don't."""
     kind = KINDS["output_size"]
-    seen = set()
+    seen, rules = set(), set()
     for seed in range(60):
         variant = kind.generate(bundled("pool-output-size"), seed)
         exact = (variant.params["H"] - variant.params["K"]) % variant.params["S"] == 0 and \
             (variant.params["W"] - variant.params["K"]) % variant.params["S"] == 0
-        assert ("round down" in kind.render(variant)) is (not exact)
+        rendered = kind.render(variant)
+        assert rendered.startswith(variant.prompt) and "round down" in rendered
+        rules.add(rendered.removeprefix(variant.prompt))
         seen.add(exact)
-    assert seen == {True, False}
+    assert seen == {True, False} and len(rules) == 1
 
 
 def test_exact_constraint_holds_in_every_variant() -> None:

@@ -132,7 +132,7 @@ def test_stochastic_pooling_follows_the_stated_rule() -> None:
                    for i in range(rows)]
         assert variant.answer["pooled"] == [[by_hand(windows[i][j], p["draws"][i][j]) for j in range(cols)]
                                             for i in range(rows)]
-        window = windows[p["window_row"] - 1][p["window_col"] - 1]
+        window = windows[p["window_row"]][p["window_col"]]  # 0-based, as the prompt states
         np.testing.assert_allclose(np.ravel(variant.answer["probabilities"]), np.array(window) / sum(window),
                                    atol=1e-4)
         maxima = [[max(windows[i][j]) for j in range(cols)] for i in range(rows)]
@@ -191,7 +191,7 @@ def test_all_ones_patch_gives_zero_with_every_edge_kernel(write_yaml: Callable[[
             """), 0)
         assert variant.answer["flat"] == 0 and np.sum(variant.params["kernel"]) == 0
         right = variant.params["options"]["ABCD".index(variant.answer["why"])]
-        assert right.startswith("The kernel's weights sum to 0")
+        assert right.startswith("The weights sum to 0")
 
 
 def test_flat_patch_output_is_zero_exactly_on_flat_windows() -> None:

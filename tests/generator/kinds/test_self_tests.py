@@ -10,7 +10,7 @@ import pytest
 from generator.kinds import CODE_KINDS, KINDS
 from generator.model import Variant
 from generator.templates import load_templates, template_files
-from generator.validate import self_test
+from generator.validate import MIN_WRONG_SHARE, check_misconceptions, self_test
 from tests.generator.conftest import TEMPLATES
 from tests.generator.kinds.answer_forms import accepted, over_long, transposed, under_long, untouched
 
@@ -64,13 +64,15 @@ def _variants(template_id: str) -> list[tuple[ModuleType, Variant]]:
 
 @pytest.mark.parametrize("template_id", ANSWER_TEMPLATES)
 def test_wrong_structure_never_scores_full_and_says_what_was_expected(template_id: str) -> None:
-    """Over-long (one extra entry) and under-long answers over 200 seeds: partial at best, one line naming the
-    expected structure."""
+    """Over-long (one extra entry) and under-long answers over 200 seeds: partial at best, the summary line naming
+    the expected structure (the lines after it go part by part)."""
     for kind, variant in _variants(template_id):
         for wrong in over_long(variant.answer) + under_long(variant.answer):
             score = kind.grade(variant, wrong)
             assert score.points < variant.points, (variant.seed, wrong, score.feedback)
-            assert "expected" in score.feedback and "\n" not in score.feedback, (variant.seed, wrong, score.feedback)
+            summary, *lines = score.feedback.split("\n")
+            assert "expected" in summary and all(line.startswith("- ") for line in lines), (variant.seed, wrong,
+                                                                                          score.feedback)
 
 
 @pytest.mark.parametrize("template_id", ANSWER_TEMPLATES)
@@ -104,3 +106,14 @@ def test_accepted_formats_score_full(template_id: str) -> None:
         for form in accepted(variant):
             score = kind.grade(variant, form)
             assert score.points == variant.points, (variant.seed, form, score.feedback)
+
+
+@pytest.mark.parametrize("template_id", sorted(BUNDLED))
+def test_every_misconception_is_a_wrong_answer_the_grader_recognises(template_id: str) -> None:
+    """Over 200 seeds (50 for code): each misconception answers wrongly on at least 95% of the variants it applies
+    to, and submitting its answer names it in the score, short of full marks; a kind declares its misconceptions or
+    why it has none."""
+    template = BUNDLED[template_id]
+    checks, problems = check_misconceptions(template, range(50) if template.kind in CODE_KINDS else SEEDS)
+    assert problems == [], [f"{c.name}: wrong on {c.wrong}/{c.applies}" for c in checks]
+    assert all(c.share >= MIN_WRONG_SHARE for c in checks)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from lxml import etree
 
 from generator.lms import moodle
 from generator.lms import variants as shared
 from generator.lms.variants import Quiz
+from tests.generator.lms.cloze import Blank, blanks
 from tests.generator.lms.conftest import rebuilt
-
-EMBEDDED = re.compile(r"\{1:(NUMERICAL|MULTICHOICE):([^}]*)\}")
 
 
 def parsed(quiz: Quiz) -> list[etree._Element]:
@@ -49,21 +46,20 @@ def test_every_variants_correct_answers_are_the_keys(quiz: Quiz) -> None:
                 typed = {found[0].column: "ABCDEFGHIJ"[fractions.index("100")]}
             else:
                 assert question.get("type") == "cloze"
-                typed = {box.column: _correct(kind_, body, variant.tolerance)
-                         for box, (kind_, body) in zip(found, EMBEDDED.findall(question.findtext("questiontext/text")),
-                                                       strict=True)}
+                typed = {box.column: _correct(blank, variant.tolerance)
+                         for box, blank in zip(found, blanks(question.findtext("questiontext/text")), strict=True)}
             assert rebuilt(variant, typed) == variant.answer, variant.qid
     assert seen == {"numerical", "multichoice", "cloze"}
 
 
-def _correct(kind: str, body: str, tolerance: float) -> str:
-    """The `=` answer of one embedded cloze part, checking a number's tolerance."""
-    if kind == "NUMERICAL":
-        value, margin = body.removeprefix("=").split(":")
+def _correct(blank: Blank, tolerance: float) -> str:
+    """The one full-marks answer of an embedded cloze part, checking a number's tolerance."""
+    correct = [a.answer for a in blank.alternatives if a.fraction == 1]
+    assert len(correct) == 1 and blank.weight == 1
+    if blank.kind == "NUMERICAL":
+        value, margin = correct[0].split(":")
         assert float(margin) == tolerance
         return value
-    correct = [choice[1:] for choice in body.split("~") if choice.startswith("=")]
-    assert len(correct) == 1
     return correct[0]
 
 

@@ -51,7 +51,7 @@ def test_every_variants_scoring_condition_is_the_keys(quiz: Quiz) -> None:
 
 def _typed(item: etree._Element, kind: str, found: tuple, tolerance: float) -> dict[str, str]:
     """What the item's scoring conditions accept first for each box, read off <varequal> and <setvar>."""
-    conditions = item.findall("q:resprocessing/q:respcondition", NS)
+    conditions = item.findall("q:resprocessing/q:respcondition[q:setvar]", NS)  # scoring ones, not feedback
     if kind != "parts":
         assert len(conditions) == 1 and conditions[0].findtext("q:setvar", namespaces=NS) == "100"
         value = conditions[0].find(".//q:varequal", NS).text

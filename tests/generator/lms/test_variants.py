@@ -20,7 +20,10 @@ def test_variants_come_from_the_secret_and_a_pool_gives_each_template_a_bank(qui
     for bank in quiz.banks:
         seeds = [question_seed(secret, quiz.spec.id, f"lms-variant-{i}", bank.qid) for i in range(COUNT)]
         assert bank.variants[0].seed == seeds[0] and {v.seed for v in bank.variants} <= set(seeds)
-    assert next(b for b in quiz.banks if b.qid == "mlp-lecture").variants[0].points == 4  # the entry's points
+    spec = load_spec(SPEC)  # an entry's own points win over its template's
+    worth = replace(spec, entries=tuple(replace(e, points=7.0) if e.pool == ("receptive-field",) else e
+                                        for e in spec.entries))
+    assert next(b for b in shared.draw(worth, secret, 1).banks if b.qid == "receptive-field").variants[0].points == 7
     other = shared.draw(load_spec(SPEC), b"another-course-secret-0123", COUNT)
     assert [v.seed for v in other.banks[1].variants] != [v.seed for v in quiz.banks[1].variants]
 

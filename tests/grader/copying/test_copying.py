@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,8 @@ import pytest
 
 from cnnlab import main as cnnlab
 from generator.fields import boxes
-from generator.kinds import answer_fields
-from generator.model import Score, Variant
+from generator.kinds import KINDS, answer_fields
+from generator.model import Misconception, Score, Variant
 from tests.support.simulate import make_class, simulate
 from grader.copying import class_check, values as copying_values
 from grader.copying.detect import Submitted, detect, key_parts, threshold_for
@@ -194,3 +195,37 @@ def test_every_grade_batch_checks_copying_and_the_report_shows_it_without_the_ke
     assert "s001 &amp; s002" in section and "Not checked" not in section
     for path in (out / "students").rglob("*"):
         assert not path.is_file() or b"s001" not in path.read_bytes() or path.parent.name == "s001"
+
+
+def _one_number_class(base: Variant, slips: dict[tuple[str, str], int]) -> dict[str, tuple[Variant, ...]]:
+    """40 students, three one-number questions of the base's kind, every right answer its own; `slips`: the value
+    the kind's known mistake gives on (student, question)'s variant (elsewhere the mistake does not apply)."""
+    return {f"t{i:02d}": tuple(replace(base, qid=f"q{q}", answer=1000 + 10 * i + q,
+                                       params={"slip": slips.get((f"t{i:02d}", f"q{q}"))}) for q in range(3))
+            for i in range(40)}
+
+
+def _flagged(class_keys: dict[str, tuple[Variant, ...]], given: dict[str, dict[str, int]]) -> set[tuple[str, str]]:
+    """The flagged pairs when everyone answers right but the students in `given`."""
+    submitted = [Submitted(student, {v.qid: given.get(student, {}).get(v.qid, v.answer) for v in variants})
+                 for student, variants in class_keys.items()]
+    return {(p.first, p.second) for p in detect(class_keys, submitted)}
+
+
+def test_a_match_a_known_misconception_explains_is_weak_evidence(keys: dict[str, tuple[Variant, ...]],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    base = next(v for v in keys["s000"] if v.qid == "receptive-field")
+    monkeypatch.setattr(KINDS[base.kind], "MISCONCEPTIONS",
+                        (Misconception("slip", "the mistake this test plants", lambda v: v.params["slip"]),))
+    theirs = {f"q{q}": 1000 + 20 + q for q in range(3)}  # t01 gives t02's right answers
+    shared = {f"q{q}": 5550 + q for q in range(3)}  # t03 and t04 give the same wrong answers, nobody's key
+    given = {"t01": theirs, "t03": shared, "t04": shared}
+    assert _flagged(_one_number_class(base, {}), given) == {("t01", "t02"), ("t03", "t04")}, "no known mistake"
+    own_mistake = {("t01", q): value for q, value in theirs.items()}
+    both_make_it = {**{("t03", q): value for q, value in shared.items()},
+                    **{("t04", q): value for q, value in shared.items()}}
+    assert _flagged(_one_number_class(base, {**own_mistake, **both_make_it}), given) == set(), \
+        "a known mistake on one's own numbers, or one both students make, is weak evidence"
+    one_makes_it = {("t03", q): value for q, value in shared.items()}
+    assert _flagged(_one_number_class(base, one_makes_it), given) == {("t01", "t02"), ("t03", "t04")}, \
+        "t04 gives t03's mistake that t04's own numbers do not explain: still evidence"

@@ -34,7 +34,7 @@ def test_report_command_writes_html_and_pngs(tmp_path: Path, capsys: pytest.Capt
         store.save(r, {})
     assert cnnlab(["report", str(tmp_path)]) == 0
     html = (tmp_path / "report" / "report.html").read_text()
-    assert "histogram.png" in html and "point-biserial" in html and "<td>q2</td>" in html
+    assert "histogram.png" in html and "point-biserial" in html and "<td class=\"text\">q2</td>" in html
     assert (tmp_path / "report" / "histogram.png").read_bytes()[:4] == b"\x89PNG"
     assert (tmp_path / "report" / "items.png").read_bytes()[:4] == b"\x89PNG"
     assert "report.html" in capsys.readouterr().out
