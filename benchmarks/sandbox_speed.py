@@ -53,10 +53,10 @@ def make_jobs(count: int) -> list[Job]:
     return jobs
 
 
-def bench_sandbox(jobs: list[Job], workers: int) -> tuple[float, float, float]:
+def bench_sandbox(jobs: list[Job], workers: int, mode: str = "auto") -> tuple[float, float, float]:
     """Returns (jobs per second, median ms per job seen by the parent, start-up seconds)."""
     started = time.perf_counter()
-    with Sandbox(workers=workers, limits=Limits(cell_timeout_s=10, total_timeout_s=30)) as box:
+    with Sandbox(workers=workers, limits=Limits(cell_timeout_s=10, total_timeout_s=30), mode=mode) as box:  # type: ignore[arg-type]
         startup = time.perf_counter() - started
         print(f"isolation: {box.isolation}")
         began = time.perf_counter()
@@ -96,9 +96,11 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--nbclient-sample", type=int, default=10)
+    parser.add_argument("--mode", choices=("auto", "bubblewrap", "weak"), default="auto",
+                        help="weak: time the fallback used where namespaces are refused (Docker's default seccomp)")
     args = parser.parse_args()
     jobs = make_jobs(args.jobs)
-    rate, median_ms, startup = bench_sandbox(jobs, args.workers)
+    rate, median_ms, startup = bench_sandbox(jobs, args.workers, args.mode)
     print(f"sandbox: {args.jobs} jobs on {args.workers} workers: {rate:.1f} jobs/s, "
           f"median {median_ms:.1f} ms per job, start-up {startup:.1f} s")
     if args.nbclient_sample > 0:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS: dict[str, str] = {  # name -> one line for the top-level --help; the module is cnnlab.commands.<name>
+    "init": "make a course folder from the bundled problem set and midterm, with a new secret",
     "table": "print the layer table of a reference architecture",
     "generate": "generate student notebooks, instructor notebooks and answer keys",
     "preview": "print one variant of a template or spec as Markdown",

@@ -39,11 +39,13 @@ class StudentFiles:
     points: float
 
 
-def sheet_for(spec: Spec, student: Student, secret: bytes) -> tuple[Sheet, int]:
+def sheet_for(spec: Spec, student: Student, secret: bytes, exam_seed: int | None = None) -> tuple[Sheet, int]:
     """The student's questions (selection and order from the student seed, variants from question seeds), each
-    carrying the spec's feedback setting into the key."""
+    carrying the spec's feedback setting into the key. `exam_seed` (the forms of one paper exam) draws the picks
+    that every form shares (Spec.questions_for)."""
     seed = student_seed(secret, spec.id, student.student_id)
-    templates = spec.questions_for(np.random.default_rng(seed))
+    shared = np.random.default_rng(exam_seed) if exam_seed is not None else None
+    templates = spec.questions_for(np.random.default_rng(seed), shared)
     questions = tuple(
         Question(number, replace(KINDS[t.kind].generate(t, question_seed(secret, spec.id, student.student_id, t.id)),
                                  show_answers=spec.show_answers), KINDS[t.kind])

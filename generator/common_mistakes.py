@@ -50,7 +50,8 @@ def wrong_answers(variant: Variant, group: Group | None = None) -> tuple[WrongAn
         if gives_the_key(variant, mistaken, rules):
             continue
         parts = tuple((box, entry) for box in found for entry in (value_at(mistaken, box.path),)
-                      if _enterable(box, entry) and not leaf_matches(box.expected, entry, variant.tolerance))
+                      if _enterable(box, entry) and (box.spare or not leaf_matches(box.expected, entry,
+                                                                                   variant.tolerance)))
         if parts:
             shown_names = tuple("" if len(found) == 1 else names.get(box.path, box.label) for box, _ in parts)
             wrong.append(WrongAnswer(misconception, parts, shown_names))

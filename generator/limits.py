@@ -46,6 +46,7 @@ MAX_ANSWER_VALUE_BYTES = 20_000  # an answer kept for copy detection, as JSON; n
 # How far the tools go
 MAX_DRAWS = 1000  # draws per variant before a template's constraint is declared unsatisfiable
 MAX_LMS_VARIANTS = 1000  # variants per question in a Moodle or Canvas export
+GRID_SAMPLES = 200  # variants of a template drawn to size its answer grid on paper (generator/paper/grids.py)
 MAX_DASK_CHUNK = 8  # submissions per Dask task: a worker's sandbox runs one while it prepares and scores the others
 DASK_WORKER_WAIT_S = 300.0  # how long grading waits for a first Dask worker, or for any after all have left
 SLURM_WORKER_WAIT_S = 3600.0  # Slurm may keep the worker jobs queued: wait an hour for the first

@@ -2,12 +2,15 @@
 
 A notebook prompt talks to a notebook user ("Enter it as `"P"`", "the stub", "the check cell"). On paper and in an
 LMS there are no variables, cells or uploads: a kind may say what it shows there with render_for(variant, medium);
-otherwise its notebook text is used with every sentence about the notebook taken out.
+otherwise its notebook text is used with every sentence about the notebook taken out. On paper a kind's HINT (a
+formula the notebook adds) is printed only when the spec asks for hints (its PAPER_NOTE instead), and a kind's
+FORMULAS for a quantity that another question of the same exam ASKS for are left out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from generator.kinds import KINDS
 from generator.kinds._common import explain_answer
@@ -88,9 +91,36 @@ def prompt_for(variant: Variant, medium: str) -> str:
     return text if medium == "notebook" else without_notebook_wording(text)
 
 
+def asked_on(variants: Iterable[Variant]) -> dict[str, frozenset[str]]:
+    """Each question's qid -> the quantities the other questions of the same exam ask for (their kinds' ASKS)."""
+    asks = {v.qid: frozenset(_asks(v)) for v in variants}
+    return {qid: frozenset().union(*(other for key, other in asks.items() if key != qid)) for qid in asks}
+
+
+def _asks(variant: Variant) -> tuple[str, ...]:
+    """The quantities a question asks for: its kind's asks(variant), or its ASKS, or none."""
+    module = KINDS[variant.kind]
+    declared = getattr(module, "asks", None)
+    return tuple(declared(variant)) if declared else tuple(getattr(module, "ASKS", ()))
+
+
+def paper_prompt(variant: Variant, asked: frozenset[str], hints: bool) -> str:
+    """The question as printed: the kind's hint (a formula the notebook gives) only when the spec asks for hints,
+    otherwise its formula-free note; and without any formula for a quantity another question of the exam asks."""
+    module = KINDS[variant.kind]
+    text = prompt_for(variant, "paper")
+    for quantity, formula in getattr(module, "FORMULAS", {}).items():
+        if quantity in asked:
+            text = formula.sub("", text)
+    note = getattr(module, "HINT" if hints else "PAPER_NOTE", "")
+    return f"{text}\n\n{note}" if note else text
+
+
 def explain_for(variant: Variant, medium: str) -> str:
-    """The worked solution for a medium; off the notebook, without the line that shows the answer as Python."""
-    text = KINDS[variant.kind].explain(variant)
+    """The worked solution for a medium (the kind's explain_for(variant, medium) where it declares one); off the
+    notebook, without the line that shows the answer as Python."""
+    declared = getattr(KINDS[variant.kind], "explain_for", None)
+    text = declared(variant, medium) if declared else KINDS[variant.kind].explain(variant)
     if medium == "notebook":
         return text
     return without_notebook_wording(text.removesuffix(explain_answer(variant)).rstrip())

@@ -61,11 +61,15 @@ class Variant:
     entry_point: str | None = None
     hidden_tests: dict[str, Any] | None = None
     show_answers: bool = True  # the spec's `feedback: {answers: ...}`: whether feedback shows the expected values
+    # On paper, where the answer's shape is asked: its boxes' grid, the same for every variant of the template so
+    # that it gives no shape away (generator/paper/grids.py): '' (the whole answer) or a dict key -> [length] or
+    # [rows, columns]. None (notebooks, LMS): boxes as the answer's own shape.
+    answer_grid: dict[str, list[int]] | None = None
 
     def to_key(self) -> dict[str, Any]:
         """The answer-key entry (docs/CONTRACT.md): everything but the rendered prompt."""
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "prompt"}  # values are plain JSON
-        for name in ("entry_point", "hidden_tests"):  # answer questions have neither; LeNet-5 has no hidden cases
+        for name in ("entry_point", "hidden_tests", "answer_grid"):  # absent unless the question has one
             if data[name] is None:
                 del data[name]
         if self.show_answers:  # the default: keys written before the setting existed read the same

@@ -18,8 +18,11 @@ REQUIRED = ("id", "title", "questions")
 OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope", "exam", "feedback")
 ANSWERS = ("show", "hide")  # `feedback: {answers: ...}`: whether the grader's feedback shows the expected values
 EXAM_CODE = ("handwritten", "omit")  # code questions on paper: ruled lines marked by a rubric, or left out
+EXAM_COVER = ("course", "date", "time_allowed")  # `exam:` text for the paper's cover (generator/paper/cover.py)
+EXAM_FLAGS = ("formula_sheet", "hints")  # `exam:` switches: a page of the lecture's formulas; the notebook's hints
 ENTRY_KEYS = ("id", "pick", "from", "points", "visibility")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's, per test
+PICK_PER = ("exam", "form")  # `pick: {count: k, per: ...}`: one draw for every form of an exam, or one per form
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,18 @@ class Entry:
     points: float | None  # None keeps each template's own points
     where: str
     visibility: str | None = None  # Gradescope test visibility; None: the spec's default
+    per: str = "exam"  # with `cnnlab exam --forms`: the same draw on every form ('exam') or a draw per form ('form')
+
+
+@dataclass(frozen=True)
+class ExamPaper:
+    """The spec's `exam:` settings for the printed exam's cover, formula sheet and hints (docs/TEMPLATES.md)."""
+
+    course: str = ""
+    date: str = ""  # empty: the spec's due date
+    time_allowed: str = ""  # '75 minutes'
+    formula_sheet: bool = False
+    hints: bool = False  # print the hints (formulas) a notebook adds to a question
 
 
 @dataclass(frozen=True)
@@ -48,16 +63,22 @@ class Spec:
     visibility: str = "visible"  # `gradescope: {visibility: ...}`: the default for every question
     exam_code: str = "handwritten"  # `exam: {code: ...}`: what `cnnlab exam` does with code questions
     show_answers: bool = True  # `feedback: {answers: hide}`: feedback names mistakes but never the expected value
+    exam_paper: ExamPaper = ExamPaper()  # `exam: {course: ..., time_allowed: ..., formula_sheet: ...}`
 
     def visibility_of(self) -> dict[str, str]:
         """Each question id (every pool member) -> its Gradescope visibility, for the autograder's results.json."""
         return {qid: entry.visibility or self.visibility for entry in self.entries for qid in entry.pool}
 
-    def questions_for(self, rng: np.random.Generator) -> list[Template]:
-        """One student's questions: picks from each pool, points applied, order shuffled if the spec says so."""
+    def questions_for(self, rng: np.random.Generator, exam: np.random.Generator | None = None) -> list[Template]:
+        """One student's questions: picks from each pool, points applied, order shuffled if the spec says so.
+
+        `exam` (forms of one exam, each given a generator of the same exam-wide seed) draws every pick that is not
+        `per: form`, so that each form has the same questions at each entry; without it everything is the student's.
+        """
         chosen: list[Template] = []
         for entry in self.entries:
-            picked = sorted(rng.choice(len(entry.pool), entry.pick, replace=False)) if entry.pick < len(entry.pool) \
+            draw = exam if exam is not None and entry.per == "exam" else rng
+            picked = sorted(draw.choice(len(entry.pool), entry.pick, replace=False)) if entry.pick < len(entry.pool) \
                 else range(len(entry.pool))
             for index in picked:
                 template = self.templates[entry.pool[index]]
@@ -93,9 +114,23 @@ def _visibility(data: Located, key: str) -> str | None:
     return value
 
 
+def _pick(item: Located, size: int) -> tuple[int, str]:
+    """`pick: k` or `pick: {count: k, per: exam|form}` (count 1, per exam by default), k from 1 to the pool's size."""
+    raw, per, where, key = item.get("pick", 1), "exam", item, "pick"
+    if isinstance(raw, Located):
+        check_keys(raw, (), ("count", "per"), "a pick")
+        per = raw.get("per", "exam")
+        if per not in PICK_PER:
+            raise raw.error("per", f"per must be one of {', '.join(PICK_PER)}, got {per!r}")
+        raw, where, key = raw.get("count", 1), raw, "count"
+    if type(raw) is not int or not 1 <= raw <= size:
+        raise where.error(key, f"{key} must be a whole number from 1 to {size} (the pool size), got {raw!r}")
+    return raw, per
+
+
 def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     """Read one `questions:` entry: 'id', {id, points} or {pick, from, points}."""
-    visibility = None
+    visibility, per = None, "exam"
     if isinstance(item, str):
         pool, pick, points = (item,), 1, None
     elif isinstance(item, Located):
@@ -108,14 +143,12 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
         if "id" in item:
             pool, pick, where = (item["id"],), 1, item.where("id")
         else:
-            pool_raw, pick = item["from"], item.get("pick", 1)
+            pool_raw = item["from"]
             if not isinstance(pool_raw, list) or not pool_raw or not all(isinstance(q, str) for q in pool_raw):
                 raise item.error("from", "from must be a non-empty list of question ids")
             if len(set(pool_raw)) != len(pool_raw):
                 raise item.error("from", "the pool lists a question id twice")
-            if type(pick) is not int or not 1 <= pick <= len(pool_raw):
-                raise item.error("pick", f"pick must be a whole number from 1 to {len(pool_raw)} (the pool size), "
-                                         f"got {pick!r}")
+            pick, per = _pick(item, len(pool_raw))
             pool, where = tuple(pool_raw), item.where("from")
         points = None if points is None else float(points)
         visibility = _visibility(item, "visibility")
@@ -128,7 +161,7 @@ def _entry(item: Any, where: str, templates: Mapping[str, Template]) -> Entry:
     if points is None and pick < len(pool) and len({templates[qid].points for qid in pool}) > 1:
         raise TemplateError(where, f"the pool's questions are worth different points ({worth}); add 'points:' so "
                                    "every student can earn the same total")
-    return Entry(pool, pick, points, where, visibility)
+    return Entry(pool, pick, points, where, visibility, per)
 
 
 def _answers(data: Located) -> bool:
@@ -167,7 +200,7 @@ def parse_spec(data: Located, base: Path) -> Spec:
     if exam is not None:
         if not isinstance(exam, Located):
             raise data.error("exam", "exam must be a mapping such as {code: omit}")
-        check_keys(exam, (), ("code",), "the spec's exam settings")
+        check_keys(exam, (), ("code", *EXAM_COVER, *EXAM_FLAGS), "the spec's exam settings")
         if exam.get("code", "handwritten") not in EXAM_CODE:
             raise exam.error("code", f"code must be one of {', '.join(EXAM_CODE)}, got {exam.get('code')!r}")
     show_answers = _answers(data)
@@ -182,7 +215,22 @@ def parse_spec(data: Located, base: Path) -> Spec:
     return Spec(data["id"], data["title"].strip(), data.get("instructions", "").strip(), str(data.get("due", "")),
                 data.get("shuffle", False), entries, templates, data.where(),
                 (_visibility(gradescope, "visibility") if gradescope is not None else None) or "visible",
-                exam.get("code", "handwritten") if exam is not None else "handwritten", show_answers)
+                exam.get("code", "handwritten") if exam is not None else "handwritten", show_answers,
+                _exam_paper(exam) if exam is not None else ExamPaper())
+
+
+def _exam_paper(exam: Located) -> ExamPaper:
+    """The cover's text (time_allowed may be a number of minutes) and the true/false switches of `exam:`."""
+    for key in EXAM_FLAGS:
+        if not isinstance(exam.get(key, False), bool):
+            raise exam.error(key, f"{key} must be true or false")
+    for key in EXAM_COVER:
+        if isinstance(exam.get(key), (Located, LocatedList, bool)):
+            raise exam.error(key, f"{key} must be text")
+    minutes = exam.get("time_allowed", "")
+    allowed = f"{minutes} minutes" if type(minutes) is int else str(minutes)
+    return ExamPaper(str(exam.get("course", "")), str(exam.get("date", "")), allowed,
+                     exam.get("formula_sheet", False), exam.get("hints", False))
 
 
 def load_spec(path: str | Path) -> Spec:

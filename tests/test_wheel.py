@@ -40,6 +40,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     committed = {f"solutions/benchmarks/{p.name}" for p in (REPO / "solutions" / "benchmarks").iterdir() if p.is_file()}
     assert "grader/reports/templates/report.html.j2" in names and committed <= set(names), committed - set(names)
+    course = {f"generator/course/{p.relative_to(REPO / 'assignments')}" for p in (REPO / "assignments").rglob("*.yaml")}
+    assert course <= set(names) and "generator/course/roster.csv" in names, course - set(names)
+    assert not [n for n in names if n.endswith(".secret")], "the demo secret never ships"
+    requires = [line for line in zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
+                .decode().splitlines() if line.startswith("Requires-Dist: typst")]
+    assert requires and all("extra == \"exam\"" in line for line in requires), "grading installs no typst"
     shipped_code = {n for n in names if n.endswith(".py")}
     assert not {n for n in shipped_code if n.split("/")[0] not in PACKAGES}, "only the four packages ship"
     assert not {n for n in shipped_code if any(part in n for part in TEST_CODE)}, "simulators stay in tests/"
@@ -77,3 +83,18 @@ def test_the_installed_command_helps_generates_grades_and_reports(installed: Pat
     run(cnnlab, "export", "moodle", "spec.yaml", "--variants", "2", "--secret-file", "secret", "--out", "q.xml",
         cwd=work)
     assert b"<quiz>" in (work / "q.xml").read_bytes()
+
+
+def test_init_then_generate_from_any_folder(installed: Path) -> None:
+    cnnlab = installed / "venv" / "bin" / "cnnlab"
+    anywhere = installed / "anywhere"
+    anywhere.mkdir()
+    run(cnnlab, "init", "course", cwd=anywhere)
+    course = anywhere / "course"
+    assert (course / "course.secret").stat().st_mode & 0o777 == 0o600
+    assert len((course / "course.secret").read_text().strip()) == 64, "256 bits as hex"
+    assert "cnnlab generate" in (course / "README.md").read_text()
+    run(cnnlab, "generate", "cnn-problem-set.yaml", "--roster", "roster.csv", "--secret-file", "course.secret",
+        "--out", "out", cwd=course)
+    assert len(list((course / "out" / "students").glob("*.ipynb"))) == len((course / "roster.csv").read_text()
+                                                                           .splitlines()) - 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 from cnnlab.options import class_arguments
 from generator.roster import read_students
@@ -20,7 +21,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of `cnnlab exam`."""
     class_arguments(parser, "the exam spec (YAML)")
     parser.add_argument("--forms", type=int, default=None,
-                        help="print N forms (A, B, ...) assigned round robin, instead of one exam per student")
+                        help="print N forms (A, B, ...) assigned round robin, instead of one exam per student; "
+                             "every form asks the same questions with its own numbers and order (a spec's pick "
+                             "draws per form only with `per: form`)")
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
                         help="processes that typeset in parallel (default: %(default)s, this machine's cores)")
     parser.add_argument("--code", choices=CODE_CHOICES, default=None,
@@ -31,6 +34,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Typeset everything and say where it went, and what paper could not ask."""
     spec, roster, out, forms = args.spec, args.roster, args.out, args.forms
+    from generator.paper.extra import require_exam_extra
+
+    require_exam_extra()  # a grading-only install has no typst: one line naming the extra
     from generator.paper.build import make_exams  # typst and the kinds load only when an exam is made
 
     started = time.perf_counter()
@@ -48,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"  key        {out / 'key'}/ (the grader's keys; keep private)")
     if forms:
         print(f"  seating    {out / 'seating.csv'}")
-    print(f"  marks      {out / 'marks-template.csv'} (TAs type answers here; grade with "
-          f"cnnlab grade --answers MARKS.csv --key {out / 'key'} --out GRADED)")
+    sheets = sorted(set(made.marks.values()))
+    print(f"  marks      {out / 'marks'}/ ({', '.join(Path(s).name for s in sheets)}: TAs type each paper's boxes "
+          f"here, in printed order; grade with cnnlab grade --answers {out / 'marks'} --key {out / 'key'} "
+          "--out GRADED)")
     return 0

@@ -8,7 +8,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.limits import DEFAULT_LMS_VARIANTS, MAX_LMS_VARIANTS
+from generator.limits import DEFAULT_LMS_VARIANTS, LIMITS, MAX_LMS_VARIANTS
 
 HELP = "export quizzes to Moodle (XML) or Canvas (QTI 1.2), or an autograder zip to Gradescope"
 TARGETS: dict[str, str] = {  # name -> one line for --help
@@ -35,8 +35,12 @@ def _gradescope_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--key", required=True, metavar="KEYDIR", help="folder of answer keys (<student_id>.json)")
     parser.add_argument("--out", required=True, metavar="ZIP", help="the autograder zip to write (holds the keys)")
     parser.add_argument("--spec", metavar="SPEC", help="assignment spec: per-question visibility (default visible)")
-    parser.add_argument("--roster", metavar="CSV", help="roster mapping Gradescope e-mails or SIDs to student ids")
+    parser.add_argument("--roster", metavar="CSV", help="roster mapping Gradescope account e-mails (or ids, as aliases) to student ids")
     parser.add_argument("--wheel", metavar="WHL", help="ship this cnnlab wheel instead of building one")
+    parser.add_argument("--data", metavar="DIR", help="folder holding the data sets that questions train on, as "
+                        "sub-folders (default: $CNNLAB_DATA, then /usr/share/datasets); the zip carries what they use")
+    parser.add_argument("--memory", type=int, default=LIMITS.memory_mb, metavar="MB",
+                        help="the sandbox's memory per submission on Gradescope (default %(default)d)")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -57,10 +61,13 @@ def _write_quiz(args: argparse.Namespace) -> int:
     from generator.lms.variants import load_quiz
 
     quiz = load_quiz(args.spec, args.variants, args.secret_file)
+    notes: list[str] = []
     if args.target == "moodle":
-        from generator.lms.moodle import quiz_xml
+        from generator.lms.moodle import mark_note, quiz_xml
 
         data, unit = quiz_xml(quiz), "categories"
+        notes = [f"{bank.qid}: set its quiz slot's maximum mark to {bank.points:g} (Moodle sums a cloze's blanks)"
+                 for bank in quiz.banks if mark_note(bank)]
     else:
         from generator.lms.qti import package
 
@@ -69,7 +76,7 @@ def _write_quiz(args: argparse.Namespace) -> int:
     counts = sorted({len(bank.variants) for bank in quiz.banks})
     spread = f"{counts[0]}" if len(counts) == 1 else f"{counts[0]} to {counts[-1]}"
     print(f"{quiz.spec.title}: {len(quiz.banks)} {unit}, {spread} variants each, written to {args.out}")
-    for line in quiz.left_out:
+    for line in [*quiz.left_out, *notes]:
         print(f"  {line}")
     return 0
 
@@ -79,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target == "gradescope":
         from grader.gradescope.package import write_autograder  # the grader's side: keys, a wheel
 
-        print(write_autograder(key=args.key, out=args.out, spec=args.spec, roster=args.roster, wheel=args.wheel))
+        print(write_autograder(key=args.key, out=args.out, spec=args.spec, roster=args.roster, wheel=args.wheel,
+                               data=args.data, memory_mb=args.memory))
         return 0
     return _write_quiz(args)

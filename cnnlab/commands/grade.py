@@ -24,9 +24,10 @@ HELP = ("Grade submitted notebooks (files, folders, LMS zips) against the answer
 def configure(parser: argparse.ArgumentParser) -> None:
     """The command's options."""
     parser.add_argument("submissions", nargs="*", metavar="SUBMISSION", help=".ipynb files, folders or .zip files")
-    parser.add_argument("--answers", metavar="CSV",
-                        help="grade a paper exam from its marks sheet instead (the marks-template.csv of `cnnlab "
-                             "exam`, filled in): one row per student, one column per answer box; no notebooks with it")
+    parser.add_argument("--answers", metavar="CSV", nargs="+", action="extend", type=Path,
+                        help="grade a paper exam from its marks sheets instead (OUT/marks/ of `cnnlab exam`, filled "
+                             "in): files or folders of them, every form's at once, or one file with a form column; "
+                             "one row per student, one column per answer box as printed; no notebooks with it")
     parser.add_argument("--key", required=True, metavar="KEYDIR", help="folder of answer keys (<student_id>.json)")
     parser.add_argument("--out", required=True, metavar="DIR",
                         help="where results and gradebooks go; one grader at a time: a second run on the same DIR "
@@ -75,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
         if shard:
             raise ValueError("--shard splits notebooks; a marks sheet is graded in one run")
         env = load_env(Path(args.key), args.roster)
-        done = grade_marks_sheet(Path(args.answers), env, store, regrade=args.regrade, junit=args.junit,
-                                 warn=_warn("row not graded"))
+        done = grade_marks_sheet(args.answers, env, store, regrade=args.regrade, junit=args.junit,
+                                 warn=lambda line: print(f"cnnlab: {line}", file=sys.stderr))
     else:
         limits = submission_limits(args.timeout, args.memory)
         env = load_env(Path(args.key), args.roster, Context(args.data, args.bars, args.device))

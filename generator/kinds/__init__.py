@@ -8,9 +8,10 @@ explain(variant) (the worked solution, Markdown), model_submission(variant) and 
 
 For the grader a kind declares what it asks the sandbox for and how it scores what comes back:
 request(variant, context) -> Request and score(variant, returned, context) -> Score.
-For paper and LMS it may declare fields(variant) -> Group (generator/fields.py) and render_for(variant, medium). A kind that asks only for
-its answer variable declares neither: `request` and `score` below then read the variable and grade it. Code kinds
-add checks_source(variant), the visible sanity-check cell. Each kind declares MISCONCEPTIONS, the typical
+For paper and LMS it may declare fields(variant) -> Group (generator/fields.py) and render_for(variant, medium), and
+for paper HINT, PAPER_NOTE, ASKS (or asks(variant)) and FORMULAS (generator/media.py, docs/CONTRACT.md). A kind that
+asks only for its answer variable declares neither: `request` and `score` below then read the variable and grade it.
+Code kinds add checks_source(variant), the visible sanity-check cell. Each kind declares MISCONCEPTIONS, the typical
 mistakes the grader recognises with the student's own numbers (`misconceptions` below), or NO_MISCONCEPTIONS with
 the reason it has none.
 """
@@ -89,6 +90,12 @@ def misconceptions(variant: Variant) -> tuple[tuple[Misconception, Any], ...]:
         if value is not None:
             found.append((misconception, value))
     return tuple(found)
+
+
+def training_data(variant: Variant, device: str) -> tuple[str, int, int] | None:
+    """(data set, train images, test images) a kind trains the student's model on for `device`; None: no training."""
+    declared = getattr(KINDS[variant.kind], "training_data", None)
+    return declared(variant, device) if declared else None
 
 
 def answer_fields(variant: Variant) -> Group:

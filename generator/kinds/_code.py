@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -25,6 +26,9 @@ from generator.calls import Call
 
 Case = dict[str, Any]
 TOLERANCE = {"rtol": 1e-5, "atol": 1e-6}
+FORMULAS = {  # a docstring's formula for what another question on the same paper asks (generator/media.py)
+    "output size": re.compile(r",?\s*H_out = [^;\n]*?// stride \+ 1 \(same for W\)"),
+}
 NO_MISCONCEPTIONS = ("graded by hidden test cases: the feedback names each failing case (its shapes, stride and "
                      "padding) with what went wrong (an error, the wrong shape beside the expected one, or how far "
                      "the values are off); a wrong array has no single mistaken answer to recognise")

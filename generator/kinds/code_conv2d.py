@@ -6,16 +6,17 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, NO_MISCONCEPTIONS, answer_stub, array_literal, case_count, check_template,
-                                   checks_source, draw_size, explain, generate, grade, model_submission, near_miss,
-                                   render, render_for, request, rubric, score, solution_source)
+from generator.kinds._code import (FORMULAS, Exercise, NO_MISCONCEPTIONS, answer_stub, array_literal, case_count,
+                                   check_template, checks_source, draw_size, explain, generate, grade,
+                                   model_submission, near_miss, render, render_for, request, rubric, score,
+                                   solution_source)
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
+__all__ = ["FORMULAS", "answer_stub", "check_template", "checks_source", "explain", "generate", "grade",
+           "model_submission", "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
 
 SIGNATURE = '''def conv2d_forward(x, w, b, stride=1, padding=0):
     """Forward pass of a conv layer (cross-correlation, as PyTorch computes it: the kernel is not flipped).

@@ -192,6 +192,18 @@ def expected_shapes(params: dict[str, Any]) -> tuple[tuple[int, ...], ...]:
     return tuple(row.output_shape for row in reference_table(params).rows)
 
 
+def training_data(variant: Variant, device: str) -> tuple[str, int, int] | None:
+    """The data set the grader trains this variant's model on, with the device budget's train and test image counts."""
+    raw = variant.params.get("training")
+    if raw is None:
+        return None
+    training = parse_training(raw, variant.points)
+    budget = training.budgets.get(device)
+    if budget is None:
+        raise ValueError(f"question {variant.qid!r}: its training block sets no {device} budget")
+    return training.dataset, budget.train_subset, budget.test_subset
+
+
 def request(variant: Variant, context: Context) -> Request:
     """The module_summary probe on a zero batch; with a training block, the reference trainer as a harness."""
     size = _config(variant.params)[0]

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from generator.kinds._code import (NO_MISCONCEPTIONS, answer_stub, check_template, checks_source, explain, generate,
-                                   grade, model_submission, near_miss, render, render_for, request, rubric, score,
-                                   solution_source)
+from generator.kinds._code import (FORMULAS, NO_MISCONCEPTIONS, answer_stub, check_template, checks_source, explain,
+                                   generate, grade, model_submission, near_miss, render, render_for, request, rubric,
+                                   score, solution_source)
 from generator.kinds._pool import pool_exercise
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
 EXERCISE = pool_exercise("max")
-__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
+__all__ = ["FORMULAS", "answer_stub", "check_template", "checks_source", "explain", "generate", "grade",
+           "model_submission", "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]

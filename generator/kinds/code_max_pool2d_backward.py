@@ -8,9 +8,9 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._code import (Exercise, HiddenCase, NO_MISCONCEPTIONS, answer_stub, array_literal, check_template,
-                                   checks_source, explain, generate, render, render_for, request, rubric,
-                                   solution_source)
+from generator.kinds._code import (FORMULAS, Exercise, HiddenCase, NO_MISCONCEPTIONS, answer_stub, array_literal,
+                                   check_template, checks_source, explain, generate, render, render_for, request,
+                                   rubric, solution_source)
 from generator.kinds._pool import draw_pool_cases
 from generator.kinds.code_conv2d_backward import CHECK_HELPERS, grade, model_submission, near_miss, score
 from solutions.numpy_ref import max_pool2d, max_pool2d_backward
@@ -18,8 +18,8 @@ from solutions.numpy_ref import max_pool2d, max_pool2d_backward
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["answer_stub", "check_template", "checks_source", "explain", "generate", "grade", "model_submission",
-           "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
+__all__ = ["FORMULAS", "answer_stub", "check_template", "checks_source", "explain", "generate", "grade",
+           "model_submission", "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]
 
 SIGNATURE = '''def max_pool2d_backward(dout, x, kernel_size, stride=None):
     """Backward pass of max pooling over non-padded windows; windows may overlap (stride < kernel_size).

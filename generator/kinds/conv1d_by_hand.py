@@ -23,6 +23,10 @@ FLOOR_RULE = ("*Slide the filter by the stride only while it lies entirely on th
               "convolved "
               "signal has $\\lfloor (L + 2P - K) / S \\rfloor + 1$ values, where $L$ and $K$ are the lengths of $x$ "
               "and $w$, as in PyTorch).*")
+HINT = FLOOR_RULE  # on paper only when the spec asks for hints (generator/media.py): it gives the output's length
+PAPER_NOTE = ("*Slide the filter by the stride only while it lies entirely on the padded signal; a last window "
+              "that does not fit is dropped, as in PyTorch.*")
+ASKS = ("output size",)
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "solution_source"]
 
 
@@ -46,6 +50,11 @@ def generate(template: Template, seed: int) -> Variant:
 def render(variant: Variant) -> str:
     """The prompt, plus the rule for a last window that does not fit: the same text for every student."""
     return f"{variant.prompt}\n\n{FLOOR_RULE}"
+
+
+def render_for(variant: Variant, medium: str) -> str:
+    """On paper the prompt alone: generator/media.py adds the PAPER_NOTE, or the HINT where the spec asks."""
+    return variant.prompt if medium == "paper" else render(variant)
 
 
 def explain(variant: Variant) -> str:

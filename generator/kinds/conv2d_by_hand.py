@@ -18,6 +18,7 @@ from solutions.numpy_ref import conv2d
 FORMATS = ("matrix",)
 REQUIRED = ("H", "K", "S", "P")
 EXTRA_KEYS: dict[str, bool] = {}
+ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
 

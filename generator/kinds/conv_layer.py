@@ -13,7 +13,7 @@ from generator.kinds._common import (explain_answer, model_submission, near_miss
                                      padding_stated as check_template, sample_variant, solution_source)
 from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, NOT_SHARED, Geometry,
                                        mistake, size_misconceptions)
-from generator.kinds.output_size import render
+from generator.kinds.output_size import HINT, PAPER_NOTE, render, render_for
 from generator.model import Score, Template, Variant
 from generator.render import plural
 from solutions.shapes import conv2d_params, conv_output_size, output_size_is_exact
@@ -21,7 +21,9 @@ from solutions.shapes import conv2d_params, conv_output_size, output_size_is_exa
 FORMATS = ("numbers",)
 REQUIRED = ("H", "W", "C", "F", "K", "S", "P")
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["check_template", "model_submission", "near_miss", "render", "solution_source"]
+__all__ = ["HINT", "PAPER_NOTE", "check_template", "model_submission", "near_miss", "render", "render_for",
+           "solution_source"]
+ASKS = ("parameter count", "output size")
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:

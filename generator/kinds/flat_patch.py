@@ -20,6 +20,7 @@ from solutions.numpy_ref import conv2d
 FORMATS = ("numbers",)
 REQUIRED = ("filter", "c", "d", "H")
 EXTRA_KEYS: dict[str, bool] = {}
+ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 WHY = "The weights sum to 0: on a constant patch the output is 0, so only changes of intensity (edges) respond."
 WRONG = ("The kernel's weights sum to 1, so on a flat patch the output copies the patch's centre pixel value.",
          "The patch is only as large as the kernel, so the filter has no room to slide and returns nothing.",

@@ -14,7 +14,7 @@ from generator.fields import Box, Group
 from generator.grading.read import Follow, Path, as_number, axes_names, path_label, rules_for
 from generator.grading.score import grade_answer
 from generator.kinds._common import explain_answer, model_submission, near_miss, render, sample_variant, solution_source
-from generator.kinds._layers import check_layers, layer_data
+from generator.kinds._layers import check_layers, layer_data, stack_in_words
 from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, PADDING_FORGOTTEN,
                                        ROUNDED_UP, STRIDE_IGNORED, mistake)
 from generator.model import Score, Template, Variant
@@ -25,6 +25,7 @@ from solutions.shapes import (AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2
 FORMATS = ("table",)
 REQUIRED = ("input_shape",)
 EXTRA_KEYS = {"layers": True}
+ASKS = ("output size", "parameter count")  # generator/media.py: code on the same paper omits its formula
 AXES = "CHW"  # channels first, as solutions.shapes, PyTorch and the LeNet figure's "6@28x28" (the prompt says so)
 __all__ = ["model_submission", "near_miss", "render", "solution_source"]
 
@@ -64,13 +65,14 @@ def answer_stub(variant: Variant) -> str:
 def fields(variant: Variant) -> Group:
     """The table itself: per layer, a box per output-shape axis (C, H, W, or features) and one for parameters."""
     qid, rows = variant.qid, []
+    words = stack_in_words(variant.params["layers"]) if "layers" in variant.params else []
     for index, (row, (shape, count)) in enumerate(zip(variant.params["rows"], variant.answer["rows"])):
         axes = AXES if len(shape) == len(AXES) else ("features",)
         shape_boxes = tuple(Box(("rows", index, 0, i), axis, f"{qid}.{row['name']}.{axis}", size)
                             for i, (axis, size) in enumerate(zip(axes, shape)))
         rows.append(Group(row["name"], "row", (Group("output shape", "row", shape_boxes),
                                               Box(("rows", index, 1), "parameters", f"{qid}.{row['name']}.params",
-                                                  count)), note=row["description"]))
+                                                  count)), note=words[index] if words else row["description"]))
     total = Group("total", "row", (Box(("total",), "parameters", f"{qid}.total", variant.answer["total"]),))
     return Group("", "table", (*rows, total), header=("layer", "description", "output shape", "parameters"))
 
@@ -137,10 +139,20 @@ def _follower(variant: Variant, names: list[str]) -> Follow | None:
 
 def explain(variant: Variant) -> str:
     """The filled-in table."""
+    return _filled_in(variant, [row["description"] for row in variant.params["rows"]])
+
+
+def explain_for(variant: Variant, medium: str) -> str:
+    """On paper the table's layers in words, as its question prints them."""
+    return _filled_in(variant, stack_in_words(variant.params["layers"])) if medium == "paper" else explain(variant)
+
+
+def _filled_in(variant: Variant, descriptions: list[str]) -> str:
+    """The table with every shape and count, each layer described as given."""
     lines = ["| layer | description | output shape | parameters |", "|---|---|---|---:|",
              f"| input | | {' × '.join(map(str, variant.params['input_shape']))} | |"]
-    for row, (shape, count) in zip(variant.params["rows"], variant.answer["rows"]):
-        lines.append(f"| {row['name']} | {row['description']} | {' × '.join(map(str, shape))} | {count:,} |")
+    for row, text, (shape, count) in zip(variant.params["rows"], descriptions, variant.answer["rows"]):
+        lines.append(f"| {row['name']} | {text} | {' × '.join(map(str, shape))} | {count:,} |")
     lines.append(f"| **total** | | | **{variant.answer['total']:,}** |")
     return ("Conv: $\\lfloor (W - K + 2P)/S \\rfloor + 1$ per side, $F (K^2 C_{in} + 1)$ parameters. Pooling: same "
             "size rule, no parameters. Dense: $n m + m$.\n\n" + "\n".join(lines) + "\n\n" + explain_answer(variant))

@@ -16,6 +16,7 @@ from generator.kinds._mistakes import mistake, option_letter
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
+from generator.rounding import asked_places, rounded_rows, rounding_phrase
 from solutions.numpy_ref import conv2d
 
 FORMATS = ("matrix", "choice")
@@ -113,12 +114,30 @@ def render(variant: Variant) -> str:
     return f"{variant.prompt}\n\n{options_markdown(shown)}"
 
 
+def render_for(variant: Variant, medium: str) -> str:
+    """On paper the options are a table, a kernel per cell set as display math, so tall matrices never collide."""
+    if medium != "paper" or variant.answer_format != "choice":
+        return render(variant)
+    p = variant.params
+    letters = "ABCDEFGHIJ"[:len(p["options"])]
+    cells = [f"{name} $$w = {kernel}$$" for name, kernel in zip(p["options"], p["option_kernels"])]
+    return (f"{variant.prompt}\n\n| {' | '.join(letters)} |\n"
+            f"|{'---|' * len(letters)}\n| {' | '.join(cells)} |")
+
+
+def asks(variant: Variant) -> tuple[str, ...]:
+    """Computing a filter's output asks for its size (generator/media.py); identifying the filter does not."""
+    return ("output size",) if variant.answer_format == "matrix" else ()
+
+
 def explain(variant: Variant) -> str:
     """The filter's kernel and what it does."""
     p = variant.params
     padding = f"zero padding $P = {p['P']}$" if p["P"] else "no padding"
+    places = asked_places(variant)
+    output = f"the output{rounding_phrase(p['output'], places)} is $${matrix(rounded_rows(p['output'], places))}$$"
     return (f"The filter is **{p['filter_name']}**, $${p['kernel']}$$ which {PURPOSE[p['filter']]}. "
-            f"With {padding} the output is $${matrix(p['output'])}$$\n\n" + explain_answer(variant))
+            f"With {padding} {output}\n\n" + explain_answer(variant))
 
 
 def _scale_dropped(variant: Variant) -> list[Any] | None:

@@ -23,6 +23,9 @@ EXTRA_KEYS: dict[str, bool] = {}
 LAYERS = ("conv", "maxpool", "avgpool")
 FLOOR_RULE = ("*Where $(W - K + 2P)$ is not a multiple of $S$, round down: "
               r"$W_{out} = \lfloor (W - K + 2P) / S \rfloor + 1$, as PyTorch does.*")
+HINT = FLOOR_RULE  # on paper only when the spec asks for hints (generator/media.py): it is the formula asked for
+PAPER_NOTE = "*Where the last window does not fit, it is dropped (round down), as PyTorch does.*"
+ASKS = ("output size",)
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "solution_source"]
 
 
@@ -49,6 +52,11 @@ def render(variant: Variant) -> str:
     """The prompt, plus the floor rule for every student alike: stated only where the stride does not divide, it
     would tell some students that their numbers do not divide and not others."""
     return f"{variant.prompt}\n\n{FLOOR_RULE}"
+
+
+def render_for(variant: Variant, medium: str) -> str:
+    """On paper the prompt alone: generator/media.py adds the PAPER_NOTE, or the HINT where the spec asks."""
+    return variant.prompt if medium == "paper" else render(variant)
 
 
 def explain(variant: Variant) -> str:

@@ -13,11 +13,13 @@ from generator.kinds._mistakes import mistake
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
+from generator.rounding import asked_places, rounded_rows
 from solutions.numpy_ref import avg_pool2d, max_pool2d
 
 FORMATS = ("matrix",)
 REQUIRED = ("H", "K", "S", "mode")
 EXTRA_KEYS: dict[str, bool] = {}
+ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 MODES = {"max": max_pool2d, "avg": avg_pool2d}
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
@@ -47,7 +49,7 @@ def explain(variant: Variant) -> str:
     overlap = " Windows overlap because the stride is smaller than the window." if p["overlapping"] else ""
     return (f"Output: $\\lfloor ({p['H']} - {p['K']}) / {p['S']} \\rfloor + 1 = {rows}$ by {cols}. Slide a "
             f"{p['K']}×{p['K']} window by {p['S']} and take the {what} of each window.{overlap}\n\n"
-            f"$${matrix(variant.answer)}$$\n\n" + explain_answer(variant))
+            f"$${matrix(rounded_rows(variant.answer, asked_places(variant)))}$$\n\n" + explain_answer(variant))
 
 
 def _pooled(variant: Variant, mode: str | None = None, stride: int | None = None) -> list[Any]:

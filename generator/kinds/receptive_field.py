@@ -11,7 +11,7 @@ from generator.grading.read import rules_for
 from generator.grading.score import grade_answer
 from generator.kinds._common import (answer_stub as number_stub, explain_answer, model_submission, near_miss, render,
                                      sample_variant, solution_source)
-from generator.kinds._layers import check_layers, layer_data
+from generator.kinds._layers import check_layers, layer_data, stack_in_words
 from generator.kinds._mistakes import mistake
 from generator.model import Score, Template, Variant
 from solutions._args import pair
@@ -20,6 +20,7 @@ from solutions.shapes import Layer, layer_table, layers_from_data, receptive_fie
 FORMATS = ("number",)
 REQUIRED: tuple[str, ...] = ()
 EXTRA_KEYS = {"layers": True}
+ASKS = ("receptive field",)  # generator/media.py: code on the same paper omits its formula
 __all__ = ["model_submission", "near_miss", "render", "solution_source"]
 
 
@@ -66,10 +67,28 @@ def grade(variant: Variant, submitted: Any) -> Score:
 
 def explain(variant: Variant) -> str:
     """r grows by (k - 1) times the product of the strides before the layer."""
+    return _grown(variant, variant.params["descriptions"])
+
+
+def explain_for(variant: Variant, medium: str) -> str:
+    """On paper the layers in words, as its question prints them."""
+    return _grown(variant, stack_in_words(variant.params["layers"])) if medium == "paper" else explain(variant)
+
+
+def _grown(variant: Variant, descriptions: list[str]) -> str:
+    """The field after each layer, each layer described as given."""
     lines = ["$r_{out} = r_{in} + (k - 1)\\, j_{in}$ and $j_{out} = j_{in} s$, starting from $r = 1$, $j = 1$:", ""]
-    for text, (height, width) in zip(variant.params["descriptions"], variant.params["fields"]):
+    for text, (height, width) in zip(descriptions, variant.params["fields"]):
         lines.append(f"- after {text}: {height} × {width}")
     return "\n".join(lines + ["", explain_answer(variant)])
+
+
+def render_for(variant: Variant, medium: str) -> str:
+    """On paper the stack in words, padding stated ('16 filters, 7 × 7, stride 2, no padding'), not 'conv 16@7x7'."""
+    if medium != "paper":
+        return render(variant)
+    words = "\n".join(f"{i}. {text}" for i, text in enumerate(stack_in_words(variant.params["layers"]), start=1))
+    return variant.prompt.replace(variant.params["stack"], words)
 
 
 def _layers(variant: Variant) -> list[Layer]:

@@ -14,12 +14,14 @@ from generator.kinds._mistakes import mistake
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
+from generator.rounding import asked_places, rounded_rows
 from solutions.numpy_ref import max_pool2d
 from solutions.numpy_ref.stochastic import pick, pool_windows, window_probabilities
 
 FORMATS = ("numbers", "matrix")
 REQUIRED = ("H", "K", "S")
 EXTRA_KEYS: dict[str, bool] = {}
+ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 MARGIN = 0.02  # every cumulative probability is this far from its window's u: rounding to 2 places never flips a pick
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]
 
@@ -93,7 +95,7 @@ def explain(variant: Variant) -> str:
     lines += [_window_line(windows, p["draws"], pooled, r, c) for r in range(rows) for c in range(cols)]
     if isinstance(variant.answer, dict):
         lines += ["", f"Window ({p['window_row']}, {p['window_col']})'s probabilities: "
-                      f"$${matrix(variant.answer['probabilities'])}$$"]
+                      f"$${matrix(rounded_rows(variant.answer['probabilities'], asked_places(variant)))}$$"]
     return "\n".join(lines + ["", f"$${matrix(pooled)}$$", "", explain_answer(variant)])
 
 

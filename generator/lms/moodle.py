@@ -9,6 +9,16 @@ as the answer is (labelled lines, a row, a grid or a table). Code questions are 
 Each value a kind's misconception gives (generator/common_mistakes.py) is a further answer at 0% whose feedback names
 and explains the mistake: an <answer fraction="0"> of a numerical or multichoice question, or `~%0%14:tol#...` in a
 cloze blank (a cloze question's mark, the sum of its blanks' weights, is unchanged).
+
+A cloze question's mark: Moodle ignores <defaultgrade> for a cloze. qformat_xml's import_multianswer never reads it,
+qtype_multianswer_extract_question sets `defaultmark += $wrapped->defaultmark` for each blank, and save_question
+stores `$form->defaultmark = $question->defaultmark`; a blank's weight is the `{N:` before its type, whole digits only
+(ANSWER_START_REGEX `\\{([0-9]*):`), and a weight of 0 makes the blank count for nothing (question.php grade_response
+weighs each blank's fraction by it). So blank_weights shares the spec's points out in whole numbers (largest
+remainder, the earlier blanks taking the extra point), which makes the mark exactly the points whenever there are at
+most as many blanks as points. With more blanks than points (or fractional points) no whole weights can: every blank
+then weighs 1, so each counts the same share as in `cnnlab grade`, and the category's info says which mark to give the
+quiz slot (a random-question slot starts at mark 1 anyway and is set by hand).
 Output is byte-identical for the same spec, secret and N: no timestamps, ids are hashes of the variant's seed.
 """
 
@@ -45,8 +55,8 @@ def quiz_xml(quiz: shared.Quiz) -> bytes:
     for bank in quiz.banks:
         category = etree.SubElement(root, "question", type="category")
         _text(category, "category", f"{base}/{bank.qid}")
-        _text(category, "info", f"{bank.title} ({len(bank.variants)} variant{'s' * (len(bank.variants) != 1)})",
-              format="html")
+        _text(category, "info", f"{bank.title} ({len(bank.variants)} variant{'s' * (len(bank.variants) != 1)})"
+              + mark_note(bank), format="html")
         for number, variant in enumerate(bank.variants, start=1):
             root.append(question(variant, f"{bank.qid} #{number}: {bank.title}"))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
@@ -58,14 +68,15 @@ def question(variant: Variant, name: str) -> etree._Element:
     wrong = wrong_answers(variant, group)
     text = markdown_to_html(shared.stem(variant, kind))
     moodle_type = {"number": "numerical", "choice": "multichoice", "parts": "cloze"}[kind]
+    weights = dict(zip((box.column for box in found), blank_weights(variant.points, len(found))))
     if kind == "parts":
-        text += "\n" + answer_html(group, _embedded(variant, wrong))
+        text += "\n" + answer_html(group, _embedded(variant, wrong, weights))
     element = etree.Element("question", type=moodle_type)
     _text(element, "name", name)
     _text(element, "questiontext", text, format="html")
     _text(element, "generalfeedback", markdown_to_html(explain_for(variant, "lms")), format="html")  # after answering
-    if kind != "parts":  # a cloze question's grade is the sum of its parts' weights
-        etree.SubElement(element, "defaultgrade").text = shared.number(variant.points)
+    mark = sum(weights.values()) if kind == "parts" else variant.points  # what Moodle makes a cloze's mark
+    etree.SubElement(element, "defaultgrade").text = shared.number(mark)
     etree.SubElement(element, "penalty").text = "0"
     etree.SubElement(element, "hidden").text = "0"
     etree.SubElement(element, "idnumber").text = shared.ident(variant.qid, variant.seed)
@@ -90,21 +101,44 @@ def _choices(element: etree._Element, box: Box, wrong: tuple[WrongAnswer, ...]) 
         _answer(element, inline_html(option), 100 if letter == box.expected else 0, "html", feedback.get(letter, ""))
 
 
-def _embedded(variant: Variant, wrong: tuple[WrongAnswer, ...]) -> Blank:
-    """A cloze blank for each box: NUMERICAL with the tolerance, or MULTICHOICE over the option letters.
+def blank_weights(points: float, count: int) -> tuple[int, ...]:
+    """Whole-number weights of a cloze's blanks summing to the points where Moodle allows it; else 1 each."""
+    if count < 1:
+        raise ValueError(f"a cloze question needs at least one blank, got {count}")
+    if not float(points).is_integer() or count > points:
+        return (1,) * count
+    whole, extra = divmod(int(points), count)
+    return tuple(whole + (index < extra) for index in range(count))
 
-    A misconception's value is one more alternative at 0% with its feedback; each blank keeps weight 1.
+
+def mark_note(bank: shared.Bank) -> str:
+    """The category info's warning where Moodle's mark for a variant is not the spec's points ('' when it is)."""
+    marks = sorted({sum(blank_weights(v.points, len(shared.shape(v)[2]))) for v in bank.variants
+                    if shared.shape(v)[0] == "parts"})
+    if not marks or marks == [bank.points]:
+        return ""
+    shown = " to ".join(dict.fromkeys((shared.number(marks[0]), shared.number(marks[-1]))))
+    return (f". Worth {shared.number(bank.points)} points in the spec, but Moodle makes a cloze question's mark the sum"
+            f" of its blanks' whole-number weights, {shown} here (1 a blank where blanks outnumber points): give its quiz"
+            f" slot the maximum mark {shared.number(bank.points)}")
+
+
+def _embedded(variant: Variant, wrong: tuple[WrongAnswer, ...], weights: dict[str, int]) -> Blank:
+    """A cloze blank for each box, `{weight:` first: NUMERICAL with the tolerance, or MULTICHOICE over the letters.
+
+    A misconception's value is one more alternative at 0% with its feedback; it leaves the weights alone.
     """
     tolerance = shared.number(variant.tolerance)
 
     def blank(box: Box) -> str:
+        weight = weights[box.column]
         if box.options:
             feedback = {letter: f"#{cloze_feedback(text)}" for letter, text in _letter_feedback(box, wrong).items()}
             choices = (("=" if x == box.expected else "") + x + feedback.get(x, "") for x in LETTERS[:len(box.options)])
-            return "{1:MULTICHOICE:" + "~".join(choices) + "}"
+            return f"{{{weight}:MULTICHOICE:" + "~".join(choices) + "}"
         mistakes = "".join(f"~%0%{shared.number(v.value)}:{tolerance}#{cloze_feedback(_html(v))}"
                            for v in wrong_values(wrong, box))
-        return f"{{1:NUMERICAL:={shared.number(box.expected)}:{tolerance}{mistakes}}}"
+        return f"{{{weight}:NUMERICAL:={shared.number(box.expected)}:{tolerance}{mistakes}}}"
     return blank
 
 

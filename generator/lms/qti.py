@@ -4,8 +4,8 @@ The zip holds imsmanifest.xml and one objectbank file per question (banks/<quest
 variants of one template (a pool's templates each get their own: see generator/lms/variants.py); a Canvas quiz
 draws one per student with a question group linked to the bank. A single number is a `numerical_question` with the
 variant's absolute tolerance; a single letter a `multiple_choice_question` with the options' texts in order; several
-parts a `fill_in_multiple_blanks_question` whose blanks take the exact value and its usual roundings, since Canvas
-matches blank text exactly (generator/lms/qti_items.py). Code questions are left out with a printed line.
+parts a `fill_in_multiple_blanks_question` whose blanks take every spelling of a value within the tolerance, since
+Canvas matches blank text exactly, or, all letters, a `multiple_dropdowns_question` (generator/lms/qti_items.py). Code questions are left out with a printed line.
 Output is byte-identical for the same spec, secret and N: fixed zip dates, ids hashed from the variants' seeds.
 """
 

@@ -1,10 +1,13 @@
-"""One variant as a Canvas QTI 1.2 <item>: numerical_question, multiple_choice_question or fill_in_multiple_blanks.
+"""One variant as a Canvas QTI 1.2 <item>: numerical_question, multiple_choice_question, fill_in_multiple_blanks_question
+or, when every part is a letter, multiple_dropdowns_question.
 
-Canvas matches a blank's text exactly, so each blank lists the key's value as written (`shown`), and as further
-correct answers: a non-integer's roundings to fewer decimals that stay within the variant's absolute tolerance
-(0.0345 with tolerance 0.01 also takes 0.035 and 0.03, not 0.0), each also without its leading zero (.035), a
-whole number also written as a float (5.0) or with thousands commas (1,091,940), a letter also in lower case or
-in parentheses. A numerical question needs none of this: Canvas compares it as a number, within the tolerance.
+Canvas matches a blank's text exactly, so each number's blank lists every spelling of every value within the
+variant's tolerance (generator/lms/spellings.py: 6, 6.0, 6.00, +6, 5.99, 6.01, 1,091,940, .5), the key's own first; a
+letter typed in a blank among numbers takes B, (B), B. and B). A question whose parts are all letters is asked with a
+drop-down per part instead (Canvas's importer, fill_in_the_blank.rb, reads `multiple_dropdowns_question` with each
+choice at weight 0 and the choices a SCORE-adding condition names at 100). Canvas cannot mix typed blanks and
+drop-downs in one question, so a letter among numbers stays typed. A numerical question needs none of this: Canvas
+compares it as a number, within the tolerance.
 
 A kind's misconceptions (generator/common_mistakes.py) become feedback where Canvas imports it. A multiple-choice
 option a misconception picks gets its own comment, written as Canvas's own export writes one (lib/cc/qti/qti_items.rb:
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import copy
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from lxml import etree
 
@@ -28,11 +31,14 @@ from generator.fields import LETTERS, Box, shown
 from generator.lms import variants as shared
 from generator.lms.html import inline_html, markdown_to_html
 from generator.lms.layout import answer_html
+from generator.lms.spellings import letter_spellings, numeric_spellings
 from generator.model import Variant
+from generator.rounding import asked_places
 from generator.common_mistakes import WrongAnswer, feedback_markdown, listing_markdown, wrong_answers, wrong_values
 
 QUESTION_TYPES = {"number": "numerical_question", "choice": "multiple_choice_question",
                   "parts": "fill_in_multiple_blanks_question"}
+DROPDOWNS = "multiple_dropdowns_question"  # a multi-part question whose parts are all lettered choices
 INCORRECT = "general_incorrect_fb"  # the itemfeedback Canvas imports as the question's incorrect-answer comment
 
 
@@ -58,11 +64,11 @@ def item(variant: Variant, title: str) -> etree._Element:
     elif kind == "choice":
         answer_ids, feedback = _choice(presentation, processing, found[0], item_id, wrong)
     else:
-        answer_ids = _blanks(presentation, processing, found, names, variant.tolerance, item_id)
+        answer_ids = _blanks(presentation, processing, found, names, variant, item_id)
     if wrong and kind != "choice":
         feedback[INCORRECT] = markdown_to_html(listing_markdown(wrong))
         _incorrect_condition(processing, blanks=kind == "parts")
-    _metadata(element, {"question_type": QUESTION_TYPES[kind], "points_possible": shared.number(variant.points),
+    _metadata(element, {"question_type": question_type(kind, found), "points_possible": shared.number(variant.points),
                         "original_answer_ids": ",".join(answer_ids), "assessment_question_identifierref": item_id})
     element.extend([presentation, processing])
     for ident, html in feedback.items():
@@ -81,24 +87,16 @@ def blank_names(qid: str, found: tuple[Box, ...]) -> dict[str, str]:
     return names
 
 
-def alternatives(box: Box, tolerance: float) -> tuple[str, ...]:
+def question_type(kind: shared.Shape, found: tuple[Box, ...]) -> str:
+    """Canvas's question type: a multi-part question of letters only is drop-downs, any other as QUESTION_TYPES."""
+    return DROPDOWNS if kind == "parts" and all(box.options for box in found) else QUESTION_TYPES[kind]
+
+
+def alternatives(box: Box, tolerance: float, places: int | None) -> tuple[str, ...]:
     """Every text Canvas should take as correct for the box, the key's own first."""
     if box.options:
-        return box.expected, box.expected.lower(), f"({box.expected})"
-    value, written = box.expected, shown(box.expected)
-    texts = [written]
-    if isinstance(value, float) and value.is_integer():
-        texts.append(f"{written}.0")
-    elif isinstance(value, float):
-        exact = _exact(value)
-        for places in range(1, max(-exact.as_tuple().exponent, 1)):
-            rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-            if abs(rounded - exact) <= _exact(tolerance):
-                texts.append(str(rounded))
-        texts += [re.sub(r"^(-?)0\.", r"\1.", t) for t in texts if re.match(r"-?0\.", t)]
-    if isinstance(value, (int, float)) and abs(value) >= 1000 and float(value).is_integer():
-        texts.append(f"{int(value):,}")
-    return tuple(dict.fromkeys(texts))
+        return letter_spellings(box.expected)
+    return tuple(dict.fromkeys((shown(box.expected), *numeric_spellings(box.expected, tolerance, places))))
 
 
 def _exact(value: float) -> Decimal:
@@ -141,22 +139,27 @@ def _choice(presentation: etree._Element, processing: etree._Element, box: Box, 
 
 
 def _blanks(presentation: etree._Element, processing: etree._Element, found: tuple[Box, ...],
-            names: dict[str, str], tolerance: float, item_id: str) -> list[str]:
-    """One response per blank listing its correct texts; each blank adds its share of 100."""
+            names: dict[str, str], variant: Variant, item_id: str) -> list[str]:
+    """One response per blank listing its correct texts (or, all letters, its drop-down's letters); each blank adds
+    its share of 100 when one of the correct ones is given."""
     ids: list[str] = []
     share = f"{100 / len(found):.2f}"
+    dropdowns = question_type("parts", found) == DROPDOWNS
     for box in found:
         name = names[box.column]
         response = etree.SubElement(presentation, "response_lid", ident=f"response_{name}")
         _mattext(response, name, None)
         choices = etree.SubElement(response, "render_choice")
-        labels = [f"{item_id}_{name}_{i}" for i, _ in enumerate(alternatives(box, tolerance), start=1)]
-        for label, text in zip(labels, alternatives(box, tolerance)):
+        texts = tuple(LETTERS[:len(box.options)]) if dropdowns else \
+            alternatives(box, variant.tolerance, asked_places(variant))
+        labels = [f"{item_id}_{name}_{i}" for i, _ in enumerate(texts, start=1)]
+        for label, text in zip(labels, texts):
             choice = etree.SubElement(choices, "response_label", ident=label, scoring_algorithm="TextInChoices")
             _mattext(choice, text, "text/plain")
+        correct = [labels[LETTERS.index(box.expected)]] if dropdowns else labels
         condition = _condition(processing, "Add", share, last=False)
-        either = etree.SubElement(condition, "or") if len(labels) > 1 else condition
-        for label in labels:
+        either = etree.SubElement(condition, "or") if len(correct) > 1 else condition
+        for label in correct:
             etree.SubElement(either, "varequal", respident=f"response_{name}").text = label
         ids += labels
     return ids

@@ -1,15 +1,52 @@
 """An answer's fields (generator/fields.py) as Typst answer boxes: sized to the answer, empty or filled in for the key.
 
-A number gets a box, a shape three labelled boxes, a matrix a grid of its own size, a letter a row of circles,
-the layer table its table skeleton, and handwritten code ruled lines. The key fills the same boxes with the answer.
+A number gets a box with its label above it, a shape or vector a row of them, a matrix a grid, a letter a row of
+circles, the layer table its table skeleton, and handwritten code ruled lines. Boxes side by side flow along the
+line. The key fills the same boxes, each value in the rounding the question asks for, with the range of values
+that earn the marks and the box's marks-sheet column (generator/paper/marks_sheet.py) printed under it.
+The answer comes in parts a page never splits (a question longer than a page breaks only between them).
 """
 
 from __future__ import annotations
 
-from generator.fields import Box, Group, shown
-from generator.paper.markup import escape
+from collections.abc import Mapping
+from dataclasses import dataclass
 
-CODE_LINES = 18  # ruled lines for handwritten code
+from generator.fields import Box, Group, boxes, has_spares, shown
+from generator.paper.markup import escape
+from generator.rounding import accepted_range, rounded_text
+
+CODE_LINES = 18  # ruled lines for handwritten code, 0.75 cm apart (college ruled)
+LINES_PER_PART = 6  # ruled lines a page keeps together
+INLINE = ("row",)  # group layouts that flow along a line with single boxes
+LINE_BREAK = " \\ "  # a line break inside Typst content
+
+
+@dataclass(frozen=True)
+class KeyNotes:
+    """What the key prints with each box: its value in the question's rounding, what is accepted, its column."""
+
+    places: int | None  # the decimals the question asks for (generator/rounding.py)
+    tolerance: float
+    columns: Mapping[str, str]  # Box.column -> the marks sheet's printed column ('Q5 weights')
+
+    def value(self, box: Box) -> str:
+        """The key's value, as the question asks it written."""
+        return shown(box.expected) if isinstance(box.expected, (str, int)) or box.expected is None else \
+            rounded_text(box.expected, self.places)
+
+    def accepted(self, box: Box) -> str:
+        """'3.06 to 3.07' where the answer is a fraction that a range of written values earns the marks for; '' for a
+        whole number (7 stands for itself, 6.99 to 7.01 would only clutter the key), a letter or a marker's points."""
+        whole = isinstance(box.expected, int) or isinstance(box.expected, float) and box.expected.is_integer()
+        if box.by_hand or whole:
+            return ""
+        found = accepted_range(box.expected, self.tolerance, self.places)
+        return "" if found is None or found[0] == found[1] == self.value(box) else f"{found[0]} to {found[1]}"
+
+    def column(self, box: Box) -> str:
+        """The box's marks-sheet column."""
+        return self.columns.get(box.column, box.column)
 
 
 def preamble() -> str:
@@ -19,79 +56,154 @@ def preamble() -> str:
   align(center + horizon, answer-value(value)))
 #let choice(letter, marked) = box(baseline: 20%, circle(radius: 5pt, stroke: 0.6pt,
   fill: if marked { rgb("#1a4fb5") } else { none })) + h(3pt) + strong(letter) + h(12pt)
+#let empty-cell(width) = box(width: width, height: 0.8cm, stroke: 0.6pt)
+#let empty-grid(columns, rows) = box(width: columns * 1.5cm, height: rows * 0.8cm, stroke: 0.6pt, {
+  for i in range(1, columns) { place(dx: i * 1.5cm, line(angle: 90deg, length: rows * 0.8cm, stroke: 0.6pt)) }
+  for j in range(1, rows) { place(dy: j * 0.8cm, line(length: columns * 1.5cm, stroke: 0.6pt)) }
+})
+#let part-gap = 0.9em
+#let ruled(lines, joined: false) = {
+  if joined { v(-part-gap) }  // the lines go on at the same pitch across the answer's parts
+  block(width: 100%, height: lines * 0.75cm, for line-number in range(1, lines + 1) {
+    place(dy: line-number * 0.75cm, line(length: 100%, stroke: 0.3pt + luma(60%)))
+  })
+}
 #let field-label(value) = text(size: 8.5pt, fill: luma(35%), value)
+#let key-note(value) = text(size: 6.5pt, fill: rgb("#b51a1a"), value)
+#let unit(label, cell, note) = box(grid(columns: 1, row-gutter: 2pt, align: center, field-label(label), cell,
+  ..if note != none { (note,) }))
 """
 
 
-def answer_block(group: Group, filled: bool) -> str:
-    """The boxes of one question, kept on one page."""
-    return f"#block(breakable: false, above: 0.9em)[\n{_field(group, filled)}\n]"
+def answer_parts(group: Group, notes: KeyNotes | None) -> list[str]:
+    """The boxes of one question as parts a page keeps whole: a part per line of a list, ruled lines in sixes."""
+    items = list(group.items) if group.layout == "list" else [group]
+    parts: list[str] = []
+    flowing: list[str] = []  # boxes and rows that share a line until the next field of its own
+    for item in items:
+        if isinstance(item, Box) and not item.options and not item.by_hand or \
+                isinstance(item, Group) and item.layout in INLINE:
+            flowing.append(f"#box[{_field(item, notes)}]")
+            continue
+        if flowing:
+            parts.append(" #h(1.2em) ".join(flowing))
+            flowing = []
+        parts += _code_parts(item, notes) if isinstance(item, Box) and item.by_hand else [_labelled(item, notes)]
+    if flowing:
+        parts.append(" #h(1.2em) ".join(flowing))
+    if has_spares(group):
+        parts[-1] += "\n\n#field-label[Leave unused boxes empty.]"
+    if notes is not None and notes.tolerance > 0 and any(notes.accepted(box) for box in boxes(group)):
+        parts[-1] += f"\n\n#key-note[Accept within ±{escape(shown(notes.tolerance))}: the range under each value.]"
+    return parts
 
 
-def _field(field: Box | Group, filled: bool) -> str:
+def _labelled(field: Box | Group, notes: KeyNotes | None) -> str:
+    """A field on a line of its own, its group's label before it."""
+    label = field.label if isinstance(field, Group) and field.label not in ("", "answer") else ""
+    body = _field(field, notes)
+    return f"#field-label[{escape(label)}] #h(4pt) {body}" if label else body
+
+
+def _field(field: Box | Group, notes: KeyNotes | None) -> str:
     """One box or group as Typst code (in markup mode)."""
     if isinstance(field, Box):
-        return _box(field, filled)
+        return _box(field, notes)
     if field.layout == "table":
-        return _table(field, filled)
+        return _table(field, notes)
     if field.layout == "grid":
-        return _grid(field, filled)
+        return _grid(field, notes)
     if field.layout == "row":
-        return _row(field, filled)
-    lines = []
-    for item in field.items:
-        label = item.label if isinstance(item, Group) else ""
-        if isinstance(item, Box) and (item.options or item.by_hand):
-            lines.append(_box(item, filled))
-        elif isinstance(item, Box):
-            lines.append(f"#field-label[{escape(item.label)}] #h(4pt) {_cell(item, filled)}")
-        else:
-            lines.append(f"#field-label[{escape(label)}] #h(4pt) {_field(item, filled)}")
-    return " \\\n#v(2pt)".join(lines) if len(lines) > 1 else (lines[0] if lines else "")
+        return _row(field, notes)
+    return " \\\n#v(2pt)".join(_labelled(item, notes) for item in field.items)
 
 
-def _cell(box: Box, filled: bool, width: str = "1.7cm") -> str:
-    """One empty box, or the key's value in it."""
-    value = escape(shown(box.expected)) if filled else ""
-    return f"#answer-cell([{value}], width: {width})"
+def _value(box: Box, notes: KeyNotes | None) -> str:
+    """What goes in a box: nothing on the exam, the key's value on the key."""
+    return escape(notes.value(box)) if notes is not None else ""
 
 
-def _box(box: Box, filled: bool) -> str:
-    """A single value: a letter's circles, ruled lines for code, or a labelled box."""
+def _note(box: Box, notes: KeyNotes | None) -> str:
+    """Under a key's box: the range accepted and its marks-sheet column ('none' on the exam)."""
+    if notes is None:
+        return "none"
+    lines = [escape(text) for text in (notes.accepted(box), notes.column(box)) if text]
+    return f"key-note[{LINE_BREAK.join(lines)}]"
+
+
+def _cell(box: Box, notes: KeyNotes | None, width: str = "1.7cm") -> str:
+    """One box, empty or with the key's value (code mode, no leading '#')."""
+    return f"answer-cell([{_value(box, notes)}], width: {width})" if notes is not None else f"empty-cell({width})"
+
+
+def _box(box: Box, notes: KeyNotes | None) -> str:
+    """A single value: a letter's circles, or a labelled box."""
     if box.options:
-        circles = "".join(f"#choice([{letter}], {'true' if filled and letter == box.expected else 'false'})"
+        marked = notes.value(box) if notes is not None else ""
+        circles = "".join(f"#choice([{letter}], {'true' if letter == marked else 'false'})"
                           for letter in "ABCDEFGHIJ"[:len(box.options)])
-        prefix = "" if box.label == "letter" else f"#field-label[{escape(box.label.removesuffix(' (letter)'))}] #h(6pt)"
-        return f"{prefix}{circles}"
-    if box.by_hand:
-        rule = "#line(length: 100%, stroke: 0.3pt + luma(60%))\n#v(0.5cm)\n"
-        lines = "" if filled else f"#block(breakable: true)[\n#v(0.4cm)\n{rule * CODE_LINES}]\n"
-        award = escape(shown(box.expected)) if filled else ""
-        return (f"{lines}#field-label[Points awarded by the marker:] #h(4pt) #answer-cell([{award}]) "
-                f"#field-label[of {escape(shown(box.expected))}]")
-    return f"#field-label[{escape(box.label)}] #h(4pt) {_cell(box, filled)}"
+        own = "" if box.label == "letter" else box.label.removesuffix(" (letter)")
+        prefix = f"#field-label[{escape(own)}] #h(6pt)" if own else ""
+        column = f" #h(4pt) #key-note[{escape(notes.column(box))}]" if notes is not None else ""
+        return f"{prefix}{circles}{column}"
+    return f"#unit([{escape(box.label)}], {_cell(box, notes)}, {_note(box, notes)})"
 
 
-def _row(group: Group, filled: bool) -> str:
-    """Boxes side by side, each with its label above it (H, W, C or 1, 2, 3, ...)."""
-    boxes = [item for item in group.items if isinstance(item, Box)]
-    labels = ", ".join(f"field-label[{escape(b.label)}]" for b in boxes)
-    cells = ", ".join(_cell(b, filled).removeprefix("#") for b in boxes)
-    return (f"#box(baseline: 60%, grid(columns: {len(boxes)}, column-gutter: 5pt, row-gutter: 2pt, align: center, "
-            f"{labels}, {cells}))")
+def _code_parts(box: Box, notes: KeyNotes | None) -> list[str]:
+    """Ruled lines for handwritten code, in parts of LINES_PER_PART, then the marker's points box."""
+    award = escape(shown(box.expected)) if notes is not None else ""
+    column = f" #key-note[{escape(notes.column(box))}]" if notes is not None else ""
+    points = (f"#field-label[Points awarded by the marker:] #h(4pt) #answer-cell([{award}]) "
+              f"#field-label[of {escape(shown(box.expected))}]{column}")
+    if notes is not None:
+        return [points]
+    chunks = [LINES_PER_PART] * (CODE_LINES // LINES_PER_PART) + [CODE_LINES % LINES_PER_PART] * bool(
+        CODE_LINES % LINES_PER_PART)
+    parts = [f"#ruled({count}, joined: {'true' if index else 'false'})" for index, count in enumerate(chunks)]
+    parts[-1] += f"\n\n{points}"
+    return parts
 
 
-def _grid(group: Group, filled: bool) -> str:
-    """A matrix answer: a grid of the matrix's own size."""
+def _row(group: Group, notes: KeyNotes | None) -> str:
+    """Boxes side by side, each with its label above it (H, W, C or 1, 2, 3, ...), the group's label before them."""
+    items = [item for item in group.items if isinstance(item, Box)]
+    label = group.label if group.label not in ("", "answer") else ""
+    lead = (["[]", f"field-label[{escape(label)}]"] + ["[]"] * (notes is not None)) if label else []
+    rows = [[f"field-label[{escape(b.label)}]" for b in items], [_cell(b, notes) for b in items]]
+    if notes is not None:
+        rows.append([_note(b, notes) for b in items])
+    cells = ", ".join(cell for index, row in enumerate(rows) for cell in (lead[index:index + 1] + row))
+    return (f"#box(grid(columns: {len(items) + bool(label)}, column-gutter: 5pt, row-gutter: 2pt, "
+            f"align: center + horizon, {cells}))")
+
+
+def _grid(group: Group, notes: KeyNotes | None) -> str:
+    """A matrix answer: a grid of boxes; on the key each cell's range, and the columns it is typed in."""
     rows = [row for row in group.items if isinstance(row, Group)]
     columns = max(len(row.items) for row in rows)
-    cells = ", ".join(f"[#answer-value[{escape(shown(b.expected)) if filled else ''}]]" for row in rows
-                      for b in row.items if isinstance(b, Box))
-    return (f"#box(baseline: 50%, table(columns: (1.5cm,) * {columns}, rows: 0.8cm, align: center + horizon, "
-            f"stroke: 0.6pt, {cells}))")
+    if notes is None:  # lines drawn once: a table of empty cells costs Typst far more
+        return f"#box(baseline: 50%, empty-grid({columns}, {len(rows)}))"
+    cells = []
+    for row in rows:
+        for box in (b for b in row.items if isinstance(b, Box)):
+            accepted = notes.accepted(box) if notes is not None else ""
+            extra = f" \\ #key-note[{escape(accepted)}]" if accepted else ""
+            cells.append(f"[#answer-value[{_value(box, notes)}]{extra}]")
+    table = (f"#box(baseline: 50%, table(columns: (1.5cm,) * {columns}, rows: 0.8cm, align: center + horizon, "
+             f"stroke: 0.6pt, {', '.join(cells)}))")
+    return table + _columns_note(group, notes)
 
 
-def _table(group: Group, filled: bool) -> str:
+def _columns_note(group: Group, notes: KeyNotes | None) -> str:
+    """On the key, under a grid or table: the marks-sheet columns its boxes are typed in, first to last."""
+    found = list(boxes(group))
+    if notes is None or not found:
+        return ""
+    first, last = notes.column(found[0]), notes.column(found[-1])
+    return f" \\\n#key-note[Marks-sheet columns {escape(first)} … {escape(last)}, row by row as printed.]"
+
+
+def _table(group: Group, notes: KeyNotes | None) -> str:
     """The layer table's skeleton: each layer's name and description, boxes for what is asked."""
     header = ", ".join(f"[*{escape(title)}*]" for title in group.header)
     rows = []
@@ -100,9 +212,9 @@ def _table(group: Group, filled: bool) -> str:
             continue
         shape = next((item for item in row.items if isinstance(item, Group)), None)
         count = next(item for item in row.items if isinstance(item, Box))
-        shape_cells = " × ".join(f"#field-label[{escape(b.label)}] {_cell(b, filled, '1.3cm')}"
+        shape_cells = " × ".join(f"#field-label[{escape(b.label)}] #{_cell(b, notes, '1.3cm')}"
                                  for b in (shape.items if shape else ()) if isinstance(b, Box))
         name = f"*{escape(row.label)}*" if row.label == "total" else escape(row.label)
-        rows.append(f"[{name}], [{escape(row.note)}], [{shape_cells}], [{_cell(count, filled, '2.2cm')}]")
+        rows.append(f"[{name}], [{escape(row.note)}], [{shape_cells}], [#{_cell(count, notes, '2.2cm')}]")
     return (f"#table(columns: (auto, auto, 1fr, auto), inset: 4pt, align: horizon, table.header({header}), "
-            f"{', '.join(rows)})")
+            f"{', '.join(rows)})" + _columns_note(group, notes))

@@ -4,7 +4,8 @@ OUT/exams/<student|form-X>.pdf   hand out (print)
 OUT/keys/<student|form-X>.pdf    the printable answer keys with worked solutions (private)
 OUT/key/<student>.json           the grader's keys, one per student even with forms (private)
 OUT/seating.csv                  which form each student sits (with --forms)
-OUT/marks-template.csv           what TAs fill in: one row per student, one column per answer box
+OUT/marks/<form-X|students>.csv  what TAs fill in: a sheet per form (or one for every student's own exam), one row
+                                 per student, one column per answer box of that paper, in printed order
 OUT/exam.json                    the manifest: who got what, which questions were left out and why
 """
 
@@ -22,18 +23,23 @@ import numpy as np
 
 from generator.build import answer_key, sheet_for, spec_topics
 from generator.files import PRIVATE, PUBLIC, write_bytes_atomic, folder_mode, make_folder, write_text_atomic
-from generator.media import on_paper, without_notebook_wording
-from generator.model import Variant
+from generator.media import on_paper
 from generator.notebook import Question, dumps
+from generator.paper.cover import exam_front
 from generator.paper.markup import to_typst
+from generator.paper.packing import packed_sheets
 from generator.paper.pdf import TypesetJob, page_count, typeset_all
 from generator.paper.typeset import PaperSheet, question_texts, source
 from generator.roster import Student
 from generator.spec import Spec
-from generator.paper.marks_sheet import write_marks_template
+from generator.errors import TemplateError
+from generator.paper.grids import exam_grids, gridded
+from generator.paper.marks_sheet import write_marks_sheet
+from generator.seeds import derive_seed
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 PAGES_GUESS = 6  # QR codes made before the first exam is typeset (~1 ms each); a longer one is typeset again
+EXAM_PICKS = "exam picks"  # the seed of the picks every form shares (a space: never a student id)
 
 
 @dataclass(frozen=True)
@@ -44,11 +50,13 @@ class ExamRun:
     forms: dict[str, str]  # student id -> form letter (empty without forms)
     pdfs: int
     pages: dict[str, int]  # who -> exam pages
+    marks: dict[str, str]  # who -> their marks sheet, relative to OUT
 
 
 def paper_sheet(spec: Spec, who: Student, secret: bytes, form: str | None, code: str) -> PaperSheet:
-    """A sheet of what paper can ask, in its own question order (from its seed, so forms differ)."""
-    sheet, seed = sheet_for(spec, who, secret)
+    """A sheet of what paper can ask, in its own question order (from its seed, so forms differ); a form's picks
+    are the exam's (the same questions on every form) unless the spec draws them `per: form`."""
+    sheet, seed = sheet_for(spec, who, secret, derive_seed(secret, spec.id, EXAM_PICKS) if form else None)
     kept = [q for q in sheet.questions if on_paper(q.variant) and (code == "handwritten" or q.variant.entry_point
                                                                    is None)]
     left_out = tuple(f"{q.variant.title} ({'--code omit' if on_paper(q.variant) else 'no rubric to mark it by hand'})"
@@ -62,26 +70,51 @@ def sheets_for(spec: Spec, students: Sequence[Student], secret: bytes, forms: in
                code: str) -> tuple[tuple[PaperSheet, ...], dict[str, str]]:
     """The sheets to print, and the form each student sits (round robin in roster order: neighbours differ)."""
     if forms is None:
-        return tuple(paper_sheet(spec, s, secret, None, code) for s in students), {}
+        return with_grids(spec, tuple(paper_sheet(spec, s, secret, None, code) for s in students)), {}
     if not 1 <= forms <= len(LETTERS):
         raise ValueError(f"--forms must be between 1 and {len(LETTERS)}, got {forms}")
+    check_equal_forms(spec)
     sheets = tuple(paper_sheet(spec, Student(f"form-{letter}", f"Form {letter}"), secret, letter, code)
                    for letter in LETTERS[:forms])
-    return sheets, {s.student_id: LETTERS[i % forms] for i, s in enumerate(students)}
+    return with_grids(spec, sheets), {s.student_id: LETTERS[i % forms] for i, s in enumerate(students)}
 
 
-def marks_sheet_rows(spec: Spec, sheets: Sequence[PaperSheet], students: Sequence[Student],
-                     forms: dict[str, str]) -> list[tuple[str, str, str, list[Variant]]]:
-    """Each student's id, name, form and questions in spec order: the marks sheet's rows and columns."""
-    position = {qid: i for i, qid in enumerate(qid for entry in spec.entries for qid in entry.pool)}
+def check_equal_forms(spec: Spec) -> None:
+    """A pick drawn per form must draw questions of equal weight (their templates' own points), or forms differ."""
+    for entry in spec.entries:
+        if entry.per != "form" or entry.pick >= len(entry.pool):
+            continue
+        worth = {qid: spec.templates[qid].points for qid in entry.pool}
+        if len(set(worth.values())) > 1:
+            listed = ", ".join(f"{qid}: {points:g}" for qid, points in worth.items())
+            raise TemplateError(entry.where, f"a pick per form draws questions of different points ({listed}), so "
+                                             "the forms would not be equally hard; pick from questions of equal "
+                                             "points, or drop 'per: form' to give every form the same questions")
+
+
+def with_grids(spec: Spec, sheets: tuple[PaperSheet, ...]) -> tuple[PaperSheet, ...]:
+    """The sheets with every answer whose shape is asked given its template's grid (generator/paper/grids.py)."""
+    grids = exam_grids(spec.templates, [q.variant for paper in sheets for q in paper.sheet.questions])
+    return tuple(replace(paper, sheet=replace(paper.sheet, questions=tuple(
+        replace(q, variant=gridded(q.variant, grids)) for q in paper.sheet.questions))) for paper in sheets)
+
+
+def write_marks_sheets(out: Path, sheets: Sequence[PaperSheet], students: Sequence[Student],
+                       forms: dict[str, str]) -> dict[str, str]:
+    """OUT/marks/form-X.csv for each form (its students' rows), or OUT/marks/students.csv (every student's row with
+    their own paper's columns); returns who -> the sheet's path relative to OUT, for the manifest."""
+    make_folder(out / "marks", folder_mode(PUBLIC))
     by_who = {paper.who: paper for paper in sheets}
-    rows = []
-    for student in students:
-        form = forms.get(student.student_id, "")
-        paper = by_who[f"form-{form}" if form else student.student_id]
-        variants = sorted((q.variant for q in paper.sheet.questions), key=lambda v: position.get(v.qid, len(position)))
-        rows.append((student.student_id, student.name, form, variants))
-    return rows
+    if not forms:
+        write_marks_sheet(out / "marks" / "students.csv", [
+            (s.student_id, s.name, "", [q.variant for q in by_who[s.student_id].sheet.questions]) for s in students])
+        return {paper.who: "marks/students.csv" for paper in sheets}
+    for paper in sheets:
+        variants = [q.variant for q in paper.sheet.questions]
+        write_marks_sheet(out / "marks" / f"{paper.who}.csv", [
+            (s.student_id, s.name, paper.form or "", variants) for s in students if forms[s.student_id] == paper.form],
+            form=variants)
+    return {paper.who: f"marks/{paper.who}.csv" for paper in sheets}
 
 
 def student_keys(sheets: Sequence[PaperSheet], students: Sequence[Student],
@@ -101,13 +134,14 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
                code: str, workers: int = 1) -> ExamRun:
     """Typeset and write everything; every file is written atomically, keys private."""
     sheets, seating = sheets_for(spec, students, secret, forms, code)
-    instructions = without_notebook_wording(spec.instructions)
-    markdown = [text for paper in sheets for text in question_texts(paper)] + [instructions]
+    front = exam_front(spec)
+    markdown = [text for paper in sheets for text in question_texts(paper, front)] + front.markdown()
     texts = dict(zip(markdown, to_typst(markdown)))
+    sheets = packed_sheets(sheets, texts, front)  # each question order filling its pages: before keys and marks
     for folder, mode in (("exams", PUBLIC), ("keys", PRIVATE), ("key", PRIVATE)):
         make_folder(out / folder, folder_mode(mode))
-    jobs = [TypesetJob(spec.id, paper.who, source(paper, texts, texts[instructions], key=False),
-                source(paper, texts, texts[instructions], key=True), PAGES_GUESS) for paper in sheets]
+    jobs = [TypesetJob(spec.id, paper.who, source(paper, texts, front, key=False),
+                source(paper, texts, front, key=True), PAGES_GUESS) for paper in sheets]
     pages: dict[str, int] = {}
     for who, exam_pdf, key_pdf in typeset_all(jobs, secret, workers):
         write_bytes_atomic(out / "exams" / f"{who}.pdf", exam_pdf, mode=PUBLIC)
@@ -118,8 +152,8 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
     if seating:
         rows = "".join(f"{s.student_id},{_csv(s.name)},{seating[s.student_id]}\n" for s in students)
         write_text_atomic(out / "seating.csv", "student_id,name,form\n" + rows, mode=PUBLIC)
-    write_marks_template(out / "marks-template.csv", marks_sheet_rows(spec, sheets, students, seating))
-    run = ExamRun(sheets, seating, 2 * len(sheets), pages)
+    marks = write_marks_sheets(out, sheets, students, seating)
+    run = ExamRun(sheets, seating, 2 * len(sheets), pages, marks)
     write_text_atomic(out / "exam.json", json.dumps(manifest(spec, run), indent=1) + "\n", mode=PUBLIC)
     return run
 
@@ -136,4 +170,4 @@ def manifest(spec: Spec, run: ExamRun) -> dict[str, Any]:
     return {"format": 1, "exam": spec.id, "title": spec.title, "forms": run.forms,
             "sheets": [{"who": paper.who, "questions": [q.variant.qid for q in paper.sheet.questions],
                         "points": paper.sheet.total_points, "pages": run.pages[paper.who],
-                        "left_out": list(paper.left_out)} for paper in run.sheets]}
+                        "marks": run.marks[paper.who], "left_out": list(paper.left_out)} for paper in run.sheets]}

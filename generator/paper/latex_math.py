@@ -109,6 +109,22 @@ def _argument(reader: _Reader) -> str:
     return inner if re.fullmatch(r"[A-Za-z0-9.]+", inner) else f"({inner})"
 
 
+def _group(reader: _Reader) -> str:
+    """A command's argument without the parentheses _argument puts around it (a fraction adds its own)."""
+    inner = _argument(reader)
+    return inner[1:-1] if inner.startswith("(") and inner.endswith(")") and _balanced(inner[1:-1]) else inner
+
+
+def _balanced(text: str) -> bool:
+    """Whether every parenthesis in a Typst math text closes, so that stripping an outer pair is safe."""
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
 def _text_argument(reader: _Reader) -> str:
     """\\text{...}: its raw characters, as a Typst string."""
     reader.skip_space()
@@ -141,8 +157,8 @@ def _atom(reader: _Reader) -> str:
         return ""
     if name in TABLE:
         return TABLE[name]
-    if name == "frac":
-        return f"frac({_argument(reader)}, {_argument(reader)})"
+    if name == "frac":  # Typst's a/b drops one pair of parentheses around each side: (1)/(16) is 1 over 16
+        return f"({_group(reader)})/({_group(reader)})"
     if name in ONE_ARGUMENT:
         return f"{ONE_ARGUMENT[name]}{_argument(reader)}"
     if name in TEXT:

@@ -1,7 +1,13 @@
 """One exam or answer key as a Typst document, and the PDF Typst makes of it (offline, fonts built in, ~10 ms).
 
 Every exam page carries what a scanned sheet needs: the student's name and id (or lines to write them on a
-form), the form and page number, and a QR code of the page's signed token (generator/paper/token.py).
+form), the form and page number, and a QR code of the page's signed token (generator/paper/token.py). An exam
+opens with its cover (generator/paper/cover.py) and, when the spec asks, the formula sheet.
+
+A question is one block a page never splits: its heading, its text and its answer boxes move to the next page
+together. Only a question taller than a page breaks, between its parts (generator/paper/boxes.py), and the next
+page's header says "Question N (continued)". Typst records where each question starts and ends and where its
+boxes lie: `typst query` of `<cnnlab-probe>` with the input `probe` set lists them (tests/generator/paper/).
 """
 
 from __future__ import annotations
@@ -11,15 +17,56 @@ from dataclasses import dataclass
 
 from generator.fields import Group
 from generator.kinds import answer_fields
-from generator.media import explain_for, prompt_for, rubric
+from generator.media import asked_on, explain_for, paper_prompt, rubric
 from generator.model import Variant
 from generator.notebook import Question, Sheet
-from generator.paper.boxes import answer_block, preamble
+from generator.paper.boxes import KeyNotes, answer_parts, preamble
+from generator.paper.cover import ExamFront, cover_page, formula_page
 from generator.paper.markup import escape
+from generator.paper.marks_sheet import printed_columns
 from generator.render import number
 from generator.common_mistakes import summary, wrong_answers
+from generator.rounding import asked_places
 
 BLUE, RED = 'rgb("#1a4fb5")', 'rgb("#b51a1a")'
+PAGE_BODY = ("174mm", "242mm")  # A4 within the margins _page_setup sets: what one question may fill
+PAGE_BODY_PT = 242 / 25.4 * 72  # its height in points, as Typst reports positions
+LAYOUT = f"""#let body-width = {PAGE_BODY[0]}
+#let body-height = {PAGE_BODY[1]}
+#let probing = "probe" in sys.inputs
+#let probe(kind, q, body) = if probing {{ context {{
+  let at = here().position()
+  let size = measure(body, width: body-width)
+  [#metadata((kind: kind, q: q, page: at.page, x: at.x.pt(), y: at.y.pt(), w: size.width.pt(),
+    h: size.height.pt())) <cnnlab-probe>]
+  body
+}} }} else {{ body }}
+#show: doc => if probing {{ show math.equation.where(block: false): it => probe("math", none, it); doc }} else {{ doc }}
+#let question(q, parts) = {{
+  let whole = block(breakable: false, width: 100%, {{
+    [#metadata(q) <q-start>]
+    parts.join()
+    probe("end", q, block(height: 0pt))
+    [#metadata(q) <q-end>]
+  }})
+  if parts.len() == 1 {{ whole }} else {{ context {{
+    if measure(whole, width: body-width).height <= body-height {{ whole }} else {{
+      [#metadata(q) <q-start>]
+      for part in parts {{ block(breakable: false, width: 100%, part) }}
+      probe("end", q, block(height: 0pt))
+      [#metadata(q) <q-end>]
+    }}
+  }} }}
+}}
+#let continued() = context {{
+  let page = here().page()
+  let open = query(<q-start>).filter(m => m.location().page() < page)
+  if open.len() > 0 {{
+    let ends = query(<q-end>).filter(m => m.value == open.last().value)
+    if ends.len() > 0 and ends.first().location().page() >= page [*Question #open.last().value (continued)*]
+  }}
+}}
+"""
 
 
 @dataclass(frozen=True)
@@ -38,7 +85,8 @@ class PaperSheet:
 
 
 def _page_setup(paper: PaperSheet, key: bool) -> str:
-    """Page size, header (who and which form) and footer (page x of y, and the QR code on exam pages)."""
+    """Page size, header (who, which form, a question continued) and footer (page x of y, the exam's QR code);
+    the exam's first page, its cover, has no header: it asks for the name itself."""
     sheet = paper.sheet
     form = f"Form {paper.form}" if paper.form else ""
     if paper.form and not key:
@@ -52,8 +100,12 @@ def _page_setup(paper: PaperSheet, key: bool) -> str:
     qr = "" if key else (', image(bytes(sys.inputs.at("qr" + str(here().page()), default: sys.inputs.qr1)), '
                          'format: "svg", width: 1.6cm)')
     where = " · ".join(part for part in (escape(sheet.assignment), form or escape(sheet.student_id)) if part)
+    cover = "" if key else "if here().page() == 1 { return }\n  "
     return f"""#set page(paper: "a4", margin: (x: 1.8cm, top: 2.6cm, bottom: 2.9cm),
-  header: [#set text(9pt); {mark}*{escape(sheet.title)}* #h(1fr) {form} \\ #v(4pt) {who}],
+  header: context {{
+  {cover}set text(9pt)
+  [{mark}*{escape(sheet.title)}* #h(1fr) #continued() #h(1fr) {form} \\ #v(4pt) {who}]
+  }},
   footer: context [#set text(9pt); #grid(columns: (1fr, auto), align: (left + horizon, right + horizon),
     [{where} · Page #counter(page).display() of #counter(page).final().first()]{qr})])
 #set text(size: 10.5pt)
@@ -63,45 +115,53 @@ def _page_setup(paper: PaperSheet, key: bool) -> str:
 """
 
 
-def _title(paper: PaperSheet, instructions: str, key: bool) -> str:
-    """The first page's title block."""
+def _key_title(paper: PaperSheet) -> str:
+    """The key's first lines: the exam's title, its size, and how to read the boxes."""
     sheet = paper.sheet
-    questions = len(sheet.questions)
-    lines = [f"#align(center, text(size: 15pt, weight: \"bold\")[{escape(sheet.title)}])"]
-    facts = [f"{questions} questions", f"{number(sheet.total_points)} points"]
-    if sheet.due:
-        facts.insert(0, escape(str(sheet.due)))
-    lines.append(f"#align(center)[{' · '.join(facts)}]")
-    if instructions and not key:
-        lines.append(instructions)
-    if not key:
-        lines.append("Write each answer in its box, clearly, one value per box. Working may go in the margins; "
-                     "only the boxes are marked.")
-    return "\n\n".join(lines) + "\n\n"
+    facts = [f"{len(sheet.questions)} questions", f"{number(sheet.total_points)} points"]
+    form = f"Form {escape(paper.form)} · " if paper.form else ""
+    return (f"#align(center, text(size: 15pt, weight: \"bold\")[{escape(sheet.title)}])\n\n"
+            f"#align(center)[{form}{' · '.join(facts)}]\n\n"
+            f"#text(size: 9pt)[Each box holds the answer in the rounding its question asks for; under it, in red, "
+            f"the values that earn the marks (when more than one does) and its column on the marks sheet.]\n\n")
 
 
-def question_texts(paper: PaperSheet) -> list[str]:
+def question_texts(paper: PaperSheet, front: ExamFront) -> list[str]:
     """The Markdown this sheet prints, for one batch conversion with every other sheet's."""
+    asked = asked_on(q.variant for q in paper.sheet.questions)
     return [text for q in paper.sheet.questions
-            for text in (prompt_for(q.variant, "paper"), explain_for(q.variant, "paper"))]
+            for text in (paper_prompt(q.variant, asked[q.variant.qid], front.hints), explain_for(q.variant, "paper"))]
 
 
-def _question(q: Question, texts: Mapping[str, str], key: bool) -> str:
-    """One question: heading, prompt, answer boxes (filled for the key), and the key's worked solution."""
+def _question(q: Question, texts: Mapping[str, str], key: bool, prompt: str) -> str:
+    """One question: heading, prompt and answer boxes in a block a page keeps whole; on the key, filled in, then
+    the values its misconceptions give, its worked solution and, for code, the rubric and a model answer."""
     v = q.variant
     group = answer_fields(v)
-    parts = [f"== Question {q.number}: {escape(v.title)} #h(1fr) #text(weight: \"regular\", size: 10pt)"
-             f"[({number(v.points)} points)]", texts[prompt_for(v, "paper")], answer_block(group, filled=key)]
+    notes = KeyNotes(asked_places(v), v.tolerance, printed_columns(q.number, v)) if key else None
+    heading = (f"== Question {q.number}: {escape(v.title)} #h(1fr) #text(weight: \"regular\", size: 10pt)"
+               f"[({number(v.points)} points)]")
+    answer = answer_parts(group, notes)
+    first = f"#probe(\"head\", {q.number}, [{heading}])\n\n{texts[prompt]}\n\n{_field_probe(q.number, answer[0])}"
     if key:
-        parts.append(common_mistakes(v, group))
-        parts.append(f"#text(fill: {BLUE}, weight: \"bold\")[Worked solution]")
-        parts.append(texts[explain_for(v, "paper")])
-        criteria = rubric(v)
-        if criteria:
-            share = number(round(v.points / len(criteria), 2))
-            parts.append(f"*Rubric* ({share} points each):\n\n" + "\n".join(f"- {escape(c)}" for c in criteria))
-            parts.append(f"*A model answer:*\n\n```python\n{q.kind.solution_source(v).rstrip()}\n```")
-    return "\n\n".join(part for part in parts if part)
+        first += "\n\n" + common_mistakes(v, group)
+    parts = [first] + [_field_probe(q.number, part) for part in answer[1:]]
+    block = f"#question({q.number}, ({', '.join(f'[{part}]' for part in parts)},))"
+    if not key:
+        return block
+    extras = [f"#block(sticky: true, text(fill: {BLUE}, weight: \"bold\")[Worked solution])",  # kept with it
+              texts[explain_for(v, "paper")]]
+    criteria = rubric(v)
+    if criteria:
+        share = number(round(v.points / len(criteria), 2))
+        extras.append(f"*Rubric* ({share} points each):\n\n" + "\n".join(f"- {escape(c)}" for c in criteria))
+        extras.append(f"*A model answer:*\n\n```python\n{q.kind.solution_source(v).rstrip()}\n```")
+    return "\n\n".join([block, *extras])
+
+
+def _field_probe(number_: int, part: str) -> str:
+    """An answer part, recorded (when probing) with where it lies."""
+    return f"#probe(\"field\", {number_}, block(width: 100%, above: part-gap)[\n{part}\n])"
 
 
 def common_mistakes(variant: Variant, group: Group) -> str:
@@ -116,7 +176,17 @@ def common_mistakes(variant: Variant, group: Group) -> str:
     return title + "\n" + "\n".join(f"- {escape(summary(answer))}" for answer in wrong)
 
 
-def source(paper: PaperSheet, texts: Mapping[str, str], instructions: str, key: bool) -> str:
-    """The whole Typst document of an exam or its key."""
-    body = "\n\n".join(_question(q, texts, key) for q in paper.sheet.questions)
-    return preamble() + _page_setup(paper, key) + _title(paper, instructions, key) + body + "\n"
+def source(paper: PaperSheet, texts: Mapping[str, str], front: ExamFront, key: bool) -> str:
+    """The whole Typst document of an exam (cover, formula sheet, questions) or of its key."""
+    sheet = paper.sheet
+    asked = asked_on(q.variant for q in sheet.questions)
+    body = "\n\n".join(_question(q, texts, key, paper_prompt(q.variant, asked[q.variant.qid], front.hints))
+                       for q in sheet.questions)
+    if key:
+        opening = _key_title(paper)
+    else:
+        rows = [(q.number, q.variant.title, q.variant.points) for q in sheet.questions]
+        who = None if paper.form else (sheet.student_name, sheet.student_id)
+        opening = cover_page(front, texts, rows, paper.form, who) + (formula_page(texts) if front.formula_sheet
+                                                                     else "")
+    return preamble() + LAYOUT + _page_setup(paper, key) + opening + body + "\n"

@@ -1,8 +1,13 @@
-"""Grading a paper exam from its marks sheet: each row's typed cells, filled into the answer's own structure and
+"""Grading a paper exam from its marks sheets: each row's typed cells, filled into the answer's own structure and
 scored by the same kinds' checkers as a notebook's values, stored as the same records as notebook grading.
 
-One record per student and sheet (its digest names the sheet's file and the student, not the row's text), so a
-corrected row replaces its earlier grading; a row whose grading is unchanged is reused, as a notebook is. A bad row
+A row is read by its student's own paper: the key holds the questions in printed order, so question N's boxes are
+the columns `QN ...` (generator/paper/marks_sheet.py), whichever form or sheet the row is on. One record per student
+and sheet (its digest names the sheet's file and the student, not the row's text), so a corrected row replaces its
+earlier grading; a row whose grading is unchanged is reused, as a notebook is. A cell that cannot be read costs only
+its question, "ungraded: <sheet> line 7 (<student>), column Q11: 'seven' is not a number", in the record's notes and
+the question's feedback; the row's other answers are graded. A row that cannot be trusted as a whole (another
+student's column typed into, a form that is not the student's, a second row of the student, a cell under no column)
 becomes a rejected record whose notes name the row and column of every problem; the other rows are still graded.
 """
 
@@ -21,7 +26,7 @@ from generator.grading.read import is_blank, to_plain
 from generator.model import Part, Returned, Score, Variant
 from grader.reports.feedback import feedback_notebook
 from grader.reports.results_json import results_json
-from generator.paper.marks_sheet import FIXED
+from generator.paper.marks_sheet import FIXED, printed_columns
 from grader.marks.sheet import MarksRow, MarksSheet
 from grader.pipeline.batch import grader_error
 from grader.pipeline.records import AnswerKey, GradedSubmission
@@ -31,16 +36,17 @@ from grader.pipeline.steps import Env
 from grader.pipeline.store import Store, json_bytes
 
 BY_HAND = "marked by hand against the rubric"
+UNGRADED = "ungraded:"  # how the feedback of a question whose cells could not be read begins
 OnProblem = Callable[[str], None]
+Typed = tuple[MarksSheet, MarksRow]  # a row and the sheet it is on
 
 
 @dataclass(frozen=True)
 class Marked:
-    """One question graded from its typed cells: the score, or each unreadable cell's (column, reason)."""
+    """One question graded from its typed cells: the score, or each unreadable cell's (Box.column, reason)."""
 
     score: Score | None
     problems: tuple[tuple[str, str], ...] = ()
-    columns: tuple[str, ...] = ()  # the question's own columns
     value: Any = None  # the answer the cells filled in, as plain JSON (for copy detection); None when blank
 
 
@@ -69,21 +75,18 @@ def hand_marked(variant: Variant, hand: Sequence[Box], typed: Mapping[str, str])
 
 
 def mark_question(variant: Variant, typed: Mapping[str, str], env: Env) -> Marked:
-    """The typed cells of one question, filled into the answer and scored by its kind, as a notebook's value is."""
+    """The typed cells of one question (by Box.column), filled into the answer and scored by its kind, as a
+    notebook's value is."""
     group = kinds.answer_fields(variant)
-    own = list(boxes(group))
-    columns = tuple(b.column for b in own)
-    hand = [b for b in own if b.by_hand]
+    hand = [b for b in boxes(group) if b.by_hand]
     if hand:
-        return replace(hand_marked(variant, hand, typed), columns=columns)
+        return hand_marked(variant, hand, typed)
     value, problems = fill(variant, group, typed)
     if problems:
-        return Marked(None, tuple(problems.items()), columns)
+        return Marked(None, tuple(problems.items()))
     # the value as the sandbox hands back an answer variable (a blank answer is None: "no answer")
     score = kinds.score(variant, Returned({variant.variable: value}, {}), env.context)
-    return Marked(score, (), columns, None if is_blank(value) else to_plain(value))
-
-
+    return Marked(score, (), None if is_blank(value) else to_plain(value))
 
 def key_form(env: Env, student: str) -> str:
     """The form ('A', 'B', ...) the student's key was drawn for; '' when the key names none (a notebook's key)."""
@@ -96,37 +99,46 @@ class Graded:
     """One student's grading from the sheet: scores, or the problems that kept the row from being graded."""
 
     scores: tuple[Score, ...]
-    problems: tuple[str, ...]
-    notes: tuple[str, ...]
+    problems: tuple[str, ...]  # what keeps the whole row from being graded
+    notes: tuple[str, ...]  # the questions left ungraded, the columns read as blank
     answers: dict[str, Any]  # qid -> the typed answer, instructor-only (grader/copying/detect.py)
 
 
-def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, header: frozenset[str], where: str) -> Graded:
-    """Every question of the student's key from the row; a foreign, unreadable or out-of-range cell is a problem."""
+def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, where: str) -> Graded:
+    """Every question of the student's key from the row, by its printed number; an unreadable or out-of-range cell
+    leaves its question ungraded, a cell of a question the student does not have is a problem of the row."""
     problems: list[str] = []
     form, typed_form = key_form(env, student), row.cells.get("form", "").strip()
     if form and typed_form and typed_form.upper() != form.upper():
         problems.append(f"{where}, column form: {typed_form!r}, but {student}'s paper was form {form}; "
                         "check which paper this row was typed from")
     own: list[str] = []
+    notes: list[str] = []
     scores: list[Score] = []
     answers: dict[str, Any] = {}
-    for variant in key.questions:
-        marked = mark_question(variant, row.cells, env)
-        own += marked.columns
+    for number, variant in enumerate(key.questions, start=1):  # the key holds the questions in printed order
+        names = printed_columns(number, variant)  # Box.column -> the column as printed
+        own += names.values()
+        marked = mark_question(variant, {column: row.cells.get(name, "") for column, name in names.items()}, env)
+        if marked.problems:
+            lines = [f"{UNGRADED} {where}, column {names[column]}: {why}" for column, why in marked.problems]
+            notes += lines
+            scores.append(Score(variant.qid, 0.0, variant.points, "\n".join(lines)))
+            continue
         if marked.value is not None:
             answers[variant.qid] = marked.value
-        problems += [f"{where}, column {column}: {why}" for column, why in marked.problems]
         if marked.score is not None:
             scores.append(marked.score)
-    unseen = [column for column in own if column not in header]
+    unseen = [column for column in own if column not in row.header]
+    mine = set(own)
     problems += [f"{where}, column {column}: {text.strip()!r} is in a column of a question {student} does not have "
                  "(typed into the wrong column or row?)"
-                 for column, text in row.cells.items() if column not in FIXED and column not in own and text.strip()]
+                 for column, text in row.cells.items() if column not in FIXED and column not in mine and text.strip()]
     problems += [f"{where}, column {label}: {text.strip()!r} is under no column name" for label, text in row.stray]
-    notes = (f"{where}: the sheet has no column {', '.join(unseen[:3])}{' ...' if len(unseen) > 3 else ''} for "
-             f"{student}'s questions; read as blank",) if unseen else ()
-    return Graded(tuple(scores), tuple(problems), notes, answers)
+    if unseen:
+        notes.append(f"{where}: the sheet has no column {', '.join(unseen[:3])}{' ...' if len(unseen) > 3 else ''} "
+                     f"for {student}'s questions; read as blank")
+    return Graded(tuple(scores), tuple(problems), tuple(notes), answers)
 
 
 def _not_graded(key: AnswerKey | None, why: str) -> tuple[Score, ...]:
@@ -134,62 +146,67 @@ def _not_graded(key: AnswerKey | None, why: str) -> tuple[Score, ...]:
     return tuple(Score(q.qid, 0.0, q.points, f"{NOT_GRADED} {why}") for q in key.questions) if key else ()
 
 
-def _digest(sheet: MarksSheet, student: str, rows: Sequence[MarksRow]) -> str:
+def _digest(sheet: MarksSheet, student: str, row: MarksRow) -> str:
     """The record's identity: the sheet's file and the student (a row without an id: its line and its text)."""
     if student:
         ident = f"marks\0{sheet.name}\0{student}"
     else:
-        ident = f"marks\0{sheet.name}\0line {rows[0].line}\0{json.dumps(dict(rows[0].cells), sort_keys=True)}"
+        ident = f"marks\0{sheet.name}\0line {row.line}\0{json.dumps(dict(row.cells), sort_keys=True)}"
     return hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _outcome(sheet: MarksSheet, student: str, rows: Sequence[MarksRow], key: AnswerKey | None, env: Env
+def _outcome(student: str, rows: Sequence[Typed], key: AnswerKey | None, env: Env
              ) -> tuple[str, tuple[Score, ...], tuple[str, ...], dict[str, Any]]:
-    """(status, scores, notes, answers) of one student's row(s): graded, or rejected with each problem in a line."""
-    first = rows[0]
+    """(status, scores, notes, answers) of one student's row(s): graded (some questions perhaps ungraded), or
+    rejected with each problem in a line."""
+    sheet, first = rows[0]
     where = f"{sheet.name} line {first.line}" + (f" ({student})" if student else "")
-    problems = [f"{sheet.name} line {r.line} ({student}): {student} already has a row on line {first.line}; "
-                "keep one of them" for r in rows[1:]]
+    problems = [f"{other.name} line {r.line} ({student}): {student} already has a row on "
+                f"{'' if other is sheet else f'{sheet.name} '}line {first.line}; keep one of them"
+                for other, r in rows[1:]]
     if not student:
         return "rejected", (), (f"{where}: no student_id",), {}
     if key is None:
         return "rejected", (), (f"{where}: no answer key for student {student!r}", *problems), {}
-    graded = grade_row(first, student, key, env, frozenset(sheet.header), where)
+    graded = grade_row(first, student, key, env, where)
     problems += graded.problems
     if problems:
         return "rejected", _not_graded(key, problems[0]), tuple(problems), {}
     return "graded", graded.scores, graded.notes, graded.answers
 
 
-def grade_student(sheet: MarksSheet, student: str, rows: Sequence[MarksRow], env: Env) -> GradedSubmission:
+def grade_student(student: str, rows: Sequence[Typed], env: Env) -> GradedSubmission:
     """The record of one student's row(s); an exception is a grader-side error record, never the batch's."""
     key: AnswerKey | None = None
     try:
         key = env.keys.load(student) if student else None
-        status, scores, notes, answers = _outcome(sheet, student, rows, key, env)
+        status, scores, notes, answers = _outcome(student, rows, key, env)
     except Exception as error:
         reason = grader_error(error, "marks")
         status, scores, notes, answers = "error", _not_graded(key, reason), (reason,), {}
+    sheet, first = rows[0]
     return GradedSubmission(
-        digest=_digest(sheet, student, rows), label=f"{sheet.name} line {rows[0].line}", filename=sheet.name,
+        digest=_digest(sheet, student, first), label=f"{sheet.name} line {first.line}", filename=sheet.name,
         student_id=student or None, assignment=key.assignment if key else None,
         key_digest=key.digest if key else None, status=status, scores=scores, notes=notes, seconds=0.0,
         graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), isolation="", answers=answers)
 
 
-def _by_student(sheet: MarksSheet, env: Env) -> list[tuple[str, list[MarksRow]]]:
-    """Rows grouped by student (roster aliases resolved), in the sheet's order; a row without an id stands alone."""
-    groups: dict[str, list[MarksRow]] = {}
-    order: list[tuple[str, list[MarksRow]]] = []
-    for row in sheet.rows:
-        student = env.known.aliases.get(row.student_id, row.student_id)
-        if not student:
-            order.append(("", [row]))
-        elif student not in groups:
-            groups[student] = [row]
-            order.append((student, groups[student]))
-        else:
-            groups[student].append(row)
+def _by_student(sheets: Sequence[MarksSheet], env: Env) -> list[tuple[str, list[Typed]]]:
+    """Rows grouped by student (roster aliases resolved) over every sheet, in order; a row without an id stands
+    alone."""
+    groups: dict[str, list[Typed]] = {}
+    order: list[tuple[str, list[Typed]]] = []
+    for sheet in sheets:
+        for row in sheet.rows:
+            student = env.known.aliases.get(row.student_id, row.student_id)
+            if not student:
+                order.append(("", [(sheet, row)]))
+            elif student not in groups:
+                groups[student] = [(sheet, row)]
+                order.append((student, groups[student]))
+            else:
+                groups[student].append((sheet, row))
     return order
 
 
@@ -206,16 +223,19 @@ def _same(stored: GradedSubmission, record: GradedSubmission) -> bool:
     return stored.status != "error" and replace(stored, graded_at="") == replace(record, graded_at="")
 
 
-def grade_marks(sheet: MarksSheet, env: Env, store: Store, regrade: bool = False,
+def grade_marks(sheets: Sequence[MarksSheet], env: Env, store: Store, regrade: bool = False,
                 on_problem: OnProblem = lambda line: None) -> tuple[list[GradedSubmission], int]:
-    """Grade every row, store each record atomically (files first, record last); returns the records and how many
-    were reused unchanged from an earlier run."""
+    """Grade every row of every sheet, store each record atomically (files first, record last); returns the records
+    and how many were reused unchanged from an earlier run. Each rejected row and ungraded question is a line."""
     records: list[GradedSubmission] = []
     reused = 0
-    for student, rows in _by_student(sheet, env):
-        record = grade_student(sheet, student, rows, env)
-        for note in record.notes if record.status == "rejected" else ():  # each a problem of the row
-            on_problem(note)
+    for student, rows in _by_student(sheets, env):
+        record = grade_student(student, rows, env)
+        for note in record.notes:
+            if record.status == "rejected":
+                on_problem(f"row not graded: {note}")
+            elif note.startswith(UNGRADED):
+                on_problem(note)
         stored = store.load(record.digest)
         if not regrade and stored is not None and _same(stored, record):
             records.append(stored)
@@ -226,10 +246,11 @@ def grade_marks(sheet: MarksSheet, env: Env, store: Store, regrade: bool = False
     return records, reused
 
 
-def marks_roster(env: Env, sheet: MarksSheet) -> Roster:
-    """Who the gradebook lists: the roster, else every student with a key (named as the sheet names them), so a
+def marks_roster(env: Env, sheets: Sequence[MarksSheet]) -> Roster:
+    """Who the gradebook lists: the roster, else every student with a key (named as the sheets name them), so a
     student without a row is 'missing', as in notebook grading."""
     if env.roster is not None:
         return env.roster
-    typed = {env.known.aliases.get(r.student_id, r.student_id): r.cells.get("name", "").strip() for r in sheet.rows}
+    typed = {env.known.aliases.get(r.student_id, r.student_id): r.cells.get("name", "").strip()
+             for sheet in sheets for r in sheet.rows}
     return Roster({sid: typed.get(sid, "") for sid in env.keys.paths}, {sid: sid for sid in env.keys.paths})

@@ -194,7 +194,8 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
 
     if not todo:
         return done
-    sandbox = Sandbox(workers=batch.workers, limits=batch.limits, gpu=batch.gpu)
+    private = [batch.env.keys.root, *([batch.env.roster.source] if batch.env.roster and batch.env.roster.source else [])]
+    sandbox = Sandbox(workers=batch.workers, limits=batch.limits, gpu=batch.gpu, hide=private)
     prepared = ((prepare(raw, batch.env), batch.env) for raw in todo)
     try:
         with ThreadPoolExecutor(1) as background:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from generator.limits import LIMITS
+from grader.pipeline.answer_cells import answer_cells, empty_value
 from grader.pipeline.notebook import Cell
 from grader.sandbox import Sandbox
 from grader.sandbox.api import Job
@@ -85,13 +86,15 @@ def form_problem(form: Any, value: Any) -> str | None:
     return None
 
 
-def _empty(value: Any) -> bool:
-    """The untouched stub: every leaf None or empty text."""
-    if isinstance(value, dict):
-        return all(_empty(v) for v in value.values())
-    if isinstance(value, list):
-        return all(_empty(v) for v in value)
-    return value is None or (isinstance(value, str) and not value.strip())
+def missing_metadata(notebook_meta: dict[str, Any], found: tuple[Cell, ...]) -> str | None:
+    """What a check cannot go on without, in one line: cells marked as answers, and the student's id."""
+    missing = [what for what, absent in (("no answer cells", not answer_cells(found)),
+                                         ("no student id", not notebook_meta.get("student_id"))) if absent]
+    if not missing:
+        return None
+    return (f"{' and '.join(missing)}: the notebook's cnnlab metadata is gone (stripped, e.g. by "
+            "`nbstripout --extra-keys`, or the file is not the notebook you were given); copy your answers into a "
+            "fresh copy of your notebook")
 
 
 def problems(found: tuple[Cell, ...], timeout: float) -> list[str]:
@@ -120,7 +123,7 @@ def problems(found: tuple[Cell, ...], timeout: float) -> list[str]:
         qid, variable = cell.cnnlab.get("qid"), cell.cnnlab["variable"]
         if variable in outcome.problems:
             lines.append(f"question {qid}: {variable} (cell {cell.number}): {outcome.problems[variable]}")
-        elif _empty(outcome.variables.get(variable)):
+        elif empty_value(outcome.variables.get(variable)):
             lines.append(f"question {qid}: {variable} (cell {cell.number}) has no answer yet")
         elif (why := form_problem(cell.cnnlab.get("form"), outcome.variables[variable])) is not None:
             lines.append(f"question {qid}: {variable} (cell {cell.number}): {why}")

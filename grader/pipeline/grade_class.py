@@ -15,7 +15,7 @@ from generator.limits import LIMITS, Limits
 from generator.model import Context
 from grader.copying.class_check import check_class
 from grader.marks.grading import grade_marks, marks_roster
-from grader.marks.sheet import read_marks
+from grader.marks.sheet import read_sheets
 from grader.pipeline.answer_key import KeyDir
 from grader.pipeline.batch import Batch, OnResult, grade_all
 from grader.pipeline.collect import collect
@@ -110,12 +110,13 @@ def grade_notebooks(submissions: Sequence[str], env: Env, store: Store, *, worke
     return ClassRun(records, sum(reused), copying)
 
 
-def grade_marks_sheet(answers: Path, env: Env, store: Store, *, regrade: bool = False, junit: Path | None = None,
-                      warn: Say = lambda line: None) -> ClassRun:
-    """A paper exam from its marks sheet: the same records, files and gradebooks as notebooks, no sandbox."""
-    sheet = read_marks(answers)  # a defect of the whole file stops here, before OUT is touched
+def grade_marks_sheet(answers: Sequence[Path], env: Env, store: Store, *, regrade: bool = False,
+                      junit: Path | None = None, warn: Say = lambda line: None) -> ClassRun:
+    """A paper exam from its marks sheets (files or folders of them, every form's at once): the same records, files
+    and gradebooks as notebooks, no sandbox."""
+    sheets = read_sheets(answers)  # a defect of a whole file stops here, before OUT is touched
     with store.exclusive():
-        records, reused = grade_marks(sheet, env, store, regrade, warn)
-        everything = write_class_outputs(store, marks_roster(env, sheet), records, junit, env.keys)
+        records, reused = grade_marks(sheets, env, store, regrade, warn)
+        everything = write_class_outputs(store, marks_roster(env, sheets), records, junit, env.keys)
         copying = check_class(store, everything, env.keys)
     return ClassRun(records, reused, copying)

@@ -16,6 +16,7 @@ class Roster:
     names: Mapping[str, str]  # student id -> display name ("" when the roster has none)
     aliases: Mapping[str, str]  # alias (student id included) -> student id
     details: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # student id -> LMS fields (canvas_id...)
+    source: Path | None = field(default=None, compare=False)  # the file it was read from: hidden from student code
 
     def __contains__(self, student_id: object) -> bool:
         """Whether the id is on the roster."""
@@ -42,4 +43,4 @@ def read_roster(path: Path) -> Roster:
         for alias in student.aliases:
             aliases.setdefault(alias, student.student_id)
     return Roster({student.student_id: student.name for student in students}, aliases,
-                  {student.student_id: student.details for student in students})
+                  {student.student_id: student.details for student in students}, source=path)

@@ -6,11 +6,11 @@ and later steps do what they still can (a file that is not JSON is still identif
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
-from generator.model import Context
+from generator.model import Context, Variant
+from grader.pipeline.answer_cells import STRIPPED, answer_cells, colab_notes, drop_untouched_copies
 from grader.pipeline.answer_key import KeyDir
 from grader.pipeline.identify import identify
 from grader.pipeline.notebook import Cell, NotebookError, cells, notebook_cnnlab, parse, strip_outputs
@@ -90,29 +90,31 @@ def load_key(state: State, env: Env) -> State:
 
 
 def find_cells(state: State, env: Env) -> State:
-    """Answer cells by metadata (order is irrelevant); missing, duplicated or foreign cells become notes."""
+    """Answer cells by metadata (order is irrelevant); missing, duplicated or foreign cells and Colab imports: notes.
+
+    An untouched copy of an answered cell is left out of the job, so the stub below an answer cannot erase it.
+    """
     if state.notebook is None or state.key is None:
         return state
-    found = cells(state.notebook)
-    by_qid: dict[str, list[int]] = defaultdict(list)
-    for cell in found:
-        if cell.cell_type == "code" and cell.cnnlab.get("role") in ("answer", "code"):
-            by_qid[str(cell.cnnlab.get("qid"))].append(cell.number)
+    found, copies = drop_untouched_copies(cells(state.notebook))
     notes = []
     assignment = notebook_cnnlab(state.notebook).get("assignment")
     if assignment not in (None, state.key.assignment):
         notes.append(f"the notebook says assignment {assignment!r} but the key is for {state.key.assignment!r}; "
                      "graded against the key")
-    for q in state.key.questions:
-        name = q.variable or q.entry_point
-        places = by_qid.get(q.qid, [])
-        if not places:
-            notes.append(f"question {q.qid}: no answer cell with its metadata (deleted or cleared?); "
-                         f"looked for {name} in every cell")
-        elif len(places) > 1:
-            notes.append(f"question {q.qid}: {len(places)} answer cells (cells {', '.join(map(str, places))}); "
-                         "all ran in order, the last one's value counts")
-    return replace(state, cells=found).note(*notes)
+    present = answer_cells(found)
+    missing = [q for q in state.key.questions if q.qid not in present]
+    if missing and not present:  # one cause, one note: the metadata was stripped
+        notes.append(f"{STRIPPED}; looked for {', '.join(answer_name(q) for q in missing)} in every cell")
+    else:
+        notes += [f"question {q.qid}: no answer cell with its metadata (deleted or cleared?); "
+                  f"looked for {answer_name(q)} in every cell" for q in missing]
+    return replace(state, cells=found).note(*notes, *copies, *colab_notes(found))
+
+
+def answer_name(question: Variant) -> str:
+    """The name a student's cell defines: the function or class of a code question, else the answer variable."""
+    return question.entry_point or question.variable
 
 
 def make_requests(state: State, env: Env) -> State:

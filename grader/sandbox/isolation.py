@@ -16,17 +16,27 @@ from typing import Literal
 
 from generator import probes
 
+from . import runner_confine
+
 Mode = Literal["auto", "bubblewrap", "weak"]
 REPO = Path(__file__).resolve().parents[2]
 PROTECTED_NAMES = ("solutions", "grader", "generator", "cnnlab", "tests", "assignments")
 SANDBOX_DIR = "/sandbox"
 RUNNER_MODULES = ("runner.py", "runner_zygote.py", "runner_capture.py", "runner_child.py", "runner_cells.py",
-                  "runner_results.py")
+                  "runner_results.py", "runner_confine.py")
 # Every file the zygote runs, by its name in the sandbox's folder: the entry imports the others as siblings.
 RUNNER_FILES: dict[str, Path] = {**{name: Path(__file__).with_name(name) for name in RUNNER_MODULES},
                                  "probes.py": Path(probes.__file__)}
 SANDBOX_RUNNER = f"{SANDBOX_DIR}/runner.py"
 SANDBOX_IO = "/io"
+NO_LANDLOCK_ENV = "CNNLAB_SANDBOX_NO_LANDLOCK"  # "1": weak mode without Landlock (tests; a kernel that misbehaves)
+# Weak mode's Landlock read allow-list besides the Python install: what bubblewrap mode binds, plus /proc and /sys.
+WEAK_READ_ROOTS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc/ld.so.cache",
+                   "/etc/ld.so.conf", "/etc/localtime", "/etc/nsswitch.conf", "/proc", "/sys", "/dev/urandom",
+                   "/dev/random", "/dev/zero")
+WEAK_WRITE_ROOTS = ("/dev/null",)
+# The bubblewrap flags that have a fallback when this bubblewrap lacks them (--size came in 0.7.0).
+OPTIONAL_BWRAP_FLAGS = ("--size",)
 ZYGOTE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
 CHILD_ENV = {
     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -49,6 +59,9 @@ class Plan:
     as_root: bool
     weak_reason: str = ""
     gpu: bool = False  # bind the NVIDIA device nodes (grading trains on the GPU)
+    landlock_abi: int = 0  # weak mode: the Landlock ABI the child restricts itself with (0: none)
+    seccomp: bool = False  # weak mode: the child installs the seccomp filter
+    missing_flags: tuple[str, ...] = ()  # optional bubblewrap flags this bubblewrap lacks (fallbacks used)
 
     def uid_for(self, slot: int) -> int | None:
         """An unprivileged uid with no account, one per slot of this grader process.
@@ -94,27 +107,49 @@ def _hidden(extra: Sequence[str | os.PathLike[str]], site_dirs: Sequence[str]) -
     return tuple(dict.fromkeys(os.path.realpath(p) for p in paths if os.path.lexists(p)))
 
 
+def _probe_command(bwrap: str, without: Sequence[str]) -> list[str]:
+    """Every flag bwrap_command uses, once, on a throw-away sandbox; an optional flag left out with its value."""
+    sized = [] if "--size" in without else ["--size", "1048576"]
+    caps = ["--cap-drop", "ALL", "--cap-add", ZYGOTE_CAPS[0]] if os.geteuid() == 0 else []
+    return [bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--die-with-parent", "--new-session", "--hostname", "sandbox", *caps, "--ro-bind", "/", "/",
+            "--ro-bind-try", "/nonexistent-cnnlab", "/nonexistent-cnnlab", "--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", *sized, "--tmpfs", "/tmp", "--symlink", "usr/lib", "/tmp/l", "--perms", "0755", "--dir", "/tmp/d", "--bind", "/tmp", "/tmp/d", "--dev-bind", "/dev/null",
+            "/tmp/n", "--clearenv", "--setenv", "A", "1", "--chdir", "/tmp", "true"]
+
+
 @functools.cache
-def _bwrap_works(bwrap: str) -> str:
-    """'' when bubblewrap can make namespaces here, else the reason it cannot."""
-    command = [bwrap, "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "--unshare-ipc",
-               "--die-with-parent", "--proc", "/proc", "--dev", "/dev", "true"]
-    try:
-        done = subprocess.run(command, capture_output=True, timeout=20, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return f"bubblewrap failed to start: {exc}"
-    return "" if done.returncode == 0 else f"bubblewrap cannot make namespaces: {done.stderr.decode()[:200]}"
+def _bwrap_works(bwrap: str) -> tuple[str, tuple[str, ...]]:
+    """('' or why bubblewrap cannot run our sandbox here, the optional flags it lacks): probes every flag we use."""
+    missing: list[str] = []
+    while True:
+        try:
+            done = subprocess.run(_probe_command(bwrap, missing), capture_output=True, timeout=20, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"bubblewrap failed to start: {exc}", ()
+        if done.returncode == 0:
+            return "", tuple(missing)
+        error = done.stderr.decode("utf-8", "replace").strip()
+        unknown = error.rpartition("Unknown option ")[2].split()[0] if "Unknown option " in error else ""
+        if unknown in OPTIONAL_BWRAP_FLAGS and unknown not in missing:
+            missing.append(unknown)
+            continue
+        if unknown:
+            return f"this bubblewrap lacks {unknown}, which the sandbox needs", ()
+        return f"bubblewrap cannot make namespaces: {error[:200]}", ()
 
 
 def make_plan(mode: Mode = "auto", hide: Sequence[str | os.PathLike[str]] = (), gpu: bool = False) -> Plan:
     """Pick the strongest isolation this machine allows (or the one asked for)."""
     bwrap = shutil.which("bwrap")
     reason = "weak mode was asked for" if mode == "weak" else ""
+    missing: tuple[str, ...] = ()
     if mode != "weak":
-        reason = "bubblewrap (bwrap) is not installed" if bwrap is None else _bwrap_works(bwrap)
+        reason, missing = ("bubblewrap (bwrap) is not installed", ()) if bwrap is None else _bwrap_works(bwrap)
         if reason and mode == "bubblewrap":
             raise RuntimeError(reason)
     site_dirs = _site_dirs()
+    weak = bool(reason)
     return Plan(
         mode="weak" if reason else "bubblewrap",
         bwrap=None if reason else bwrap,
@@ -125,6 +160,9 @@ def make_plan(mode: Mode = "auto", hide: Sequence[str | os.PathLike[str]] = (), 
         as_root=os.geteuid() == 0,
         weak_reason=reason,
         gpu=gpu,
+        landlock_abi=runner_confine.landlock_abi() if weak and os.environ.get(NO_LANDLOCK_ENV) != "1" else 0,
+        seccomp=weak and runner_confine.seccomp_available(),
+        missing_flags=missing,
     )
 
 
@@ -179,8 +217,9 @@ def bwrap_command(plan: Plan, io_dir: str, tmp_bytes: int, config: str) -> list[
         for cap in ZYGOTE_CAPS:
             args += ["--cap-add", cap]
     args += _system_binds()
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/dev/shm"]
+    sized = [] if "--size" in plan.missing_flags else ["--size", str(tmp_bytes)]  # else RLIMIT_FSIZE + the cgroup
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", *sized, "--tmpfs", "/tmp",
+             "--perms", "1777", *sized, "--tmpfs", "/dev/shm"]
     bound = [*plan.python_roots, *plan.site_dirs]
     for path in bound:
         args += _parents(path) + ["--ro-bind", path, path]
@@ -211,6 +250,49 @@ def weak_command(plan: Plan, runner_copy: str, config: str) -> list[str]:
     return [plan.python, "-I", "-S", "-B", runner_copy, config]
 
 
+def make_private(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """Weak mode, as root: take group and other access off each hidden path (roster, key), as the key folder has it.
+
+    The child runs as another uid, so a 0600 file or 0700 folder is closed to it even where Landlock is missing.
+    Returns the paths whose mode changed.
+    """
+    changed = []
+    for path in paths:
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+            if mode & 0o077:
+                os.chmod(path, mode & ~0o077)
+                changed.append(str(path))
+        except OSError:
+            continue
+    return changed
+
+
+def weak_read_roots(plan: Plan) -> list[str]:
+    """What weak mode's Landlock lets the child read: the Python install, its site-packages, the system's libraries."""
+    return [*plan.python_roots, *plan.site_dirs, os.path.dirname(plan.python), *WEAK_READ_ROOTS]
+
+
+def _weak_walls(plan: Plan, uid: int | None, net_unshared: bool) -> str:
+    """Weak mode's layers, each named only when it is on, and what is open because another is off."""
+    walls = []
+    if plan.landlock_abi:
+        net = ", TCP refused" if plan.landlock_abi >= 4 else ""
+        walls.append(f"Landlock ABI {plan.landlock_abi} (reads: the Python install only; writes: scratch only{net})")
+    else:
+        walls.append("no Landlock: the repository and solutions/ are readable by student code")
+    walls.append("seccomp (no sockets, ptrace, mount, namespaces)" if plan.seccomp else "no seccomp filter")
+    if not (net_unshared or plan.seccomp or plan.landlock_abi >= 4):
+        walls.append("NETWORK OPEN")
+    elif net_unshared:
+        walls.append("net namespace")
+    if uid is None and not plan.landlock_abi:
+        walls.append("same uid as the grader: the key and roster are readable by student code")
+    elif uid is not None:
+        walls.append("key and roster unreadable (0700/0600, another uid)")
+    return "; ".join(walls)
+
+
 def describe(plan: Plan, cgroup: str | None, uid: int | None, net_unshared: bool) -> str:
     """The line every Outcome carries, so a report always says what protected it."""
     limits = cgroup or "no cgroup (rlimits only)"
@@ -218,7 +300,8 @@ def describe(plan: Plan, cgroup: str | None, uid: int | None, net_unshared: bool
     rlimits = "rlimits cpu+fsize+data" + ("+nproc" if uid is not None else "")
     if plan.mode == "bubblewrap":
         gpu = "; NVIDIA devices bound" if plan.gpu else ""
-        return (f"bubblewrap: mount (allow-list), net, pid, ipc, uts namespaces; {limits}; {user}; {rlimits}{gpu}")
-    net = "net namespace" if net_unshared else "NETWORK OPEN"
-    return (f"WEAK ({plan.weak_reason}): no mount or pid namespace, the repository, solutions/ and the key "
-            f"are readable by student code; {net}; {limits}; {user}; {rlimits}")
+        tmp = ("; /tmp unsized (this bubblewrap lacks --size): files capped by RLIMIT_FSIZE, the total by "
+               + ("the cgroup's memory" if cgroup else "nothing")) if "--size" in plan.missing_flags else ""
+        return (f"bubblewrap: mount (allow-list), net, pid, ipc, uts namespaces; {limits}; {user}; {rlimits}{gpu}{tmp}")
+    return (f"WEAK ({plan.weak_reason}): no mount or pid namespace; {_weak_walls(plan, uid, net_unshared)}; "
+            f"{limits}; {user}; {rlimits}")

@@ -3,9 +3,11 @@
 Standalone on purpose (stdlib; numpy, torch and IPython arrive from the zygote): run in the sandbox as a
 sibling of runner.py. Each cell runs through the zygote's InteractiveShell as in Jupyter; after it, the
 variables and calls checkpointed there go into a frame; a closing frame reads everything again at the end.
+The shell first learns what notebook editors accept and a bare InteractiveShell does not (accept_editor_habits).
 """
 from __future__ import annotations
 
+import importlib.machinery
 import signal
 import sys
 import types
@@ -35,6 +37,7 @@ class Harness:
     def __init__(self, child: Child, job: dict[str, Any]) -> None:
         self.child, self.job, self.np, self.torch = child, job, child.np, child.torch
         self.shell = child.z.shell
+        accept_editor_habits(self.shell)
         self.ns = self.shell.user_ns
         self.type, self.isinstance = type, isinstance
         self.ndarray = self.np.ndarray
@@ -199,6 +202,70 @@ class Harness:
         """The probe on the student's class, with the isinstance taken before any student code ran."""
         shape = tuple(args[0].shape) if self.isinstance(args[0], self.ndarray) else tuple(args[0])
         return module_summary(self.torch, cls, shape, args[1:], kwargs, self.isinstance)
+
+
+COLAB = "google.colab"
+
+
+class ColabStandIn(types.ModuleType):
+    """google.colab and every name under it outside Colab: each one callable, doing nothing and returning None."""
+
+    def __getattr__(self, name: str) -> ColabStandIn:
+        """Any public name, so `from google.colab import drive` then `drive.mount(...)` still runs."""
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return ColabStandIn(f"{self.__name__}.{name}")
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> None:
+        """drive.mount(...), files.upload(), cv2_imshow(image): nothing to do where there is no Colab."""
+
+
+class ColabFinder:
+    """After every real finder: serves google.colab and its submodules (and `google` where none is installed)."""
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> importlib.machinery.ModuleSpec | None:
+        """A package spec for the Colab names only; every other missing module stays missing."""
+        if name in ("google", COLAB) or name.startswith(COLAB + "."):
+            return importlib.machinery.ModuleSpec(name, cls, is_package=True)
+        return None
+
+    @staticmethod
+    def create_module(spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
+        """A plain package for `google`, a stand-in for everything under google.colab."""
+        return types.ModuleType(spec.name) if spec.name == "google" else ColabStandIn(spec.name)
+
+    @staticmethod
+    def exec_module(module: types.ModuleType) -> None:
+        """Nothing to run: the stand-in's names come from its __getattr__."""
+
+
+def _headless_matplotlib(gui: str | None = None) -> tuple[None, str]:
+    """%matplotlib and %pylab with any backend (inline, notebook, widget, qt...): figures are drawn off screen."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+    except ImportError:  # the student's own `import matplotlib` then says so, as in Jupyter
+        pass
+    return None, "agg"
+
+
+def _no_event_loop(gui: str | None = None) -> None:
+    """%gui and matplotlib's event-loop hook: there is no screen and no GUI loop in the sandbox."""
+
+
+def accept_editor_habits(shell: Any) -> None:
+    """Accept what Jupyter, Colab and VS Code accept: %matplotlib <any backend>, %gui, `from google.colab import`.
+
+    A bare InteractiveShell raises NotImplementedError on `%matplotlib inline` (it has no event loop), and the
+    rest of that cell, often the setup cell with `import numpy as np`, never runs. %config, %load_ext
+    autoreload, %%capture and display() already work on it.
+    """
+    shell.enable_matplotlib = _headless_matplotlib
+    shell.enable_gui = _no_event_loop
+    if ColabFinder not in sys.meta_path:
+        sys.meta_path.append(ColabFinder)
 
 
 def _raise_timeout(_signum: int, _frame: Any) -> None:

@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 if __package__:  # imported by the grader: the siblings are modules of grader.sandbox
     from .runner_cells import Harness
+    from .runner_confine import install_landlock, install_seccomp
 else:  # run by path in the sandbox: the siblings sit in the same folder
     from runner_cells import Harness
+    from runner_confine import install_landlock, install_seccomp
 
 if TYPE_CHECKING:
     from .runner_results import Frame
@@ -43,6 +45,7 @@ class Child:
         self._apply_limits()
         self._make_scratch(job)
         self._drop_privileges()
+        self._confine()
         self._seed(job["seed"])
         self._cap_gpu_memory(self.limits.get("gpu_memory_fraction") or 0.0)
         self.token = job["token"]
@@ -125,6 +128,14 @@ class Child:
             os.setresgid(self.z.uid, self.z.uid, self.z.uid)
             os.setresuid(self.z.uid, self.z.uid, self.z.uid)
         self.z.libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+    def _confine(self) -> None:
+        """Weak mode: Landlock and seccomp stand in for the namespaces; one that fails stops the job (fail closed)."""
+        confine = self.z.config.get("confine") or {}
+        if confine.get("landlock_abi"):
+            install_landlock(confine["landlock_abi"], confine["read_roots"], [self.scratch, *confine["write_roots"]])
+        if confine.get("seccomp"):
+            install_seccomp()
 
     def _seed(self, seed: int) -> None:
         """Seed random, numpy and torch with the job's seed, so a run is repeatable."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from generator.limits import Limits
 
 from .api import Job, Outcome
-from .isolation import Mode, Plan, make_plan
+from .isolation import Mode, Plan, describe, make_plan, make_private
 from .leftovers import remove_stale
 from .verdict import crashed
 from .worker import Worker, WorkerDied
@@ -32,7 +32,10 @@ class Sandbox:
         self.threads: list[threading.Thread] = []
         self.start_errors: list[str] = []
         if self.plan.mode == "weak":
-            message = f"SANDBOX IS WEAK: {self.plan.weak_reason}; student code can read the repository and the key"
+            if self.plan.as_root:
+                for path in make_private(hide):
+                    log.info("made %s unreadable to student code (group and other access removed)", path)
+            message = f"SANDBOX IS WEAK: {describe(self.plan, None, self.plan.uid_for(0), False)}"
             warnings.warn(message, RuntimeWarning, stacklevel=2)
             log.warning(message)
 

@@ -17,7 +17,8 @@ from . import cgroup as cgroups
 from generator.limits import Limits
 
 from .api import Job, Outcome
-from .isolation import SANDBOX_IO, Plan, bwrap_command, copy_runner, describe, weak_command
+from .isolation import (SANDBOX_IO, WEAK_WRITE_ROOTS, Plan, bwrap_command, copy_runner, describe, weak_command,
+                        weak_read_roots)
 from .leftovers import cgroup_name, folder_prefix
 from .verdict import build_outcome, crashed
 from .wire import BadJob, read_capped, write_job
@@ -94,6 +95,9 @@ class Worker:
             "scratch_root": scratch, "uid": self.uid,
             "pid_namespace": inside, "unshare_net": not inside and self.plan.as_root,
             "cgroup_procs": [] if inside or self.cgroup is None else [str(p) for p in self.cgroup.procs_files],
+            "confine": None if inside else {"landlock_abi": self.plan.landlock_abi, "seccomp": self.plan.seccomp,
+                                            "read_roots": weak_read_roots(self.plan),
+                                            "write_roots": list(WEAK_WRITE_ROOTS)},
         })
         if inside:
             return bwrap_command(self.plan, str(self.folder), (self.limits.memory_mb << 20), config)

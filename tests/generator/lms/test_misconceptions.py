@@ -105,7 +105,7 @@ def test_moodle_cloze_blanks_read_back_with_feedback_and_the_same_weights(plante
     for qid in ("output-size", "same-padding"):
         for question, plain in zip(with_mistakes[qid], without[qid], strict=True):
             read, before = blanks(question.findtext("questiontext/text")), blanks(plain.findtext("questiontext/text"))
-            assert [b.weight for b in read] == [b.weight for b in before] == [1] * len(read)  # the mark: unchanged
+            assert [b.weight for b in read] == [b.weight for b in before]  # the mark: unchanged
             assert [_right(b) for b in read] == [_right(b) for b in before]  # the key's answer, at 100%
             assert all(not a.feedback for b in before for a in b.alternatives)
             if qid == "output-size":  # H and W get the mistake's value, C (unchanged by it) nothing

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from generator.lms import moodle
 from generator.lms import variants as shared
 from generator.lms.variants import Quiz
+from generator.model import Variant
 from tests.generator.lms.cloze import Blank, blanks
 from tests.generator.lms.conftest import rebuilt
 
@@ -46,8 +48,9 @@ def test_every_variants_correct_answers_are_the_keys(quiz: Quiz) -> None:
                 typed = {found[0].column: "ABCDEFGHIJ"[fractions.index("100")]}
             else:
                 assert question.get("type") == "cloze"
-                typed = {box.column: _correct(blank, variant.tolerance)
-                         for box, blank in zip(found, blanks(question.findtext("questiontext/text")), strict=True)}
+                read = blanks(question.findtext("questiontext/text"))
+                typed = {box.column: _correct(blank, variant.tolerance) for box, blank in zip(found, read, strict=True)}
+                _check_mark(variant, [blank.weight for blank in read], question.findtext("defaultgrade"))
             assert rebuilt(variant, typed) == variant.answer, variant.qid
     assert seen == {"numerical", "multichoice", "cloze"}
 
@@ -55,12 +58,48 @@ def test_every_variants_correct_answers_are_the_keys(quiz: Quiz) -> None:
 def _correct(blank: Blank, tolerance: float) -> str:
     """The one full-marks answer of an embedded cloze part, checking a number's tolerance."""
     correct = [a.answer for a in blank.alternatives if a.fraction == 1]
-    assert len(correct) == 1 and blank.weight == 1
+    assert len(correct) == 1 and blank.weight >= 1  # a weight of 0 would make the blank count for nothing
     if blank.kind == "NUMERICAL":
         value, margin = correct[0].split(":")
         assert float(margin) == tolerance
         return value
     return correct[0]
+
+
+def _check_mark(variant: Variant, weights: list[int], defaultgrade: str) -> None:
+    """Moodle's mark for a cloze (the sum of its blanks' weights) is the spec's points wherever whole weights of at
+    least 1 can sum to them; elsewhere every blank weighs 1, the same share each as `cnnlab grade` gives."""
+    assert float(defaultgrade) == sum(weights)  # what Moodle computes, never a different number
+    if variant.points.is_integer() and len(weights) <= variant.points:
+        assert sum(weights) == variant.points and max(weights) - min(weights) <= 1
+    else:
+        assert weights == [1] * len(weights)
+
+
+def test_cloze_marks_are_the_specs_points_where_moodle_can_hold_them(quiz: Quiz) -> None:
+    """Read back with Moodle's regexes: conv-params (3 points, 3 blanks) and dense-vs-conv are worth their points;
+    lenet-table (6 points, 23 blanks) cannot be, and its category says which slot mark to set."""
+    questions = parsed(quiz)
+    marks = {}
+    for question in questions:
+        if question.get("type") == "cloze":
+            qid = question.findtext("name/text").split(" #")[0]
+            marks.setdefault(qid, set()).add(sum(b.weight for b in blanks(question.findtext("questiontext/text"))))
+    points = {bank.qid: bank.points for bank in quiz.banks}
+    assert marks["conv-params"] == {3} and marks["dense-vs-conv"] == {2} and marks["output-size"] == {3}
+    assert marks["lenet-table"] == {23} != {points["lenet-table"]}
+    infos = {q.findtext("category/text").rsplit("/", 1)[1]: q.findtext("info/text")
+             for q in questions if q.get("type") == "category"}
+    assert "give its quiz slot the maximum mark 6" in infos["lenet-table"] and "23 here" in infos["lenet-table"]
+    assert "Worth" not in infos["conv-params"] and "Worth" not in infos["receptive-field"]
+
+
+def test_blank_weights_share_the_points_in_whole_numbers() -> None:
+    assert moodle.blank_weights(6, 3) == (2, 2, 2) and moodle.blank_weights(3, 2) == (2, 1)
+    assert moodle.blank_weights(4, 4) == (1, 1, 1, 1) and moodle.blank_weights(7, 3) == (3, 2, 2)
+    assert moodle.blank_weights(6, 23) == (1,) * 23 and moodle.blank_weights(2.5, 2) == (1, 1)
+    with pytest.raises(ValueError, match="at least one blank"):
+        moodle.blank_weights(3, 0)
 
 
 def test_math_and_labels_are_html_for_mathjax(quiz: Quiz) -> None:

@@ -9,7 +9,7 @@ from lxml import etree
 
 from generator.lms import qti
 from generator.lms import variants as shared
-from generator.lms.qti_items import QUESTION_TYPES
+from generator.lms.qti_items import question_type
 from generator.lms.variants import Quiz
 from tests.generator.lms.conftest import rebuilt
 
@@ -43,7 +43,7 @@ def test_every_variants_scoring_condition_is_the_keys(quiz: Quiz) -> None:
             kind, _, found = shared.shape(variant)
             meta = {f.findtext("q:fieldlabel", namespaces=NS): f.findtext("q:fieldentry", namespaces=NS)
                     for f in item.iterfind("q:itemmetadata/q:qtimetadata/q:qtimetadatafield", NS)}
-            assert meta["question_type"] == QUESTION_TYPES[kind]
+            assert meta["question_type"] == question_type(kind, found)
             assert float(meta["points_possible"]) == variant.points
             assert item.get("ident") == shared.ident(variant.qid, variant.seed)
             assert rebuilt(variant, _typed(item, kind, found, variant.tolerance)) == variant.answer, variant.qid

@@ -43,13 +43,18 @@ def test_each_kind_is_asked_as_a_number_a_choice_or_parts(quiz: shared.Quiz) -> 
     assert "**A.**" not in shared.stem(concept, "choice") and "**A.**" in shared.stem(concept, "parts")
 
 
-def test_canvas_blanks_take_the_value_and_its_roundings_within_the_tolerance() -> None:
-    assert alternatives(Box((), "p", "q", 0.0345), 0.01) == ("0.0345", "0.03", "0.035", ".0345", ".03", ".035")
-    assert alternatives(Box((), "p", "q", 7.25), 0.0) == ("7.25",)
-    assert alternatives(Box((), "p", "q", 5.0), 0.01) == ("5", "5.0")
-    assert alternatives(Box((), "p", "q", 1091940), 0.0) == ("1091940", "1,091,940")
-    assert alternatives(Box((), "p", "q", -3), 0.0) == ("-3",)
-    assert alternatives(Box((), "why", "q.why", "B", ("x", "y")), 0.0) == ("B", "b", "(B)")
+def test_canvas_blanks_take_every_spelling_within_the_tolerance() -> None:
+    assert alternatives(Box((), "p", "q", 0.0345), 0.01, 2) == (
+        "0.0345", ".0345", "+0.0345", "+.0345", "0.03", ".03", "+0.03", "+.03", "0.04", ".04", "+0.04", "+.04",
+        "0.034", ".034", "+0.034", "+.034", "0.035", ".035", "+0.035", "+.035")
+    assert alternatives(Box((), "p", "q", 7.25), 0.0, None) == ("7.25", "+7.25")
+    assert alternatives(Box((), "p", "q", 6.0), 0.01, 2) == ("6", "6.0", "6.00", "+6", "+6.0", "+6.00",
+                                                              "5.99", "+5.99", "6.01", "+6.01")
+    assert alternatives(Box((), "p", "q", -10.0), 0.0, None) == ("-10", "-10.0", "-10.00")
+    assert {"1091940", "1,091,940", "1091940.00", "+1,091,940.0"} <= set(alternatives(Box((), "p", "q", 1091940), 0.0,
+                                                                                       None))
+    assert alternatives(Box((), "p", "q", 0), 0.0, None) == ("0", "0.0", "0.00")
+    assert alternatives(Box((), "why", "q.why", "B", ("x", "y")), 0.0, None) == ("B", "(B)", "B.", "B)")
 
 
 def test_blank_ids_are_words_named_after_the_columns() -> None:

@@ -13,9 +13,11 @@ from pypdf import PdfReader
 
 import cnnlab
 from generator.fields import boxes, shown
+from generator.paper.marks_sheet import printed_columns
 from generator.kinds import answer_fields
 from generator.media import NOTEBOOK_WORDING
 from generator.model import Variant
+from generator.rounding import asked_places, rounded_text
 from grader.pipeline.answer_key import parse_key
 from tests.generator.conftest import ASSIGNMENTS
 
@@ -71,7 +73,8 @@ def variants(out: Path, student: str) -> list[Variant]:
 def test_forms_layout_seating_and_private_keys(forms: Path) -> None:
     names = sorted(str(p.relative_to(forms)) for p in forms.rglob("*") if p.is_file())
     assert names == ["exam.json", "exams/form-A.pdf", "exams/form-B.pdf", "key/s001.json", "key/s002.json",
-                     "key/s003.json", "keys/form-A.pdf", "keys/form-B.pdf", "marks-template.csv", "seating.csv"]
+                     "key/s003.json", "keys/form-A.pdf", "keys/form-B.pdf", "marks/form-A.csv", "marks/form-B.csv",
+                     "seating.csv"]
     assert (forms / "seating.csv").read_text() == \
         "student_id,name,form\ns001,Ada Lovelace,A\ns002,Alan Turing,B\ns003,Grace Hopper,A\n"
     assert oct((forms / "key").stat().st_mode & 0o777) == "0o700" and oct((forms / "keys").stat().st_mode & 0o777) \
@@ -118,7 +121,7 @@ def test_key_pdf_holds_every_answer(own: Path, student: str) -> None:
     assert "ANSWERKEY" in text and "Workedsolution" in text and "Rubric" in text
     for variant in variants(own, student):
         for box in boxes(answer_fields(variant)):
-            assert flat(shown(box.expected)) in text, (variant.qid, box.column)
+            assert flat(rounded_text(box.expected, asked_places(variant))) in text, (variant.qid, box.column)
 
 
 def test_reruns_are_byte_identical(own: Path, roster: Path, tmp_path: Path) -> None:
@@ -131,7 +134,8 @@ def test_reruns_are_byte_identical(own: Path, roster: Path, tmp_path: Path) -> N
 def test_code_can_be_left_out(roster: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert make(tmp_path, roster, "--forms", "1", "--code", "omit") == 0
     assert "left out on paper: Coding: conv2d forward (--code omit)" in capsys.readouterr().out
-    assert "code-conv2d" not in (tmp_path / "marks-template.csv").read_text(encoding="utf-8-sig")
+    header = (tmp_path / "marks" / "form-A.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("student_id,name,form,Q1") and " points" not in header
 
 
 def test_bad_forms_is_one_line(roster: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -139,32 +143,55 @@ def test_bad_forms_is_one_line(roster: Path, tmp_path: Path, capsys: pytest.Capt
     assert capsys.readouterr().err.strip() == "cnnlab: error: --forms must be between 1 and 26, got 0"
 
 
-def test_marks_sheet_graded_end_to_end(forms: Path, tmp_path: Path) -> None:
-    """The template filled from the key for s001 (full marks), one box off for s002, s003 left blank."""
-    with (forms / "marks-template.csv").open(encoding="utf-8-sig", newline="") as file:
-        rows = list(csv.DictReader(file))
-    for row in rows:
-        if row["student_id"] == "s003":
-            continue
-        for variant in variants(forms, row["student_id"]):
-            for box in boxes(answer_fields(variant)):
-                row[box.column] = shown(box.expected)
-        if row["student_id"] == "s002":
-            first = next(c for c in row if c.startswith("conv-params."))
-            row[first] = str(int(row[first]) + 1)
-    sheet = tmp_path / "marks.csv"
-    with sheet.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+def typed_sheets(out: Path) -> dict[str, list[dict[str, str]]]:
+    """Each form's marks sheet filled from the keys: s001 right, s002 one box off, s003 blank."""
+    sheets = {}
+    for path in sorted((out / "marks").glob("*.csv")):
+        with path.open(encoding="utf-8-sig", newline="") as file:
+            rows = list(csv.DictReader(file))
+        for row in rows:
+            if row["student_id"] == "s003":
+                continue
+            for number, variant in enumerate(variants(out, row["student_id"]), start=1):
+                names = printed_columns(number, variant)
+                for box in boxes(answer_fields(variant)):
+                    row[names[box.column]] = shown(box.expected)
+            if row["student_id"] == "s002":
+                first = next(c for c in row if c.startswith("Q") and row[c])
+                row[first] = str(float(row[first]) + 1)
+        sheets[path.name] = rows
+    return sheets
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    """Rows as a CSV whose header is every column of any row, in first appearance."""
+    header = list(dict.fromkeys(name for row in rows for name in row))
+    with path.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=header, restval="")
         writer.writeheader()
         writer.writerows(rows)
-    graded = tmp_path / "graded"
-    assert cnnlab.main(["grade", "--answers", str(sheet), "--key", str(forms / "key"), "--out", str(graded)]) == 0
+
+
+def graded_scores(forms: Path, graded: Path, *sheets: Path) -> dict[str, float]:
+    """`cnnlab grade --answers SHEETS...`'s score per student."""
+    assert cnnlab.main(["grade", "--answers", *map(str, sheets), "--key", str(forms / "key"), "--out",
+                        str(graded)]) == 0
     with (graded / "gradebook.csv").open(encoding="utf-8") as file:
-        book = {row["student_id"]: row for row in csv.DictReader(file)}
+        return {row["student_id"]: float(row["score"]) for row in csv.DictReader(file)}
+
+
+def test_marks_sheets_of_all_forms_graded_at_once(forms: Path, tmp_path: Path) -> None:
+    """Both forms' sheets in one run (a folder), and the same rows as one file with a form column: s001 full marks,
+    s002 one box off, s003 blank."""
     total = sum(v.points for v in variants(forms, "s001"))
-    assert float(book["s001"]["score"]) == total
-    assert 0 < float(book["s002"]["score"]) < total
-    assert float(book["s003"]["score"]) == 0
+    (tmp_path / "typed").mkdir()
+    sheets = typed_sheets(forms)
+    for name, rows in sheets.items():
+        write_rows(tmp_path / "typed" / name, rows)
+    by_folder = graded_scores(forms, tmp_path / "graded", tmp_path / "typed")
+    assert by_folder["s001"] == total and 0 < by_folder["s002"] < total and by_folder["s003"] == 0
+    write_rows(tmp_path / "all.csv", [row for rows in sheets.values() for row in rows])
+    assert graded_scores(forms, tmp_path / "one-file", tmp_path / "all.csv") == by_folder
 
 
 def test_the_spec_says_what_to_do_with_code(write_yaml, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,9 @@ from generator.paper.markup import to_typst
     (r"\begin{bmatrix} 1 & -2 \\ 0 & 3 \end{bmatrix}", 'mat(delim: "[", 1, - 2; 0, 3)'),
     (r"1{,}000 \times 1{,}000", '1","000 times 1","000'),
     (r"F (K^2 C_{in} + 1)", "F ( K^2 C_(i n) + 1 )"),
-    (r"\frac{a}{b} \le \text{max pool}", 'frac((a), (b)) <= "max pool"'),
+    (r"\frac{a}{b} \le \text{max pool}", '(a)/(b) <= "max pool"'),
+    (r"\frac{1}{16} \begin{bmatrix} 1 \end{bmatrix}", '(1)/(16) mat(delim: "[", 1)'),
+    (r"\frac{(a)}{b}", "(( a ))/(b)"),
     (r"\alpha \cdot \varepsilon", "alpha dot epsilon.alt"),
 ])
 def test_known_formulas(latex: str, typst_math: str) -> None:

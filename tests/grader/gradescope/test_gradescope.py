@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from cnnlab import main as cnnlab
-from grader.gradescope.autograder import account_student
+from grader.gradescope.identity import account_student, decide
 from grader.pipeline.roster import Roster
 from tests.grader.classroom import correct_class
 
@@ -25,6 +25,7 @@ TOP = {"score": (int, float), "execution_time": int, "output": str, "output_form
 TEST = {"score": (int, float), "max_score": (int, float), "status": str, "name": str, "name_format": str,
         "number": str, "output": str, "output_format": str, "tags": list, "visibility": str, "extra_data": dict}
 VISIBILITY = ("hidden", "after_due_date", "after_published", "visible")
+EXAM_ONLY = ("typst", "pypandoc-binary", "segno")  # the `exam` extra: never in the grading install
 
 
 def check_spec(data: dict[str, Any]) -> None:
@@ -76,7 +77,12 @@ def submit(tree: Path, notebook: dict[str, Any], email: str) -> Path:
 def test_zip_layout_follows_the_specification(autograder: tuple[Path, dict[str, Any]]) -> None:
     source = autograder[0] / "source"
     setup = (source / "setup.sh").read_text()
-    assert "torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu" in setup and "bubblewrap" in setup
+    assert "--no-deps --index-url https://download.pytorch.org/whl/cpu 'torch==2.13.0" in setup and "bubblewrap" in setup
+    assert "ppa" not in setup.lower() and "22.04) PYTHON=python3.11" in setup and "24.04) PYTHON=python3.12" in setup
+    pins = (source / "constraints.txt").read_text().splitlines()[1:]
+    assert pins and all("==" in pin for pin in pins) and not [p for p in pins if p.split("==")[0] in EXAM_ONLY]
+    assert "--constraint \"$SOURCE/constraints.txt\"" in setup and "autograde --check" in setup
+    assert "python3.11" in (source / "README.md").read_text() and "CNNLAB_DATA" in (source / "run_autograder").read_text()
     assert list(source.glob("cnnlab-*.whl")) and sorted(p.name for p in (source / "key").iterdir()) == [
         "s001.json", "s002.json"]
     visibility = json.loads((source / "settings.json").read_text())["visibility"]
@@ -129,12 +135,30 @@ def test_no_notebook_still_writes_results(autograder: tuple[Path, dict[str, Any]
     assert data["score"] == 0 and "no notebook" in data["output"]
 
 
-def test_account_lookup_by_sid_email_or_local_part() -> None:
+def test_account_lookup_by_email_then_id_never_sid_or_guessed_local_part() -> None:
+    known = Roster({"s001": "", "s002": ""}, {"s001": "s001", "s002": "s002", "two@x.org": "s002", "1234": "s001"})
+    assert account_student({"sid": "s001", "email": "two@x.org"}, known) == "s002", "Gradescope sends no sid"
+    assert account_student({"email": "nobody@x.org", "id": 1234}, known) == "s001"
+    assert account_student({"email": "s001@uni.example"}, known) is None, "an e-mail's local part is no identity"
+    assert decide({"users": []}, known, "s001").student is None and decide({}, known, None).student is None
+
+
+def test_a_claim_that_disagrees_with_the_account_is_noted_for_the_instructor_only() -> None:
     known = Roster({"s001": "", "s002": ""}, {"s001": "s001", "s002": "s002", "two@x.org": "s002"})
-    assert account_student({"users": [{"sid": "s001", "email": "two@x.org"}]}, known)[0] == "s001"
-    assert account_student({"users": [{"email": "two@x.org"}]}, known)[0] == "s002"
-    assert account_student({"users": [{"email": "s001@uni.example"}]}, known)[0] == "s001"
-    assert account_student({"users": []}, known)[0] is None and account_student({}, known)[0] is None
+    found = decide({"users": [{"email": "two@x.org", "id": 9}]}, known, "s001")
+    assert found.student == "s002" and not found.stated
+    assert any("says it is 's001'" in note for note in found.instructor_notes)
+    stranger = decide({"users": [{"email": "who@else.org", "id": 7, "name": "X"}]}, known, "s001")
+    assert stranger.student is None and "is on no roster" in stranger.instructor_notes[0]
+
+
+def test_a_group_gets_the_grade_of_the_submitting_member_s_key() -> None:
+    known = Roster({"s001": "", "s002": ""}, {"s001": "s001", "s002": "s002", "one@x.org": "s001", "two@x.org": "s002"})
+    users = {"users": [{"email": "one@x.org", "id": 1}, {"email": "two@x.org", "id": 2}]}
+    own = decide(users, known, "s002")
+    assert own.student == "s002" and own.members == ("s001", "s002") and not own.instructor_notes
+    assert "every member (s001, s002) gets this grade" in own.stated[0]
+    assert decide(users, known, None).student == "s001"
 
 
 def test_export_refuses_a_missing_key_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
