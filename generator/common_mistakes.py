@@ -20,6 +20,7 @@ from generator.grading.misconceptions import declared, gives_the_key, value_at
 from generator.grading.read import read, rules_for, to_plain
 from generator.kinds import answer_fields
 from generator.model import Misconception, Variant
+from generator.rounding import asked_places, rounded_text
 
 MAX_PARTS_SHOWN = 8  # parts of one mistake listed on a key or in a comment; the rest are counted
 
@@ -30,6 +31,7 @@ class WrongAnswer:
     misconception: Misconception
     parts: tuple[tuple[Box, Any], ...]
     names: tuple[str, ...]  # each changed box's name as feedback names it ('weights', 'output H'); '' for one box
+    places: int | None = None  # the decimals the question asks for: its values are shown so, as the key's are
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def wrong_answers(variant: Variant, group: Group | None = None) -> tuple[WrongAn
                                                                                    variant.tolerance)))
         if parts:
             shown_names = tuple("" if len(found) == 1 else names.get(box.path, box.label) for box, _ in parts)
-            wrong.append(WrongAnswer(misconception, parts, shown_names))
+            wrong.append(WrongAnswer(misconception, parts, shown_names, asked_places(variant)))
     return tuple(wrong)
 
 
@@ -89,8 +91,9 @@ def listing_markdown(wrong: Sequence[WrongAnswer]) -> str:
 def values_text(answer: WrongAnswer) -> str:
     """The values a mistake puts in the boxes it changes: '12', or 'output H = 30; output W = 30' (the first
     MAX_PARTS_SHOWN parts, then how many more: enough to recognise a mistaken matrix)."""
-    named = [f"{name} = {shown(value)}" if name else shown(value)
-             for name, (_, value) in zip(answer.names, answer.parts)]
+    texts = [rounded_text(value, answer.places) if isinstance(value, float) else shown(value)
+             for _, value in answer.parts]
+    named = [f"{name} = {text}" if name else text for name, text in zip(answer.names, texts)]
     more = len(named) - MAX_PARTS_SHOWN
     return "; ".join(named[:MAX_PARTS_SHOWN]) + (f"; and {more} more part{'s' * (more > 1)}" if more > 0 else "")
 
