@@ -153,7 +153,8 @@ def _hidden_cases(kind: str, hidden_json: str, torch_reference: bool) -> tuple[H
 def request(variant: Variant, context: Context) -> Request:
     """One sandbox call per hidden case, on the student's function, after the cell that defines it."""
     entry = str(variant.entry_point)
-    return Request(calls=tuple(Call(c.name, entry, c.args, dict(c.kwargs)) for c in hidden_cases(variant)))
+    cases = hidden_cases(variant, context.torch_reference)
+    return Request(calls=tuple(Call(c.name, entry, c.args, dict(c.kwargs)) for c in cases))
 
 
 def check_array(result: Any, expected: np.ndarray) -> str | None:

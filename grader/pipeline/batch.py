@@ -13,7 +13,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
-import torch
 
 from grader.copying.values import answers_from_outcome, variables_by_qid
 from grader.reports.feedback import feedback_notebook
@@ -183,7 +182,10 @@ def grade_all(raws: Sequence[RawSubmission], batch: Batch, on_result: OnResult =
     The sandbox starts in the background while the first submissions are prepared, so reading, sandbox start-up
     and running overlap.
     """
-    torch.set_num_threads(1)  # the references run on tiny arrays; thread start-up would cost 40x the work
+    if batch.env.context.torch_reference:  # else torch stays out of this process (the Gradescope image's memory)
+        import torch
+
+        torch.set_num_threads(1)  # the references run on tiny arrays; thread start-up would cost 40x the work
     done, todo = split_reused(raws, batch, on_result)
 
     def complete(state: State, env: Env) -> None:

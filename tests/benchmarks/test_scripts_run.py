@@ -98,3 +98,8 @@ def test_code_similarity_prints_detection_false_alarms_and_the_sweep() -> None:
     out = run_script("code_similarity.py", "--students", "40", "--copiers", "2", "--classes", "1", "--workers", "1")
     assert "detection:" in out and "false alarms:" in out and "similarity: copied pairs" in out, out
     assert "sweep" in out and "0.90 " in out, out
+
+
+def test_autograde_memory_prints_the_peaks_and_both_checks() -> None:
+    out = run_script("autograde_memory.py", "--memory", "512")
+    assert "correct.ipynb scored 88/88" in out and "blank.ipynb scored 0/88" in out and "peak PSS" in out
