@@ -15,13 +15,14 @@ from generator.grading.read import Rules, is_blank, leaves, read, rules_for, to_
 from generator.grading.wrong_parts import Marking, told
 from generator.model import Part, Score, Variant, shared_parts
 
+NO_ANSWER = "no answer"  # the feedback of an untouched stub; the class report counts such answers as blank
 TOO_LONG = 10  # an answer with more than this many times the key's parts scores 0 (and is not itemised)
 
 
 def no_answer(variant: Variant, rules: Rules) -> Score:
     """An untouched stub (or nothing): 0 points, every part listed."""
     blank = shared_parts(variant, [(rules.label(p), 0.0) for p, _ in leaves(variant.answer)])
-    return Score(variant.qid, 0.0, variant.points, "no answer", blank)
+    return Score(variant.qid, 0.0, variant.points, NO_ANSWER, blank)
 
 
 def score_comparison(variant: Variant, comparison: Comparison, marking: Marking) -> Score:

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from grader.pipeline.batch import OnResult
-from grader.pipeline.records import GradedSubmission, shown
+from grader.pipeline.records import GradedSubmission, points_text
 
 
 @contextmanager
@@ -39,7 +39,7 @@ def summary_table(records: Sequence[GradedSubmission], reused: int) -> Table:
     for r in sorted(records, key=lambda r: (r.student_id or "~", r.filename)):
         note = r.notes[0] if r.notes else ""
         more = f" (+{len(r.notes) - 1} more)" if len(r.notes) > 1 else ""
-        table.add_row(r.student_id or "?", f"{shown(r.points)}/{shown(r.max_points)}", f"{r.percent:.0f}", r.status,
+        table.add_row(r.student_id or "?", f"{points_text(r.points)}/{points_text(r.max_points)}", f"{r.percent:.0f}", r.status,
                       r.filename, (note[:100] + ("..." if len(note) > 100 else "")) + more)
     return table
 

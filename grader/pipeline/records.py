@@ -11,10 +11,10 @@ from generator.model import Attachment, Score, Variant
 
 JSON = Any
 LATE = re.compile(r"_LATE_\d+_")  # Canvas marks a file handed in after the due date: <name>_LATE_<userid>_<subid>_
-__all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmission", "Score", "shown"]
+__all__ = ["AnswerKey", "Attachment", "GradedSubmission", "Identity", "RawSubmission", "Score", "points_text"]
 
 
-def shown(points: float) -> str:
+def points_text(points: float) -> str:
     """Points as a person reads them: at most two decimals (47.68, not 47.678571; 12345.68, not 12345.7; 88, not
     88.00); records keep full precision."""
     text = f"{points:.2f}".rstrip("0").rstrip(".")

@@ -23,11 +23,11 @@ from grader.reports.gradebook import counted as counted_submissions, question_id
 from grader.reports.item_analysis import Item, analyse  # noqa: E402
 from grader.reports.questions import QuestionInfo, question_info, read_question_info, write_question_info  # noqa: E402
 from grader.reports.wrong_answers import CSV_NAME, reteach, wrong_answers, write_misconceptions_csv  # noqa: E402
-from grader.pipeline.records import GradedSubmission, shown  # noqa: E402
+from grader.pipeline.records import GradedSubmission, points_text  # noqa: E402
 
 TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("grader.reports", "templates"), autoescape=True,
                                undefined=jinja2.StrictUndefined)
-TEMPLATES.filters["points"] = shown  # every score on the page with at most two decimals, as everywhere else
+TEMPLATES.filters["points"] = points_text  # every score on the page with at most two decimals, as everywhere else
 RETEACH_SHOWN = 12  # the misconceptions "What to reteach" lists; the rest are in misconceptions.csv
 
 

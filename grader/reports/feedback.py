@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from grader.pipeline.records import GradedSubmission, Score, shown
+from grader.pipeline.records import GradedSubmission, Score, points_text
 
 
 def _markdown(lines: list[str], role: str, qid: str | None = None) -> dict[str, Any]:
@@ -28,17 +28,17 @@ def feedback_markdown(feedback: str) -> list[str]:
 def _question_cell(score: Score) -> dict[str, Any]:
     """'**Feedback q1: 1.5/2**' and the checker's message: its summary, then one list item per wrong part."""
     mark = "✅" if score.points >= score.max_points else ("🟡" if score.points > 0 else "❌")
-    lines = [f"**Feedback {html.escape(score.qid)}: {shown(score.points)}/{shown(score.max_points)}** {mark}", "",
+    lines = [f"**Feedback {html.escape(score.qid)}: {points_text(score.points)}/{points_text(score.max_points)}** {mark}", "",
              *feedback_markdown(score.feedback)]
     return _markdown(lines, "feedback", score.qid)
 
 
 def _summary_cell(record: GradedSubmission) -> dict[str, Any]:
     """The overview at the top: total, status, every question's score, then every submission-level note."""
-    lines = [f"## Grading feedback: {shown(record.points)}/{shown(record.max_points)} ({record.percent:.0f}%)", "",
+    lines = [f"## Grading feedback: {points_text(record.points)}/{points_text(record.max_points)} ({record.percent:.0f}%)", "",
              f"Student `{html.escape(record.student_id or 'unknown')}`, status *{record.status}*.", "",
              "| question | score |", "|---|---:|",
-             *(f"| {html.escape(s.qid)} | {shown(s.points)}/{shown(s.max_points)} |" for s in record.scores)]
+             *(f"| {html.escape(s.qid)} | {points_text(s.points)}/{points_text(s.max_points)} |" for s in record.scores)]
     lines += ["", *(f"- {html.escape(note)}" for note in record.notes)] if record.notes else []
     return _markdown(lines, "feedback-summary")
 

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 
-from grader.pipeline.records import GradedSubmission, shown
+from grader.pipeline.records import GradedSubmission, points_text
 from grader.pipeline.roster import Roster
 from generator.files import PUBLIC, atomic_path, write_bytes_atomic
 
@@ -73,8 +73,8 @@ def write_csv(path: Path, records: Sequence[GradedSubmission], roster: Roster | 
                      "notes"])
 
     def row(sid: str, record: GradedSubmission) -> list[str]:
-        per_q = {s.qid: shown(s.points) for s in record.scores}
-        return [sid, names.get(sid, ""), shown(record.points), shown(record.max_points), f"{record.percent:.1f}",
+        per_q = {s.qid: points_text(s.points) for s in record.scores}
+        return [sid, names.get(sid, ""), points_text(record.points), points_text(record.max_points), f"{record.percent:.1f}",
                 record.status, "late" if record.late else "", record.label, *[per_q.get(q, "") for q in qids],
                 " | ".join(record.notes)]
 

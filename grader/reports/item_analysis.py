@@ -16,9 +16,9 @@ import numpy as np
 
 from grader.pipeline.records import GradedSubmission, Score
 from grader.pipeline.scoring import STOPS
+from generator.grading.score import NO_ANSWER  # an untouched stub's feedback (marks sheets add a reason)
 
 GROUP_SHARE = 0.27  # Kelley's upper/lower 27% groups
-NO_ANSWER = "no answer"  # generator/grading/score.py's feedback for an untouched stub (marks sheets add a reason)
 STUB = "NotImplementedError"  # what a code question's handed-out stub raises when the hidden tests call it
 MAX_PART_NAMES = 8  # more distinct part names than this (a code question's test cases) are not broken down
 ANSWERED, BLANK, CRASHED = "answered", "blank", "crashed"

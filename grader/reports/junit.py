@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.pipeline.records import GradedSubmission, shown
+from grader.pipeline.records import GradedSubmission, points_text
 from grader.pipeline.scoring import NOT_GRADED
 from generator.files import PUBLIC, write_bytes_atomic
 
@@ -34,7 +34,7 @@ def junit_xml(records: Sequence[GradedSubmission]) -> bytes:
                 errors += 1
             elif score.points < score.max_points:  # the message is the summary line; the text all of it
                 summary = score.feedback.split("\n", 1)[0]
-                failure = ET.SubElement(case, "failure", message=f"{shown(score.points)}/{shown(score.max_points)}: "
+                failure = ET.SubElement(case, "failure", message=f"{points_text(score.points)}/{points_text(score.max_points)}: "
                                                                  f"{summary}")
                 failure.text = score.feedback
                 failures += 1

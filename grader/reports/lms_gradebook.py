@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from grader.reports.gradebook import best_per_student
-from grader.pipeline.records import GradedSubmission, shown
+from grader.pipeline.records import GradedSubmission, points_text
 from grader.pipeline.roster import Roster
 from generator.files import PUBLIC, write_bytes_atomic
 
@@ -26,7 +26,7 @@ Writer = Callable[[Sequence[GradedSubmission], Roster | None, str], str]
 
 def _points(record: GradedSubmission | None) -> str:
     """The score as a plain number with at most two decimals; '' for no submission."""
-    return "" if record is None else shown(record.points)
+    return "" if record is None else points_text(record.points)
 
 
 def _students(records: Sequence[GradedSubmission], roster: Roster | None) -> list[str]:
@@ -41,7 +41,7 @@ def canvas_csv(records: Sequence[GradedSubmission], roster: Roster | None, assig
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", assignment])
-    writer.writerow(["Points Possible", "", "", "", "", shown(maximum)])
+    writer.writerow(["Points Possible", "", "", "", "", points_text(maximum)])
     for sid in _students(records, roster):
         lms = roster.details.get(sid, {}) if roster else {}
         name = (roster.names.get(sid, "") if roster else "") or sid

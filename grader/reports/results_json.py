@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from grader.pipeline.records import GradedSubmission, shown
+from grader.pipeline.records import GradedSubmission, points_text
 
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
 
@@ -36,7 +36,7 @@ def results_json(record: GradedSubmission, titles: Mapping[str, str], visibility
             "output": score.feedback,
             "visibility": shown_when,
         })
-    header = f"Score {shown(record.points)}/{shown(record.max_points)} for student {record.student_id or 'unknown'}"
+    header = f"Score {points_text(record.points)}/{points_text(record.max_points)} for student {record.student_id or 'unknown'}"
     seconds = record.seconds if execution_time is None else execution_time
     return {
         "score": record.points,

@@ -15,7 +15,7 @@ from generator.kinds import KINDS
 from generator.model import Misconception, Part, Score
 from grader.pipeline.answer_key import KeyDir
 from grader.pipeline.console import summary_table
-from grader.pipeline.records import GradedSubmission, shown
+from grader.pipeline.records import GradedSubmission, points_text
 from grader.pipeline.roster import Roster
 from grader.pipeline.store import Store
 from grader.reports.class_outputs import write_class_outputs
@@ -169,7 +169,7 @@ def test_every_batch_writes_the_csv_and_the_questions_and_the_report_command_rea
 
 
 def test_points_show_two_decimals_at_most_in_every_size_and_in_the_summary_table() -> None:
-    assert [shown(p) for p in (70.1465, 88.0, 2.4, 12345.678, -0.001, 0.0)] == ["70.15", "88", "2.4", "12345.68",
+    assert [points_text(p) for p in (70.1465, 88.0, 2.4, 12345.678, -0.001, 0.0)] == ["70.15", "88", "2.4", "12345.68",
                                                                                  "0", "0"]
     console = Console(width=160, record=True)
     console.print(summary_table(CLASS[:1], 0))
