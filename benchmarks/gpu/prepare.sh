@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fill the git-ignored .whl/ and .data/ that travel with the GPU run (carry: [".whl", ".data"]); run here, as root.
+# Fill the git-ignored .whl/ and .data/ that travel with the GPU run (copy both to the CUDA machine); run as root.
 #
 #   .whl/*.whl        the Python packages the device's Python (3.12, its own torch) lacks: IPython and what it
 #                     needs (the sandbox runs cells through it), nbformat's stack; fetched for CPython 3.12 x86-64
@@ -62,4 +62,4 @@ rm -rf .data/fashion-mnist
 mkdir -p .data/fashion-mnist
 cp "$SOURCE"/*-ubyte.gz .data/fashion-mnist/
 echo "data: $(ls .data/fashion-mnist | wc -l) files in .data/fashion-mnist ($(du -sh .data | cut -f1))"
-git check-ignore .whl/x .data/x >/dev/null && echo "both are git-ignored; carry them: [\".whl\", \".data\"]"
+git check-ignore .whl/x .data/x >/dev/null && echo "both are git-ignored; copy them with the checkout to the CUDA machine"

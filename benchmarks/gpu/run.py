@@ -2,7 +2,7 @@
 
 Started by benchmarks/gpu/run.sh (which sets up PYTHONPATH, wheels, bubblewrap and data). A step that fails, hangs
 or runs out of time is logged and marked in the table; the others still run. After every step OUT is brought up to
-date (at most 8 files, so the device tool brings all of them back):
+date (at most 8 files, a handful to copy back from the CUDA machine):
 
     OUT/summary.json     every step: command, status, seconds, parsed results; the environment
     OUT/table.txt        the short table printed last
