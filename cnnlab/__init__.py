@@ -71,7 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(run(args) or 0)
     except (ValueError, OSError) as error:
-        print(f"cnnlab: error: {error}", file=sys.stderr)
+        for line in str(error).splitlines() or [""]:  # several problems of a file: one `FILE:LINE: message` each
+            print(f"cnnlab: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cnnlab: interrupted", file=sys.stderr)

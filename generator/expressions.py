@@ -17,8 +17,8 @@ from generator.errors import suggest
 from solutions.shapes import conv_output_size, output_size_is_exact
 
 FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "out_size": conv_output_size,       # out_size(W, K, S=1, P=0): floor((W - K + 2P) / S) + 1
-    "exact": output_size_is_exact,      # exact(W, K, S=1, P=0): the stride divides (W - K + 2P) exactly
+    "out_size": conv_output_size,       # out_size(W, K, S=1, P=0, D=1): floor((W - D(K-1) - 1 + 2P) / S) + 1
+    "exact": output_size_is_exact,      # exact(W, K, S=1, P=0, D=1): the stride divides (W - D(K-1) - 1 + 2P)
     "min": min, "max": max, "abs": abs, "len": len, "sum": sum, "int": int, "round": round,
     "sqrt": math.sqrt, "range": range, "list": list,
 }
@@ -65,3 +65,12 @@ def compile_expression(text: str, known: Collection[str]) -> Expression:
                 raise ValueError(f"expression {text!r} uses unknown name {node.id!r}{suggest(node.id, known)}")
             names.add(node.id)
     return Expression(text.strip(), compile(tree, "<template expression>", "eval"), frozenset(names))
+
+
+def referenced_names(text: str, known: Collection[str]) -> frozenset[str]:
+    """The known names an expression refers to; for text that does not compile (its error is reported where it is
+    checked), every known name: what it meant is unknown, and no parameter is called unused because of a typo."""
+    try:
+        return compile_expression(text, known).names
+    except ValueError:
+        return frozenset(known)

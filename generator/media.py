@@ -2,9 +2,11 @@
 
 A notebook prompt talks to a notebook user ("Enter it as `"P"`", "the stub", "the check cell"). On paper and in an
 LMS there are no variables, cells or uploads: a kind may say what it shows there with render_for(variant, medium);
-otherwise its notebook text is used with every sentence about the notebook taken out. On paper a kind's HINT (a
-formula the notebook adds) is printed only when the spec asks for hints (its PAPER_NOTE instead), and a kind's
-FORMULAS for a quantity that another question of the same exam ASKS for are left out.
+otherwise its notebook text is used with every sentence about the notebook taken out, and the Python form a
+sentence asks the answer in ("as a list of rows", "as a NumPy array") left out: boxes are the form there. On paper
+a kind's HINT (a formula the notebook adds; hint(variant) where it varies) is printed only when the spec asks for
+hints (its PAPER_NOTE instead), and a kind's FORMULAS for a quantity that another question of the same exam ASKS for
+are left out.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ MEDIA = ("notebook", "paper", "lms")
 NOTEBOOK_WORDING = re.compile(  # words of the notebook, and `"key"`: the name of an answer dict's entry
     r"\b(cells?|stubs?|notebooks?|upload\w*|assign\w*|variables?|hidden tests?|the grader\w*|"
     r"sanity[- ]checks?|run the|submit\w*|lenet5\.pt|enter (?:it|them|its|the)\b)\b|`\"\w+\"`", re.IGNORECASE)
+_CONTAINER = (r"(?:(?:Python|NumPy|nested|plain)\s+)?(?:list of rows|list of lists|list|array|tuple)"
+              r"(?:\s+of\s+(?:numbers|values|integers))?")
+_FORM = (r"(?:\$[^$]*\$\s+|\d+\s*[x×]\s*\d+\s+)?"  # a size ($2 \times 2$, 3x3), the container, another one
+         rf"{_CONTAINER}(?:\s+or\s+(?:as\s+)?an?\s+{_CONTAINER})?")
+ANSWER_FORM = re.compile(  # "as a list of rows", ", as a $2 \times 2$ list of rows", "(a list or a NumPy array)"
+    rf",?\s+as\s+an?\s+{_FORM}\b(?=(?P<more>\s+\w)?)|\s*\(\s*(?:as\s+)?an?\s+{_FORM}\s*\)", re.IGNORECASE)
+ASKING = re.compile(r"\b(give|write|enter|report|return|answer|state|compute|what)\b|\?", re.IGNORECASE)
+EMPTY_REQUEST = re.compile(r"(?:Give|Write|Enter|Report|Return) (?:it|them|the answer)\.", re.IGNORECASE)
 LIST_ITEM = re.compile(r"\s*(\d+\.|[-*])\s+")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z*`(])")
 MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$\n]+?)\$", re.DOTALL)  # $$display$$ or $inline$ LaTeX
@@ -50,11 +60,20 @@ def without_notebook_wording(text: str) -> str:
             continue
         marker = LIST_ITEM.match(line)
         head = marker.group(0) if marker else ""
-        sentences = [s for s in SENTENCE_END.split(line[len(head):])
+        sentences = [without_answer_form(s) for s in SENTENCE_END.split(line[len(head):])
                      if not NOTEBOOK_WORDING.search(_outside_math(s))]
+        sentences = [s for s in sentences if not EMPTY_REQUEST.fullmatch(s)]
         if sentences:
             kept.append(head + " ".join(sentences))
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
+def without_answer_form(sentence: str) -> str:
+    """A sentence that asks for an answer, without the Python form it asks for ("Give the output as a list of
+    rows." -> "Give the output."): on paper and in a quiz the boxes are the form."""
+    if not ASKING.search(_outside_math(sentence)):
+        return sentence
+    return ANSWER_FORM.sub(lambda m: "," if m.group(0).startswith(",") and m.group("more") else "", sentence)
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -112,7 +131,8 @@ def paper_prompt(variant: Variant, asked: frozenset[str], hints: bool) -> str:
     for quantity, formula in getattr(module, "FORMULAS", {}).items():
         if quantity in asked:
             text = formula.sub("", text)
-    note = getattr(module, "HINT" if hints else "PAPER_NOTE", "")
+    declared_hint = getattr(module, "hint", None) if hints else None  # hint(variant) where it depends on the variant
+    note = declared_hint(variant) if declared_hint else getattr(module, "HINT" if hints else "PAPER_NOTE", "")
     return f"{text}\n\n{note}" if note else text
 
 

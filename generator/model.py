@@ -30,7 +30,7 @@ class Template:
     tolerance: float
     extra: Mapping[str, Any]  # the kind's own keys (options, layers, ...), as plain data
     where: str  # 'file:line' of the template, for errors found while sampling
-    locations: Mapping[str, str]  # 'file:line' of each top-level key
+    locations: Mapping[str, str]  # 'file:line' of each top-level key, and of each entry of a kind's list ('layers[0]')
     compiled_prompt: jinja2.Template = field(compare=False, repr=False)
 
     def with_points(self, points: float) -> Template:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from generator.errors import TemplateError, suggest
+from generator.errors import Problems, TemplateError, suggest
 from generator.expressions import Expression, compile_expression
 from generator.yamlio import Located, LocatedList, check_keys, plain
 
@@ -35,7 +36,12 @@ class Param:
         if self.form == "value":
             return self.values[0]
         assert self.expr is not None
-        return _jsonable(self.expr(known))
+        try:
+            return _jsonable(self.expr(known))
+        except (ValueError, ArithmeticError) as error:  # the draw is thrown away; the message says why
+            drawn = ", ".join(f"{name}={value!r}" for name, value in known.items() if name in self.expr.names)
+            raise ValueError(f"parameter {self.name!r} = {self.expr.text} cannot be computed for {drawn}: "
+                             f"{error}") from None
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,14 @@ class Constraint:
     name: str
     check: Expression
     where: str
+
+    def met_by(self, values: Mapping[str, Any]) -> bool:
+        """Whether a draw meets it; a draw it cannot be evaluated for (exact() of a kernel wider than the padded
+        input, a division by zero) does not."""
+        try:
+            return bool(self.check(values))
+        except (ValueError, ArithmeticError):
+            return False
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ class ParamSpace:
         for param in self.params:
             values[param.name] = param.draw(rng, values)
         for constraint in self.constraints:
-            if not constraint.check(values):
+            if not constraint.met_by(values):
                 return values, constraint
         return values, None
 
@@ -128,18 +142,27 @@ def _parse_param(name: str, spec: Any, where: str, known: tuple[str, ...]) -> Pa
 
 
 def parse_space(params: Any, constraints: Any, owner: Located) -> ParamSpace:
-    """Read a template's `params:` and `constraints:` sections."""
+    """Read a template's `params:` and `constraints:` sections; every bad parameter and constraint is reported at
+    once (one TemplateError listing each)."""
     if params is None:
         params = {}
     if not isinstance(params, dict):
         raise owner.error("params", "params must be a mapping of parameter name to its range, choices or value")
+    problems = Problems()
     parsed: list[Param] = []
+    declared: list[str] = []  # bad ones too: an expression naming a bad parameter is not a second error
     for name, spec in params.items():
         if not name.isidentifier():
-            raise TemplateError(params.where(name), f"parameter name {name!r} must be a Python-style identifier")
-        parsed.append(_parse_param(name, spec, params.where(name), tuple(p.name for p in parsed)))
-    names = tuple(p.name for p in parsed)
-    return ParamSpace(tuple(parsed), _parse_constraints(constraints, owner, names))
+            problems.found.append(TemplateError(params.where(name),
+                                                f"parameter name {name!r} must be a Python-style identifier"))
+            continue
+        param = problems.attempt(partial(_parse_param, name, spec, params.where(name), tuple(declared)))
+        declared.append(name)
+        if param is not None:
+            parsed.append(param)
+    checks = problems.attempt(partial(_parse_constraints, constraints, owner, tuple(declared)))
+    problems.raise_any()
+    return ParamSpace(tuple(parsed), checks or ())
 
 
 def _parse_constraints(constraints: Any, owner: Located, names: tuple[str, ...]) -> tuple[Constraint, ...]:
@@ -148,19 +171,24 @@ def _parse_constraints(constraints: Any, owner: Located, names: tuple[str, ...])
         return ()
     if not isinstance(constraints, LocatedList):
         raise owner.error("constraints", "constraints must be a list of {name: ..., check: ...} entries")
-    result = []
-    for index, item in enumerate(constraints):
-        where = constraints.where(index)
-        if isinstance(item, Located):
-            check_keys(item, ("check",), ("name",), "a constraint")
-            name, text, where = str(item.get("name", item["check"])), item["check"], item.where("check")
-        else:
-            name, text = str(item), item
-        try:
-            result.append(Constraint(name, compile_expression(text, names), where))
-        except ValueError as error:
-            raise TemplateError(where, f"constraint {name!r}: {error}") from None
-    return tuple(result)
+    problems = Problems()
+    result = [problems.attempt(partial(_parse_constraint, item, constraints.where(index), names))
+              for index, item in enumerate(constraints)]
+    problems.raise_any()
+    return tuple(constraint for constraint in result if constraint is not None)
+
+
+def _parse_constraint(item: Any, where: str, names: tuple[str, ...]) -> Constraint:
+    """One entry of `constraints:`."""
+    if isinstance(item, Located):
+        check_keys(item, ("check",), ("name",), "a constraint")
+        name, text, where = str(item.get("name", item["check"])), item["check"], item.where("check")
+    else:
+        name, text = str(item), item
+    try:
+        return Constraint(name, compile_expression(text, names), where)
+    except ValueError as error:
+        raise TemplateError(where, f"constraint {name!r}: {error}") from None
 
 
 def trivial_output(values: Any) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -61,9 +62,30 @@ ENVIRONMENT = jinja2.Environment(
 ENVIRONMENT.filters.update(number=number, matrix=matrix, shape=shape, letter=letter, plural=plural)
 
 
+BLOCK_TAG = re.compile(r"\{%.*?%\}|\{#.*?#\}", re.DOTALL)  # a statement or a comment, maybe over several lines
+
+
+def keep_line_ends(text: str) -> str:
+    """The prompt with `+` added to each block tag that ends a line after text ("overlap.{% endif %}"), so that
+    trim_blocks keeps that line's newline; a line of block tags alone still vanishes whole. Lines keep their
+    numbers, so a syntax error still names its line."""
+    parts: list[str] = []
+    position, text_on_line = 0, False
+    for tag in BLOCK_TAG.finditer(text):
+        before = text[position:tag.start()]
+        line = before.rpartition("\n")[2]
+        text_on_line = bool(line.strip()) or (text_on_line and "\n" not in before)
+        source = tag.group()
+        if text_on_line and text.startswith("\n", tag.end()) and source[-3] not in "+-":
+            source = f"{source[:-2]}+{source[-2:]}"
+        parts += [before, source]
+        position = tag.end()
+    return "".join([*parts, text[position:]])
+
+
 def compile_prompt(text: str) -> jinja2.Template:
     """A prompt template; raises jinja2.TemplateSyntaxError (with lineno) on bad syntax."""
-    return ENVIRONMENT.from_string(text)
+    return ENVIRONMENT.from_string(keep_line_ends(text))
 
 
 def undeclared(text: str) -> set[str]:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
+from types import ModuleType
 
 import jinja2
 
-from generator.errors import TemplateError, suggest
+from generator.errors import Problems, TemplateError, suggest
 from generator.kinds import KINDS
 from generator.model import Template
-from generator.params import parse_space
+from generator.param_use import DISPLAY_ONLY, use_problems
+from generator.params import ParamSpace, parse_space
 from generator.render import compile_prompt
-from generator.yamlio import Located, check_keys, load_yaml, plain
+from generator.yamlio import Located, check_keys, item_locations, load_yaml, plain
 
 REQUIRED = ("id", "kind", "title", "prompt", "points")
-OPTIONAL = ("params", "constraints", "answer", "notes", "variety", "topic")
+OPTIONAL = ("params", "constraints", "answer", "notes", "variety", "topic", DISPLAY_ONLY)
 TOPIC = "topic"  # the lecture section a question teaches; kept in Template.extra (the report's "What to reteach")
 MIN_DISTINCT_ANSWERS = 50  # over 300 students, unless the template's `variety:` says why it cannot have that many
 STUDENTS = 300
@@ -28,39 +31,74 @@ def is_template(data: Located) -> bool:
 
 
 def parse_template(data: Located) -> Template:
-    """Check one template mapping and build its Template."""
-    kind_name = data.get("kind")
-    if "kind" in data and kind_name not in KINDS:
+    """Check one template mapping and build its Template. Every independent problem is raised at once (one
+    TemplateError, a `FILE:LINE: message` line each); only a missing or unknown kind stops the checks."""
+    kind = _kind(data)
+    extras = tuple(kind.EXTRA_KEYS)
+    problems = Problems()
+    needed = tuple(key for key, required in kind.EXTRA_KEYS.items() if required)
+    problems.attempt(partial(check_keys, data, REQUIRED + needed, OPTIONAL + extras, "a question template",
+                             {key: f"kind {data['kind']!r}" for key in needed}))
+    qid = problems.attempt(partial(_id, data)) if "id" in data else None  # a missing key: check_keys said so
+    title = problems.attempt(partial(_text, data, "title")) if "title" in data else None
+    prompt = problems.attempt(partial(_text, data, "prompt")) if "prompt" in data else None
+    compiled = problems.attempt(partial(_compile, data)) if prompt is not None else None
+    problems.attempt(partial(_variety, data))
+    topic = problems.attempt(partial(_topic, data))
+    points = problems.attempt(partial(_positive_number, data, "points")) if "points" in data else None
+    answer = problems.attempt(partial(_answer, data, kind.FORMATS))
+    space = problems.attempt(partial(parse_space, data.get("params"), data.get("constraints"), data))
+    if space is not None:  # the kind's own checks may read the parameters it requires: none without them
+        space = problems.attempt(partial(_with_required_params, data, kind, space))
+    if (any(key not in data for key in needed) or qid is None or title is None or prompt is None or compiled is None
+            or topic is None or points is None or answer is None or space is None):
+        problems.raise_any()  # the kind's own checks need a whole template: report what is wrong so far
+        raise data.error(None, "the template is incomplete")  # not reached: each missing piece noted its error
+    locations = {**{key: data.where(key) for key in data}, **item_locations(data, extras)}  # 'layers[0]' too
+    template = Template(qid, data["kind"], title.strip(), prompt, space, points, *answer,
+                        {**{key: plain(data[key]) for key in extras if key in data}, **topic}, data.where(), locations,
+                        compiled)
+    problems.attempt(partial(kind.check_template, template))
+    problems.found += use_problems(template, kind, data)
+    problems.raise_any()
+    return template
+
+
+def _kind(data: Located) -> ModuleType:
+    """The template's kind module; without a known kind nothing else can be checked, so this stops at once."""
+    if "kind" not in data:
+        check_keys(data, REQUIRED, OPTIONAL, "a question template")  # names the missing kind, and any misspelling
+        raise data.error(None, "missing key 'kind' in a question template")
+    kind_name = data["kind"]
+    if kind_name not in KINDS:
         raise data.error("kind", f"unknown kind {kind_name!r}{suggest(str(kind_name), KINDS)}; "
                                  f"known kinds: {', '.join(sorted(KINDS))}")
-    kind = KINDS.get(kind_name)
-    extras = tuple(kind.EXTRA_KEYS) if kind else ()
-    check_keys(data, REQUIRED, OPTIONAL + extras, "a question template")
-    for key, required in (kind.EXTRA_KEYS.items() if kind else ()):
-        if required and key not in data:
-            raise data.error(None, f"missing key {key!r}: kind {kind_name!r} needs it")
+    return KINDS[kind_name]
+
+
+def _id(data: Located) -> str:
+    """The template's id, usable in file names and keys."""
     qid = data["id"]
     if not isinstance(qid, str) or not ID_PATTERN.fullmatch(qid):
         raise data.error("id", f"id must be letters, digits, '-' or '_' (at most 61), got {qid!r}")
-    for key in ("title", "prompt"):
-        if not isinstance(data[key], str) or not data[key].strip():
-            raise data.error(key, f"{key} must be non-empty text")
-    _variety(data)
-    topic = _topic(data)
-    points = _positive_number(data, "points")
-    answer_format, tolerance = _answer(data, kind.FORMATS)
-    space = parse_space(data.get("params"), data.get("constraints"), data)
+    return qid
+
+
+def _text(data: Located, key: str) -> str:
+    """A key that must hold non-empty text (the title, the prompt)."""
+    if not isinstance(data[key], str) or not data[key].strip():
+        raise data.error(key, f"{key} must be non-empty text")
+    return data[key]
+
+
+def _with_required_params(data: Located, kind: ModuleType, space: ParamSpace) -> ParamSpace:
+    """The parameter space, once every parameter the kind needs is in it."""
     missing = [name for name in kind.REQUIRED if name not in space.names]
     if missing:
         raise data.error("params" if "params" in data else None,
-                         f"kind {kind_name!r} needs parameter {missing[0]!r} under params "
+                         f"kind {data['kind']!r} needs parameter {missing[0]!r} under params "
                          f"(it needs {', '.join(kind.REQUIRED)})")
-    locations = {key: data.where(key) for key in data}
-    template = Template(qid, kind_name, data["title"].strip(), data["prompt"], space, points, answer_format, tolerance,
-                        {**{key: plain(data[key]) for key in extras if key in data}, **topic}, data.where(), locations,
-                        _compile(data))
-    kind.check_template(template)
-    return template
+    return space
 
 
 def _variety(data: Located) -> None:

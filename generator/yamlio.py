@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.errors import TemplateError, suggest
+from generator.errors import TemplateError, closest, combined, suggest
 
 
 class Located(dict):  # type: ignore[type-arg]
@@ -98,17 +98,26 @@ def load_yaml(path: str | Path) -> Located:
     return data
 
 
-def check_keys(data: Located, required: Iterable[str], optional: Iterable[str], what: str) -> None:
-    """Reject missing and misspelt keys, naming the closest valid key."""
+def check_keys(data: Located, required: Iterable[str], optional: Iterable[str], what: str,
+               needed_by: Mapping[str, str] | None = None) -> None:
+    """Reject missing and misspelt keys, naming the closest valid key; every one of them at once. `needed_by` says
+    who needs a required key ("kind 'concept'") where it is not the file's kind of thing itself."""
     required, optional = tuple(required), tuple(optional)
     valid = set(required) | set(optional)
-    for key in data:
-        if key not in valid:
-            raise data.error(key, f"unknown key {key!r} in {what}{suggest(key, valid)}; "
-                                  f"valid keys: {', '.join(sorted(valid))}")
-    for key in required:
-        if key not in data:
-            raise data.error(None, f"missing key {key!r} in {what}")
+    unknown = [key for key in data if key not in valid]
+    errors = [data.error(key, f"unknown key {key!r} in {what}{suggest(key, valid)}; "
+                              f"valid keys: {', '.join(sorted(valid))}") for key in unknown]
+    meant = {closest(key, valid) for key in unknown}  # a misspelt key's error already names the missing one
+    errors += [data.error(None, f"missing key {key!r}: {needed_by[key]} needs it" if key in (needed_by or {}) else
+                          f"missing key {key!r} in {what}") for key in required if key not in data and key not in meant]
+    if errors:
+        raise combined(errors)
+
+
+def item_locations(data: Located, keys: Iterable[str]) -> dict[str, str]:
+    """'file:line' of each entry of these keys' lists, as 'layers[0]', so an error about one entry names its line."""
+    return {f"{key}[{index}]": items.where(index) for key in keys if isinstance(items := data.get(key), LocatedList)
+            for index in range(len(items))}
 
 
 def _json_plain(value: Any) -> Any:

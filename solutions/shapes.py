@@ -7,7 +7,7 @@ generator, the grader and the lecture's worked examples all compute from one pla
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any, TypeAlias
 
 from solutions._args import IntOrPair, pair, positive_pair
@@ -77,9 +77,9 @@ def conv2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair, b
 
 @dataclass(frozen=True)
 class Conv2d:
-    """A 2D convolution layer."""
+    """A 2D convolution layer; out_channels may be None where only the geometry matters (a receptive field)."""
 
-    out_channels: int
+    out_channels: int | None
     kernel_size: IntOrPair
     stride: IntOrPair = 1
     padding: IntOrPair = 0
@@ -125,6 +125,22 @@ _SHORT_NAMES: dict[type, str] = {Conv2d: "conv", MaxPool2d: "pool", AvgPool2d: "
                                  Dense: "fc"}
 
 
+class LayerError(ValueError):
+    """A problem with one layer of a stack, numbered from 1 in the message; `index` (from 0) lets a template's
+    error point at that layer's line."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+def layer_keys(kind: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(every key, the keys without a default) of a layer type such as 'conv2d', read from its dataclass."""
+    cls_fields = fields(LAYER_TYPES[kind])
+    return (tuple(f.name for f in cls_fields),
+            tuple(f.name for f in cls_fields if f.default is MISSING and f.default_factory is MISSING))
+
+
 def layers_from_data(items: Sequence[Mapping[str, Any]]) -> list[Layer]:
     """Build layers from YAML-style dicts such as {type: conv2d, out_channels: 6, kernel_size: 5}."""
     layers: list[Layer] = []
@@ -132,16 +148,16 @@ def layers_from_data(items: Sequence[Mapping[str, Any]]) -> list[Layer]:
         spec = dict(item)
         kind = spec.pop("type", None)
         if kind not in LAYER_TYPES:
-            raise ValueError(f"layer {index}: type must be one of {sorted(LAYER_TYPES)}, got {kind!r}")
-        cls = LAYER_TYPES[kind]
-        allowed = {f.name for f in fields(cls)}
-        unknown = sorted(set(spec) - allowed)
+            raise LayerError(index, f"layer {index + 1}: type must be one of {sorted(LAYER_TYPES)}, got {kind!r}")
+        allowed, needed = layer_keys(kind)
+        unknown = sorted(set(spec) - set(allowed))
         if unknown:
-            raise ValueError(f"layer {index} ({kind}): unknown key {unknown[0]!r}; allowed: {sorted(allowed)}")
-        try:
-            layers.append(cls(**spec))
-        except TypeError as error:
-            raise ValueError(f"layer {index} ({kind}): {error}") from None
+            raise LayerError(index, f"layer {index + 1} ({kind}): unknown key {unknown[0]!r}; allowed: "
+                                    f"{sorted(allowed)}")
+        missing = [key for key in needed if key not in spec]
+        if missing:
+            raise LayerError(index, f"layer {index + 1} ({kind}): missing {', '.join(missing)}")
+        layers.append(LAYER_TYPES[kind](**spec))
     return layers
 
 
@@ -150,15 +166,20 @@ def _pool_window(layer: MaxPool2d | AvgPool2d) -> tuple[IntOrPair, IntOrPair, In
     return layer.kernel_size, layer.kernel_size if layer.stride is None else layer.stride, layer.padding
 
 
-def _describe(layer: Layer) -> str:
-    """A short human label such as 'conv 6@5x5, pad 2'."""
-    def extras(stride: IntOrPair, padding: IntOrPair, default_stride: IntOrPair) -> str:
+def describe_layer(layer: Layer) -> str:
+    """A short label naming everything that changes a shape or a field, defaults left out: 'conv 6@5x5, pad 2',
+    'conv 8@5x5, stride 2, pad 1, dilation 3', 'max pool 2x2, stride 1' (a pool's stride only where it is not its
+    window), 'conv 5x5' where the channels are not given."""
+    def extras(stride: IntOrPair, padding: IntOrPair, default_stride: IntOrPair, dilation: IntOrPair = 1) -> str:
         parts = [f"stride {_fmt(stride)}"] if pair(stride, "stride") != pair(default_stride, "stride") else []
         parts += [f"pad {_fmt(padding)}"] if pair(padding, "padding") != (0, 0) else []
+        parts += [f"dilation {_fmt(dilation)}"] if pair(dilation, "dilation") != (1, 1) else []
         return "".join(f", {p}" for p in parts)
 
     if isinstance(layer, Conv2d):
-        return f"conv {layer.out_channels}@{_fmt(layer.kernel_size, 'x')}" + extras(layer.stride, layer.padding, 1)
+        channels = "" if layer.out_channels is None else f"{layer.out_channels}@"
+        return f"conv {channels}{_fmt(layer.kernel_size, 'x')}" + extras(layer.stride, layer.padding, 1,
+                                                                         layer.dilation)
     if isinstance(layer, (MaxPool2d, AvgPool2d)):
         kernel, stride, padding = _pool_window(layer)
         name = "max pool" if isinstance(layer, MaxPool2d) else "avg pool"
@@ -207,11 +228,11 @@ class LayerTable:
 def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCount]:
     """Propagate one example's shape through one layer and count that layer's parameters."""
     def where() -> str:  # only for errors: describing the layer costs more than the arithmetic
-        return f"layer {index} ({_describe(layer)}) with input shape {shape}"
+        return f"layer {index + 1} ({describe_layer(layer)}) with input shape {shape}"
 
     if isinstance(layer, Dense):
         if len(shape) != 1:
-            raise ValueError(f"{where()}: a dense layer needs a flat input; add a flatten layer first")
+            raise LayerError(index, f"{where()}: a dense layer needs a flat input; add a flatten layer first")
         return (layer.out_features,), dense_params(shape[0], layer.out_features, layer.bias)
     if isinstance(layer, Flatten):
         size = 1
@@ -219,17 +240,19 @@ def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCou
             size *= dim
         return (size,), ParamCount(0, 0)
     if len(shape) != 3:
-        raise ValueError(f"{where()}: needs a (C, H, W) input")
+        raise LayerError(index, f"{where()}: needs a (C, H, W) input")
     channels, height, width = shape
     try:
         if isinstance(layer, Conv2d):
+            if layer.out_channels is None:
+                raise ValueError("out_channels is needed for the output shape and the parameter count")
             h, w = conv_output_size((height, width), layer.kernel_size, layer.stride, layer.padding, layer.dilation)
             return (layer.out_channels, h, w), conv2d_params(channels, layer.out_channels, layer.kernel_size,
                                                              layer.bias)
         kernel, stride, padding = _pool_window(layer)
         h, w = conv_output_size((height, width), kernel, stride, padding)
     except ValueError as error:
-        raise ValueError(f"{where()}: {error}") from None
+        raise LayerError(index, f"{where()}: {error}") from None
     return (channels, h, w), ParamCount(0, 0)
 
 
@@ -242,17 +265,35 @@ def layer_table(input_shape: Sequence[int], layers: Sequence[Layer]) -> LayerTab
         shape, params = _next_shape(shape, layer, index)
         short = _SHORT_NAMES[type(layer)]
         counters[short] = counters.get(short, 0) + 1
-        rows.append(LayerRow(f"{short}{counters[short]}", _describe(layer), shape, params))
+        rows.append(LayerRow(f"{short}{counters[short]}", describe_layer(layer), shape, params))
     return LayerTable(tuple(input_shape), tuple(rows))
 
 
-def receptive_fields(layers: Sequence[Layer]) -> list[tuple[int, int]]:
-    """Receptive field (height, width) in input pixels after each conv or pool layer.
+@dataclass(frozen=True)
+class FieldStep:
+    """One layer on one axis of the receptive-field recurrence, kept whole so a worked solution can show it."""
 
-    r_out = r_in + (d * (k - 1)) * j_in and j_out = j_in * s, where j is the product of the strides so far.
-    """
-    field, jump = [1, 1], [1, 1]
-    result = []
+    field_in: int
+    jump_in: int
+    kernel: int
+    stride: int
+    dilation: int
+
+    @property
+    def field_out(self) -> int:
+        """r_out = r_in + d (k - 1) j_in: the (dilated) kernel's extra taps, each j_in input pixels apart."""
+        return self.field_in + self.dilation * (self.kernel - 1) * self.jump_in
+
+    @property
+    def jump_out(self) -> int:
+        """j_out = j_in s: input pixels between neighbouring outputs."""
+        return self.jump_in * self.stride
+
+
+def receptive_steps(layers: Sequence[Layer]) -> list[tuple[FieldStep, FieldStep]]:
+    """The recurrence's (height, width) step for each conv or pool layer, from r = 1, j = 1."""
+    steps: list[tuple[FieldStep, FieldStep]] = []
+    field, jump = (1, 1), (1, 1)
     for index, layer in enumerate(layers):
         if isinstance(layer, Conv2d):
             kernel, stride, dilation = layer.kernel_size, layer.stride, layer.dilation
@@ -260,15 +301,25 @@ def receptive_fields(layers: Sequence[Layer]) -> list[tuple[int, int]]:
             kernel, stride, _ = _pool_window(layer)
             dilation = 1
         else:
-            raise ValueError(f"layer {index} ({_describe(layer)}): receptive fields are defined for conv and pool "
-                             "layers only")
-        ks, ss, ds = positive_pair(kernel, "kernel_size"), positive_pair(stride, "stride"), \
-            positive_pair(dilation, "dilation")
-        for axis in range(2):
-            field[axis] += ds[axis] * (ks[axis] - 1) * jump[axis]
-            jump[axis] *= ss[axis]
-        result.append((field[0], field[1]))
-    return result
+            raise LayerError(index, f"layer {index + 1} ({describe_layer(layer)}): receptive fields are defined for "
+                                    "conv and pool layers only")
+        try:
+            ks, ss, ds = positive_pair(kernel, "kernel_size"), positive_pair(stride, "stride"), \
+                positive_pair(dilation, "dilation")
+        except ValueError as error:
+            raise LayerError(index, f"layer {index + 1}: {error}") from None
+        height, width = (FieldStep(field[axis], jump[axis], ks[axis], ss[axis], ds[axis]) for axis in range(2))
+        steps.append((height, width))
+        field, jump = (height.field_out, width.field_out), (height.jump_out, width.jump_out)
+    return steps
+
+
+def receptive_fields(layers: Sequence[Layer]) -> list[tuple[int, int]]:
+    """Receptive field (height, width) in input pixels after each conv or pool layer.
+
+    r_out = r_in + (d * (k - 1)) * j_in and j_out = j_in * s, where j is the product of the strides so far.
+    """
+    return [(height.field_out, width.field_out) for height, width in receptive_steps(layers)]
 
 
 def receptive_field(layers: Sequence[Layer]) -> tuple[int, int]:

@@ -3,14 +3,17 @@
 Every kind module exposes (docs/CONTRACT.md): generate(template, seed) -> Variant, render(variant) -> str,
 solution_source(variant) -> str, grade(variant, submitted) -> Score. For the generator and its self-test it also
 exposes FORMATS (answer formats it offers, default first), REQUIRED (parameters a template must define),
-EXTRA_KEYS (its own template keys, name -> required), check_template(template), answer_stub(variant),
+OPTIONAL_PARAMS (those it reads when a template defines them; with REQUIRED, exactly what it reads: an unused
+parameter is an error, generator/param_use.py), optionally params_in_keys(template) (the parameters its own keys'
+expressions name), EXTRA_KEYS (its own template keys, name -> required), check_template(template), answer_stub(variant),
 explain(variant) (the worked solution, Markdown), model_submission(variant) and near_miss(variant).
 
 For the grader a kind declares what it asks the sandbox for and how it scores what comes back:
 request(variant, context) -> Request and score(variant, returned, context) -> Score.
 For paper and LMS it may declare fields(variant) -> Group (generator/fields.py) and render_for(variant, medium), and
-for paper HINT, PAPER_NOTE, ASKS (or asks(variant)) and FORMULAS (generator/media.py, docs/CONTRACT.md). A kind that
-asks only for its answer variable declares neither: `request` and `score` below then read the variable and grade it.
+for paper HINT (or hint(variant)), PAPER_NOTE, ASKS (or asks(variant)) and FORMULAS (generator/media.py,
+docs/CONTRACT.md). A kind that asks only for its answer variable declares neither: `request` and `score` below
+then read the variable and grade it.
 Code kinds add checks_source(variant), the visible sanity-check cell. Each kind declares MISCONCEPTIONS, the typical
 mistakes the grader recognises with the student's own numbers (`misconceptions` below), or NO_MISCONCEPTIONS with
 the reason it has none.

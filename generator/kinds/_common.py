@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 import jinja2
 import numpy as np
 
+from generator.draw_failures import DrawFailures
 from generator.errors import TemplateError
 from generator.grading.read import SHAPE_ORDER, axes_hint, rules_for
 from generator.grading.score import grade_answer
@@ -23,16 +23,20 @@ Compute = Callable[[Template, dict[str, Any], np.random.Generator], tuple[dict[s
 def sample_variant(template: Template, seed: int, compute: Compute, **fields: Any) -> Variant:
     """Draw parameters until every constraint holds and the kind can answer; render the prompt."""
     rng = np.random.default_rng(seed)
-    failures: Counter[tuple[str, str]] = Counter()  # why draws were thrown away, for the error message
+    failures = DrawFailures(template)  # why draws were thrown away, for the error message
     for _ in range(MAX_DRAWS):
-        params, broken = template.space.draw(rng)
+        try:
+            params, broken = template.space.draw(rng)
+        except ValueError as error:  # a parameter's expression cannot be computed for this draw
+            failures.failed(error, {})
+            continue
         if broken is not None:
-            failures[(f"constraint {broken.name!r} is never satisfied", broken.where)] += 1
+            failures.broke(broken, params)
             continue
         try:
             params, answer = compute(template, params, rng)
         except ValueError as error:
-            failures[(f"the parameters never give a valid question ({error})", template.where)] += 1
+            failures.failed(error, params)
             continue
         try:
             prompt = template.compiled_prompt.render(params).strip()
@@ -41,8 +45,7 @@ def sample_variant(template: Template, seed: int, compute: Compute, **fields: An
                                 f"prompt: {error.message}; parameters: {', '.join(sorted(params))}") from None
         return Variant(template.id, template.kind, seed, params, answer, template.points, template.title, prompt,
                        template.answer_format, template.tolerance, answer_variable(template.id), **fields)
-    (reason, where), _ = failures.most_common(1)[0]
-    raise TemplateError(where, f"template {template.id!r}: {reason}: no draw out of {MAX_DRAWS} tries met it")
+    raise failures.error(MAX_DRAWS)
 
 
 def python_literal(value: Any, indent: int = 0) -> str:
@@ -169,9 +172,13 @@ def integer_array(rng: np.random.Generator, low: int, high: int, shape: tuple[in
     return rng.integers(low, high + 1, size=shape).astype(float)
 
 
-def draw_image(rng: np.random.Generator, params: dict[str, Any], high: int) -> np.ndarray:
-    """An H x W integer image (W defaults to H) with values in [x_low, x_high] (defaults 0 and `high`)."""
-    shape = (params["H"], params.get("W", params["H"]))
+def image_shape(params: dict[str, Any]) -> tuple[int, int]:
+    """H x W, W defaulting to H (kept apart from draw_image: a kind that calls it reads W, tests/generator checks)."""
+    return params["H"], params.get("W", params["H"])
+
+
+def draw_image(rng: np.random.Generator, params: dict[str, Any], shape: tuple[int, int], high: int) -> np.ndarray:
+    """An integer image of this shape with values in [x_low, x_high] (defaults 0 and `high`)."""
     return integer_array(rng, params.get("x_low", 0), params.get("x_high", high), shape)
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from generator.expressions import Expression, compile_expression
+from generator.errors import TemplateError, closest, combined, suggest
+from generator.expressions import Expression, compile_expression, referenced_names
 from generator.kinds._common import extra_error
 from generator.model import Template
 from generator.render import plural
 from solutions._args import IntOrPair, pair
-from solutions.shapes import LAYER_TYPES, AvgPool2d, Conv2d, Dense, Layer, MaxPool2d, layers_from_data
+from solutions.shapes import (LAYER_TYPES, AvgPool2d, Conv2d, Dense, Layer, MaxPool2d, layer_keys,
+                             layers_from_data)
 
 
 @lru_cache(maxsize=4096)
@@ -19,21 +21,51 @@ def _expression(text: str, names: tuple[str, ...]) -> Expression:
     return compile_expression(text, names)
 
 
-def check_layers(template: Template, allowed: tuple[str, ...] = tuple(LAYER_TYPES)) -> None:
-    """Each layer is a mapping with a known type; its text values are valid expressions over the parameters."""
+LAYER_KEY_MEANINGS = {"out_channels": "the number of filters", "kernel_size": "the window's size",
+                      "out_features": "the number of units"}  # for "missing KEY, MEANING" in the template's terms
+LAYER_EXAMPLE = "{type: conv2d, out_channels: 6, kernel_size: 5}"
+
+
+def check_layers(template: Template, allowed: tuple[str, ...] = tuple(LAYER_TYPES),
+                 optional: tuple[str, ...] = ()) -> None:
+    """Each layer has a known type, its keys (none missing but the kind's `optional` ones, none unknown) and
+    valid expressions, checked before any draw; every problem at once, each naming the line of its layer."""
     layers = template.extra.get("layers")
     if not isinstance(layers, list) or not layers:
-        raise extra_error(template, "layers", "must be a non-empty list of layers such as "
-                                              "{type: conv2d, out_channels: 6, kernel_size: 5}")
+        raise extra_error(template, "layers", f"must be a non-empty list of layers such as {LAYER_EXAMPLE}")
+    errors = []
     for index, layer in enumerate(layers):
-        if not isinstance(layer, dict) or layer.get("type") not in allowed:
-            raise extra_error(template, "layers", f"layer {index}: type must be one of {', '.join(allowed)}")
-        for key, value in layer.items():
-            if key != "type" and isinstance(value, str):
-                try:
-                    _expression(value, template.space.names)
-                except ValueError as error:
-                    raise extra_error(template, "layers", f"layer {index}, {key}: {error}") from None
+        kind = f" ({layer['type']})" if isinstance(layer, dict) and layer.get("type") in allowed else ""
+        where = template.locations.get(f"layers[{index}]", template.locations.get("layers", template.where))
+        errors += [TemplateError(where, f"layer {index + 1}{kind}: {problem}")
+                   for problem in _layer_problems(layer, template.kind, allowed, optional, template.space.names)]
+    if errors:
+        raise combined(errors)
+
+
+def _layer_problems(layer: Any, kind_name: str, allowed: tuple[str, ...], optional: tuple[str, ...],
+                    names: tuple[str, ...]) -> list[str]:
+    """What is wrong with one `layers:` entry, in the template's terms."""
+    if not isinstance(layer, dict):
+        return [f"must be a mapping such as {LAYER_EXAMPLE}"]
+    kind = layer.get("type")
+    if kind not in allowed:
+        given = ("missing type" if kind is None else f"type {kind!r} cannot be used here" if kind in LAYER_TYPES
+                 else f"unknown type {kind!r}{suggest(str(kind), allowed)}")
+        return [f"{given}; {kind_name} takes {', '.join(allowed)}"]
+    keys, needed = layer_keys(kind)
+    unknown = [key for key in layer if key != "type" and key not in keys]
+    problems = [f"unknown key {key!r}{suggest(key, keys)}; {kind} takes {', '.join(keys)}" for key in unknown]
+    meant = {closest(key, keys) for key in unknown}  # a misspelt key's problem already names the missing one
+    problems += [f"missing {key}, {LAYER_KEY_MEANINGS.get(key, 'which has no default')}" for key in needed
+                 if key not in layer and key not in optional and key not in meant]
+    for key, value in layer.items():
+        if key != "type" and isinstance(value, str):
+            try:
+                _expression(value, names)
+            except ValueError as error:
+                problems.append(f"{key}: {error}")
+    return problems
 
 
 def layer_data(template: Template, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -42,13 +74,26 @@ def layer_data(template: Template, params: dict[str, Any]) -> list[dict[str, Any
              else value for key, value in layer.items()} for layer in template.extra["layers"]]
 
 
+def layer_names(template: Template) -> frozenset[str]:
+    """The parameters the `layers:` entries' expressions refer to (generator/param_use.py: they are used); every
+    parameter where the entries cannot be read (check_layers reports why), so none is called unused by mistake."""
+    layers = template.extra.get("layers")
+    if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+        return frozenset(template.space.names)
+    texts = [value for layer in layers for key, value in layer.items() if key != "type" and isinstance(value, str)]
+    return frozenset().union(*(referenced_names(text, template.space.names) for text in texts))
+
+
 def in_words(layer: Layer) -> str:
     """A layer as a printed exam says it, padding included even when 0: '6 filters, 3 × 3, stride 1, no padding',
-    'max pool 2 × 2, stride 2, no padding', 'dense, 120 units', 'flatten' (the notebook's 'conv 6@3x3' is notation
-    a student may not know)."""
+    '6 filters, 5 × 5, stride 1, no padding, dilation 3' (dilation only when not 1), 'convolution 3 × 3, ...' where
+    the channels are not given, 'max pool 2 × 2, stride 2, no padding', 'dense, 120 units', 'flatten' (the
+    notebook's 'conv 6@3x3' is notation a student may not know)."""
     if isinstance(layer, Conv2d):
-        return (f"{plural(layer.out_channels, 'filter')}, {_kernel(layer.kernel_size)}, stride {_step(layer.stride)}, "
-                f"{_padding(layer.padding)}")
+        filters = "convolution" if layer.out_channels is None else f"{plural(layer.out_channels, 'filter')},"
+        dilation = "" if pair(layer.dilation, "dilation") == (1, 1) else f", dilation {_step(layer.dilation)}"
+        return (f"{filters} {_kernel(layer.kernel_size)}, stride {_step(layer.stride)}, {_padding(layer.padding)}"
+                f"{dilation}")
     if isinstance(layer, (MaxPool2d, AvgPool2d)):
         name = "max pool" if isinstance(layer, MaxPool2d) else "average pool"
         stride = layer.kernel_size if layer.stride is None else layer.stride
@@ -70,7 +115,7 @@ def _kernel(value: IntOrPair) -> str:
 
 
 def _step(value: IntOrPair) -> str:
-    """A stride from an int or a pair: '2', '(1, 2)'."""
+    """A stride or a dilation from an int or a pair: '2', '(1, 2)'."""
     first, second = pair(value, "stride")
     return str(first) if first == second else f"({first}, {second})"
 

@@ -26,6 +26,8 @@ STRIDE_IGNORED = ("The filter moves S pixels at a time, so only every S-th posit
                   "W − K + 2P by the stride (the lecture's stride 2 halves the signal).")
 ROUNDED_UP = ("The filter slides only while it lies entirely on the padded input; a last window that would run past "
               "the edge is dropped, so the division by S rounds down, as in PyTorch.")
+DILATION_IGNORED = ("A dilation D spreads the kernel's K taps D pixels apart, so the kernel spans D(K − 1) + 1 "
+                    "input pixels: use that span where the rule without dilation uses K.")
 DEPTH_NAME = "output depth = input channels instead of the number of filters"
 DEPTH_FROM_INPUT = ("Each filter spans all the input channels and gives one feature map, so the output has as many "
                     "channels as there are filters (F), not as many as the input.")

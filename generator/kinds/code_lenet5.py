@@ -28,6 +28,7 @@ from solutions.shapes import AvgPool2d, Dense, LayerTable, MaxPool2d, layer_tabl
 
 FORMATS = ("code",)
 REQUIRED = ("input_size", "num_classes", "style")
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS = {"training": False}
 ENTRY_POINT = "LeNet5"
 NO_MISCONCEPTIONS = ("graded by the parameter count and each layer's output shape (and, with training, the test "

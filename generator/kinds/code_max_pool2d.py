@@ -9,6 +9,7 @@ from generator.kinds._pool import pool_exercise
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
+OPTIONAL_PARAMS = ("n_cases",)  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 EXERCISE = pool_exercise("max")
 __all__ = ["FORMULAS", "answer_stub", "check_template", "checks_source", "explain", "generate", "grade",

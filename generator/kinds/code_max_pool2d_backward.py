@@ -17,6 +17,7 @@ from solutions.numpy_ref import max_pool2d, max_pool2d_backward
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
+OPTIONAL_PARAMS = ("n_cases",)  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["FORMULAS", "answer_stub", "check_template", "checks_source", "explain", "generate", "grade",
            "model_submission", "near_miss", "render", "render_for", "request", "rubric", "score", "solution_source"]

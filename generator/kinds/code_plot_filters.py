@@ -24,6 +24,7 @@ from generator.render import plural
 
 FORMATS = ("code",)
 REQUIRED: tuple[str, ...] = ()
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ENTRY_POINT = "plot_filters"
 CALL = "filters"

@@ -12,6 +12,7 @@ from generator.model import Template, Variant
 
 FORMATS = ("choice",)
 REQUIRED: tuple[str, ...] = ()
+OPTIONAL_PARAMS = ("n_options",)  # read when the template has them
 EXTRA_KEYS = {"correct": True, "distractors": True, "explanation": False}
 NO_MISCONCEPTIONS = ("the options are the template's own statements, so the kind cannot know which distractor stands "
                      "for which mistake; the feedback shows the correct statement and the template's explanation")

@@ -17,6 +17,7 @@ from solutions.shapes import output_size_is_exact
 
 FORMATS = ("vector",)
 REQUIRED = ("L", "K", "S", "P")
+OPTIONAL_PARAMS = ("x_low", "x_high", "w_low", "w_high")  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 FLOOR_RULE = ("*Slide the filter by the stride only while it lies entirely on the padded signal; where the "
               "stride does not end exactly on the last value, drop the last window that does not fit (round down: the "

@@ -13,6 +13,7 @@ from generator.kinds._common import (explain_answer, model_submission, near_miss
                                      padding_stated as check_template, sample_variant, solution_source)
 from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, NOT_SHARED, Geometry,
                                        mistake, size_misconceptions)
+from generator.kinds._size_text import floor_rule
 from generator.kinds.output_size import HINT, PAPER_NOTE, render, render_for
 from generator.model import Score, Template, Variant
 from generator.render import plural
@@ -20,6 +21,7 @@ from solutions.shapes import conv2d_params, conv_output_size, output_size_is_exa
 
 FORMATS = ("numbers",)
 REQUIRED = ("H", "W", "C", "F", "K", "S", "P")
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["HINT", "PAPER_NOTE", "check_template", "model_submission", "near_miss", "render", "render_for",
            "solution_source"]
@@ -76,7 +78,7 @@ def explain(variant: Variant) -> str:
              f"- total: ${p['F']} \\cdot ({p['K'] ** 2 * p['C']} + 1) = {answer['total']}$", "",
              "b) $W_{out} = \\lfloor (W - K + 2P) / S \\rfloor + 1$ on each axis, one channel per filter:", ""]
     for axis, size, out in (("H", p["H"], h_out), ("W", p["W"], w_out)):
-        lines.append(f"- {axis}: $\\lfloor ({size} - {p['K']} + 2 \\cdot {p['P']}) / {p['S']} \\rfloor + 1 = {out}$")
+        lines.append(f"- {axis}: ${floor_rule(size, p['K'], p['S'], p['P'])} = {out}$")
     lines += [f"- channels: $F = {channels}$", "", explain_answer(variant)]
     return "\n".join(lines)
 

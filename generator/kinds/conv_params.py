@@ -14,6 +14,7 @@ from solutions.shapes import conv2d_params
 
 FORMATS = ("numbers", "number")
 REQUIRED = ("C_in", "F", "K")
+OPTIONAL_PARAMS = ("bias",)  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("parameter count",)  # generator/media.py: code on the same paper omits its formula
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]

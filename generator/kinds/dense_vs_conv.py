@@ -15,6 +15,7 @@ from solutions.shapes import conv2d_params, dense_params
 
 FORMATS = ("numbers",)
 REQUIRED = ("H", "W", "hidden", "F", "K")
+OPTIONAL_PARAMS = ("C",)  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("parameter count",)  # generator/media.py: code on the same paper omits its formula
 __all__ = ["answer_stub", "check_template", "grade", "model_submission", "near_miss", "render", "solution_source"]

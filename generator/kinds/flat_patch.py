@@ -19,6 +19,7 @@ from solutions.numpy_ref import conv2d
 
 FORMATS = ("numbers",)
 REQUIRED = ("filter", "c", "d", "H")
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 WHY = "The weights sum to 0: on a constant patch the output is 0, so only changes of intensity (edges) respond."

@@ -14,9 +14,9 @@ from generator.fields import Box, Group
 from generator.grading.read import Follow, Path, as_number, axes_names, path_label, rules_for
 from generator.grading.score import grade_answer
 from generator.kinds._common import explain_answer, model_submission, near_miss, render, sample_variant, solution_source
-from generator.kinds._layers import check_layers, layer_data, stack_in_words
-from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, PADDING_FORGOTTEN,
-                                       ROUNDED_UP, STRIDE_IGNORED, mistake)
+from generator.kinds._layers import check_layers, layer_data, layer_names as params_in_keys, stack_in_words
+from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, DILATION_IGNORED,
+                                       PADDING_FORGOTTEN, ROUNDED_UP, STRIDE_IGNORED, mistake)
 from generator.model import Score, Template, Variant
 from solutions._args import positive_pair
 from solutions.shapes import (AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, Shape, layer_table,
@@ -24,10 +24,11 @@ from solutions.shapes import (AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2
 
 FORMATS = ("table",)
 REQUIRED = ("input_shape",)
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS = {"layers": True}
 ASKS = ("output size", "parameter count")  # generator/media.py: code on the same paper omits its formula
 AXES = "CHW"  # channels first, as solutions.shapes, PyTorch and the LeNet figure's "6@28x28" (the prompt says so)
-__all__ = ["model_submission", "near_miss", "render", "solution_source"]
+__all__ = ["model_submission", "near_miss", "params_in_keys", "render", "solution_source"]
 
 
 def check_template(template: Template) -> None:
@@ -154,8 +155,12 @@ def _filled_in(variant: Variant, descriptions: list[str]) -> str:
     for row, text, (shape, count) in zip(variant.params["rows"], descriptions, variant.answer["rows"]):
         lines.append(f"| {row['name']} | {text} | {' × '.join(map(str, shape))} | {count:,} |")
     lines.append(f"| **total** | | | **{variant.answer['total']:,}** |")
-    return ("Conv: $\\lfloor (W - K + 2P)/S \\rfloor + 1$ per side, $F (K^2 C_{in} + 1)$ parameters. Pooling: same "
-            "size rule, no parameters. Dense: $n m + m$.\n\n" + "\n".join(lines) + "\n\n" + explain_answer(variant))
+    dilated = any(isinstance(layer, Conv2d) and positive_pair(layer.dilation, "dilation") != (1, 1)
+                  for layer in layers_from_data(variant.params.get("layers", [])))  # older keys lack layers
+    span = " ($K$ taken as the span $D(K - 1) + 1$ of a kernel of dilation $D$)" if dilated else ""
+    return (f"Conv: $\\lfloor (W - K + 2P)/S \\rfloor + 1$ per side{span}, $F (K^2 C_{{in}} + 1)$ parameters. "
+            "Pooling: same size rule, no parameters. Dense: $n m + m$.\n\n" + "\n".join(lines) + "\n\n" +
+            explain_answer(variant))
 
 
 POOLS = (MaxPool2d, AvgPool2d)
@@ -197,6 +202,11 @@ def _unpadded(layer: Layer) -> Layer:
     return replace(layer, padding=0) if isinstance(layer, (Conv2d, MaxPool2d, AvgPool2d)) else layer
 
 
+def _undilated(layer: Layer) -> Layer:
+    """Conv layers without their dilation."""
+    return replace(layer, dilation=1) if isinstance(layer, Conv2d) else layer
+
+
 def _stride_one(layer: Layer) -> Layer:
     """Conv layers at stride 1 (the pools' halving is a misconception of its own)."""
     return replace(layer, stride=1) if isinstance(layer, Conv2d) else layer
@@ -212,6 +222,7 @@ MISCONCEPTIONS = (
     mistake("biases forgotten", BIASES_FORGOTTEN, partial(_walk, bend=_unbiased)),
     mistake("padding forgotten", PADDING_FORGOTTEN, partial(_walk, bend=_unpadded)),
     mistake("stride ignored", STRIDE_IGNORED, partial(_walk, bend=_stride_one)),
+    mistake("dilation ignored", DILATION_IGNORED, partial(_walk, bend=_undilated)),
     mistake("rounding up instead of down", ROUNDED_UP, partial(_walk, round_up=True)),
     mistake(DEPTH_NAME, DEPTH_FROM_INPUT, partial(_walk, depth_kept=True)),
 )

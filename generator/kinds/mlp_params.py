@@ -19,6 +19,7 @@ from solutions.shapes import dense_params
 
 FORMATS = ("table", "number")
 REQUIRED = ("sizes",)
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("parameter count",)  # generator/media.py: code on the same paper omits its formula
 __all__ = ["answer_stub", "check_template", "model_submission", "near_miss", "render", "solution_source"]

@@ -21,6 +21,7 @@ from solutions.numpy_ref import conv2d
 
 FORMATS = ("matrix", "choice")
 REQUIRED = ("filter", "H")
+OPTIONAL_PARAMS = ("P", "edge", "x_low", "x_high")  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 Filter = tuple[str, list[list[int]], int]  # (display name, integer kernel, divisor)
 EDGE_KERNELS: dict[str, list[list[int]]] = {  # the lecture's three edge-detection kernels, as on its slide
@@ -85,7 +86,7 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     if name not in FILTERS:
         raise ValueError(f"unknown filter {name!r}")
     bank = filters(edge)
-    image = draw_image(rng, {**params, "W": params["H"]}, 9)
+    image = draw_image(rng, params, (params["H"], params["H"]), 9)  # square: W is not read
     outputs = _apply_all(image, padding, bank)
     if len({repr(v) for v in outputs.values()}) < len(bank):
         raise ValueError("two filters give the same output on this image")

@@ -6,10 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, grade,
+from generator.kinds._common import (answer_stub, draw_image, explain_answer, exact_list, grade, image_shape,
                                      model_submission, near_miss, no_checks as check_template, render,
                                      sample_variant, solution_source)
 from generator.kinds._mistakes import mistake
+from generator.kinds._size_text import rows_and_columns
 from generator.model import Template, Variant
 from generator.params import require_varied
 from generator.render import matrix
@@ -18,6 +19,7 @@ from solutions.numpy_ref import avg_pool2d, max_pool2d
 
 FORMATS = ("matrix",)
 REQUIRED = ("H", "K", "S", "mode")
+OPTIONAL_PARAMS = ("W", "x_low", "x_high")  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 MODES = {"max": max_pool2d, "avg": avg_pool2d}
@@ -28,7 +30,7 @@ def _compute(template: Template, params: dict[str, Any], rng: np.random.Generato
     """Draw the image; pool it with solutions.numpy_ref; draw again when the output is trivial (e.g. all 9s)."""
     if params["mode"] not in MODES:
         raise ValueError(f"mode must be 'max' or 'avg', got {params['mode']!r}")
-    image = draw_image(rng, params, 9)
+    image = draw_image(rng, params, image_shape(params), 9)
     out = MODES[params["mode"]](image[None, None], params["K"], params["S"])[0, 0]
     require_varied(exact_list(out))
     drawn = {**params, "W": image.shape[1], "image": exact_list(image), "overlapping": params["S"] < params["K"],
@@ -42,13 +44,13 @@ def generate(template: Template, seed: int) -> Variant:
 
 
 def explain(variant: Variant) -> str:
-    """Window positions, then the max or mean of each."""
+    """The output's size on both axes, window positions, then the max or mean of each."""
     p = variant.params
-    rows, cols = p["out_shape"]
+    size = rows_and_columns((p["H"], p["W"]), p["K"], p["S"], None, p["out_shape"])
     what = "maximum" if p["mode"] == "max" else "mean"
     overlap = " Windows overlap because the stride is smaller than the window." if p["overlapping"] else ""
-    return (f"Output: $\\lfloor ({p['H']} - {p['K']}) / {p['S']} \\rfloor + 1 = {rows}$ by {cols}. Slide a "
-            f"{p['K']}×{p['K']} window by {p['S']} and take the {what} of each window.{overlap}\n\n"
+    return (f"Output: {size}. Slide a {p['K']}×{p['K']} window by {p['S']} and take the {what} of each "
+            f"window.{overlap}\n\n"
             f"$${matrix(rounded_rows(variant.answer, asked_places(variant)))}$$\n\n" + explain_answer(variant))
 
 

@@ -11,35 +11,42 @@ from generator.grading.read import rules_for
 from generator.grading.score import grade_answer
 from generator.kinds._common import (answer_stub as number_stub, explain_answer, model_submission, near_miss, render,
                                      sample_variant, solution_source)
-from generator.kinds._layers import check_layers, layer_data, stack_in_words
-from generator.kinds._mistakes import mistake
+from generator.kinds._layers import check_layers, layer_data, layer_names as params_in_keys, stack_in_words
+from generator.kinds._mistakes import DILATION_IGNORED, mistake
 from generator.model import Score, Template, Variant
 from solutions._args import pair
-from solutions.shapes import Layer, layer_table, layers_from_data, receptive_field, receptive_fields
+from solutions.shapes import (Conv2d, FieldStep, Layer, describe_layer, layers_from_data, receptive_field,
+                              receptive_fields, receptive_steps)
 
 FORMATS = ("number",)
 REQUIRED: tuple[str, ...] = ()
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS = {"layers": True}
 ASKS = ("receptive field",)  # generator/media.py: code on the same paper omits its formula
-__all__ = ["model_submission", "near_miss", "render", "solution_source"]
+__all__ = ["model_submission", "near_miss", "params_in_keys", "render", "solution_source"]
 
 
 def check_template(template: Template) -> None:
-    """Only conv and pool layers have a receptive field."""
-    check_layers(template, ("conv2d", "maxpool2d", "avgpool2d"))
+    """Only conv and pool layers have a receptive field; it does not depend on a conv layer's out_channels."""
+    check_layers(template, ("conv2d", "maxpool2d", "avgpool2d"), optional=("out_channels",))
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """solutions.shapes.receptive_fields after each layer; the answer is the last (side, or [h, w] if not square)."""
-    data = layer_data(template, params)
+    data = [_channels_optional(layer) for layer in layer_data(template, params)]
     layers = layers_from_data(data)
     fields = receptive_fields(layers)
-    rows = layer_table((1, 10_000, 10_000), layers).rows  # only for the layers' printed descriptions
-    stack = "\n".join(f"{i}. {row.description}" for i, row in enumerate(rows, start=1))
+    descriptions = [describe_layer(layer) for layer in layers]
+    stack = "\n".join(f"{i}. {text}" for i, text in enumerate(descriptions, start=1))
     height, width = fields[-1]
-    drawn = {**params, "stack": stack, "descriptions": [r.description for r in rows],
-             "fields": [list(f) for f in fields], "layers": data}
+    drawn = {**params, "stack": stack, "descriptions": descriptions, "fields": [list(f) for f in fields],
+             "layers": data}
     return drawn, _as_answer((height, width))
+
+
+def _channels_optional(layer: dict[str, Any]) -> dict[str, Any]:
+    """A conv layer may leave out out_channels: the field does not depend on it (None: 'conv 5x5' is printed)."""
+    return {**layer, "out_channels": layer.get("out_channels")} if layer.get("type") == "conv2d" else layer
 
 
 def _as_answer(field: tuple[int, int]) -> int | list[int]:
@@ -66,7 +73,7 @@ def grade(variant: Variant, submitted: Any) -> Score:
 
 
 def explain(variant: Variant) -> str:
-    """r grows by (k - 1) times the product of the strides before the layer."""
+    """r grows by d (k - 1) times the product of the strides before the layer."""
     return _grown(variant, variant.params["descriptions"])
 
 
@@ -76,11 +83,28 @@ def explain_for(variant: Variant, medium: str) -> str:
 
 
 def _grown(variant: Variant, descriptions: list[str]) -> str:
-    """The field after each layer, each layer described as given."""
-    lines = ["$r_{out} = r_{in} + (k - 1)\\, j_{in}$ and $j_{out} = j_{in} s$, starting from $r = 1$, $j = 1$:", ""]
-    for text, (height, width) in zip(descriptions, variant.params["fields"]):
-        lines.append(f"- after {text}: {height} × {width}")
+    """The recurrence computed layer by layer (both axes where they differ), each layer described as given."""
+    steps = receptive_steps(_layers(variant))
+    if any(height.dilation > 1 or width.dilation > 1 for height, width in steps):
+        rule = ("$r_{out} = r_{in} + d\\,(k - 1)\\, j_{in}$ and $j_{out} = j_{in} s$ ($d$ the dilation: a "
+                "dilated kernel spans $d(k - 1) + 1$ pixels), starting from $r = 1$, $j = 1$:")
+    else:
+        rule = "$r_{out} = r_{in} + (k - 1)\\, j_{in}$ and $j_{out} = j_{in} s$, starting from $r = 1$, $j = 1$:"
+    lines = [rule, ""]
+    for text, (height, width) in zip(descriptions, steps):
+        if height == width:
+            lines.append(f"- after {text}: {_step_text(height)}: {height.field_out} × {width.field_out}")
+        else:
+            lines.append(f"- after {text}: height {_step_text(height)}; width {_step_text(width)}: "
+                         f"{height.field_out} × {width.field_out}")
     return "\n".join(lines + ["", explain_answer(variant)])
+
+
+def _step_text(step: FieldStep) -> str:
+    """One axis of one layer with its numbers: '$r = 3 + 2 \\cdot (3 - 1) \\cdot 2 = 11$, $j = 2 \\cdot 1 = 2$'."""
+    dilation = "" if step.dilation == 1 else f"{step.dilation} \\cdot "
+    return (f"$r = {step.field_in} + {dilation}({step.kernel} - 1) \\cdot {step.jump_in} = {step.field_out}$, "
+            f"$j = {step.jump_in} \\cdot {step.stride} = {step.jump_out}$")
 
 
 def render_for(variant: Variant, medium: str) -> str:
@@ -101,6 +125,12 @@ def _strides_ignored(variant: Variant) -> int | list[int]:
     return _as_answer(receptive_field([replace(layer, stride=1) for layer in _layers(variant)]))
 
 
+def _dilation_ignored(variant: Variant) -> int | list[int]:
+    """Every conv layer's kernel taken as k pixels wide, not the d(k - 1) + 1 its dilation spreads it over."""
+    return _as_answer(receptive_field([replace(layer, dilation=1) if isinstance(layer, Conv2d) else layer
+                                       for layer in _layers(variant)]))
+
+
 def _kernels_added(variant: Variant) -> int | list[int]:
     """The sum of the kernel sizes."""
     sizes = [pair(layer.kernel_size, "kernel_size") for layer in _layers(variant)]
@@ -119,6 +149,7 @@ MISCONCEPTIONS = (
             "than 1 + Σ(k − 1).", _strides_ignored),
     mistake("kernel sizes added", "Consecutive windows overlap: a 3×3 filter on a 3×3 field sees 5 pixels, not 6. "
             "Start from 1 and add (k − 1) per layer, times the product of the earlier strides.", _kernels_added),
+    mistake("dilation ignored", DILATION_IGNORED, _dilation_ignored),
     mistake("off by one", "One input pixel is a receptive field of 1: start from r = 1 before the first layer, then "
             "add (k − 1)·j per layer, j the product of the earlier strides.", _from_zero),
 )

@@ -18,6 +18,7 @@ from solutions.shapes import conv_output_size
 
 FORMATS = ("numbers",)
 REQUIRED = ("H", "K", "K_even")
+OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 __all__ = ["answer_stub", "grade", "model_submission", "near_miss", "render", "solution_source"]

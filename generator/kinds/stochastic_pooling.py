@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from generator.kinds._common import (answer_stub, draw_image, exact_list, explain_answer, grade, model_submission,
-                                     near_miss, no_checks as check_template, render, sample_variant,
+from generator.kinds._common import (answer_stub, draw_image, exact_list, explain_answer, grade, image_shape,
+                                     model_submission, near_miss, no_checks as check_template, render, sample_variant,
                                      solution_source)
 from generator.kinds._mistakes import mistake
 from generator.model import Template, Variant
@@ -20,6 +20,7 @@ from solutions.numpy_ref.stochastic import pick, pool_windows, window_probabilit
 
 FORMATS = ("numbers", "matrix")
 REQUIRED = ("H", "K", "S")
+OPTIONAL_PARAMS = ("W", "x_low", "x_high")  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 ASKS = ("output size",)  # generator/media.py: code on the same paper omits its formula
 MARGIN = 0.02  # every cumulative probability is this far from its window's u: rounding to 2 places never flips a pick
@@ -49,7 +50,7 @@ def _checked_pool(image: np.ndarray, params: dict[str, Any], windows: np.ndarray
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
     """Draw a non-negative image and one u (2 decimals) per window; pool it; pick the window whose probabilities
     are asked (one with at least three non-zero activations). The windows are cut once per image."""
-    image = draw_image(rng, params, 5)
+    image = draw_image(rng, params, image_shape(params), 5)
     windows = pool_windows(image[None, None], params["K"], params["S"])[0, 0]
     draws = rng.integers(0, 100, windows.shape[:2]) / 100
     probabilities = window_probabilities(windows)  # rejects an all-zero window, as stochastic_pool2d does

@@ -19,6 +19,7 @@ from solutions.translation import shift
 
 FORMATS = ("numbers",)
 REQUIRED = ("L", "K", "shift")
+OPTIONAL_PARAMS = ("x_low", "x_high", "w_low", "w_high")  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
 __all__ = ["answer_stub", "grade", "model_submission", "near_miss", "render", "solution_source"]
 

@@ -8,7 +8,7 @@ from solutions._args import IntOrPair, Padding, conv_pads, positive_pair, requir
 from solutions.numpy_ref.windows import Geometry, col2im, im2col, make_geometry
 
 
-def _conv_setup(
+def conv_geometry(
     x: np.ndarray, w: np.ndarray, stride: IntOrPair, padding: Padding, dilation: IntOrPair
 ) -> Geometry:
     """Validate conv2d's arguments and resolve where the windows sit."""
@@ -37,7 +37,7 @@ def conv2d(
 ) -> np.ndarray:
     """torch.nn.functional.conv2d in NumPy: x (N, C, H, W), w (F, C, kh, kw), b (F,) -> (N, F, Ho, Wo)."""
     x, w = np.asarray(x), np.asarray(w)
-    geo = _conv_setup(x, w, stride, padding, dilation)
+    geo = conv_geometry(x, w, stride, padding, dilation)
     out = w.reshape(w.shape[0], -1) @ im2col(x, geo)  # (F, Ho * Wo * N)
     if b is not None:
         b = np.asarray(b)
@@ -57,7 +57,7 @@ def conv2d_backward(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients (dx, dw, db) of conv2d's output, given the upstream gradient dout (N, F, Ho, Wo)."""
     x, w, dout = np.asarray(x), np.asarray(w), np.asarray(dout)
-    geo = _conv_setup(x, w, stride, padding, dilation)
+    geo = conv_geometry(x, w, stride, padding, dilation)
     n, f = x.shape[0], w.shape[0]
     expected = (n, f, *geo.out_hw)
     if dout.shape != expected:

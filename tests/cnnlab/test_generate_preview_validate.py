@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 
 import cnnlab
 from tests.generator.conftest import ASSIGNMENTS, ROSTER, SPEC, TEMPLATES
+from tests.generator.test_variety_report import SKEWED
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -75,3 +77,47 @@ def test_generate_with_bad_roster_names_the_line(capsys: pytest.CaptureFixture[s
     roster.write_text("student_id\na\na\n")
     code, _, err = run(capsys, "generate", str(SPEC), "--roster", str(roster), "--out", str(tmp_path / "o"))
     assert code == 2 and err == f"cnnlab: error: {roster}:3: duplicate student_id 'a' (first on line 2)\n"
+
+
+def test_validate_prints_every_error_of_a_file_one_line_each(capsys: pytest.CaptureFixture[str],
+                                                             write_yaml: Callable[[str, str], Path]) -> None:
+    path = write_yaml("bad.yaml", "id: x\nkind: concept\ntitle: T\npoints: -1\nprompt: P\ncorect: [A]\n"
+                                  "distractors: [B]\n")
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        f"cnnlab: error: {path}:4: points must be a positive number, got -1",
+        f"cnnlab: error: {path}:6: unknown key 'corect' in a question template (did you mean 'correct'?); valid keys: "
+        f"{err.splitlines()[1].split('valid keys: ')[1]}"]
+
+
+def test_validate_variety_prints_the_draws_and_warns_of_a_skew(capsys: pytest.CaptureFixture[str],
+                                                               write_yaml: Callable[[str, str], Path]) -> None:
+    path = write_yaml("skewed.yaml", SKEWED)  # narrow ranges and exact(H, K, S, P): S = 1 survives most draws
+    code, out, err = run(capsys, "validate", str(path), "--variety", "--no-sandbox")
+    lines = out.splitlines()
+    assert code == 0 and lines[2].startswith("variety over 300 made-up students, seeded as `cnnlab generate`")
+    assert lines[4].startswith("conv-out (output_size): ") and lines[4].endswith(" distinct answers over 300 students")
+    assert re.fullmatch(r"  S: 1 ×2\d\d, 2 ×\d+, 3 ×\d+", lines[7]), lines[7]
+    assert f"cnnlab: {path}:10: warning: conv-out: S = 1 is drawn for " in err
+
+
+def test_validate_without_variety_prints_no_report(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", str(TEMPLATES / "conv1d.yaml"), "--no-sandbox")
+    assert code == 0 and "variety over" not in out and out.count("\n") == 1
+
+
+def test_preview_params_lists_each_drawn_parameter(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "preview", str(TEMPLATES / "output-size.yaml"), "--seed", "2", "--params",
+                       "--no-answers")
+    section = out[out.index("### Parameters"):].splitlines()
+    assert code == 0 and [line.split("`")[1] for line in section[2:9]] == ["H", "W", "C", "K", "S", "P", "F"]
+    assert re.fullmatch(r"- `H` = `\d+` \(range \[16, 128\]\)", section[2]) and section[3].endswith("(expr `H`)")
+    assert section[-1].startswith("Added by the kind, for the prompt: `layer` = `\"conv\"`, `exact` = `true`")
+    _, plain, _ = run(capsys, "preview", str(TEMPLATES / "output-size.yaml"), "--seed", "2", "--no-answers")
+    assert "### Parameters" not in plain and out.startswith(plain.rstrip("\n"))
+
+
+def test_preview_params_of_a_spec_shows_each_questions_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "preview", str(SPEC), "--seed", "1", "--no-answers", "--params")
+    assert code == 0 and out.count("### Parameters") == out.count("## Question ") == 23

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jinja2
 import pytest
 
-from generator.render import compile_prompt, letter, matrix, number, shape, undeclared
+from generator.render import compile_prompt, keep_line_ends, letter, matrix, number, shape, undeclared
 
 
 def test_number() -> None:
@@ -26,3 +26,33 @@ def test_prompts_are_strict_about_names() -> None:
     with pytest.raises(jinja2.UndefinedError):
         template.render(H=1000)
     assert undeclared("{{ H }} {% if P %}{{ S }}{% endif %}") == {"H", "P", "S"}
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("Windows {% if o %}overlap.{% endif %}\nGive the output.", "Windows overlap.\nGive the output."),
+    ("Windows {% if not o %}never overlap.{% endif %}\nGive the output.", "Windows \nGive the output."),
+    ("{{ a }}{% if a %}!{% endif %}\nnext", "1!\nnext"),
+    ("Windows{# a note #}\nnext", "Windows\nnext"),
+])
+def test_a_line_ending_in_a_block_tag_keeps_its_newline(source: str, expected: str) -> None:
+    assert compile_prompt(source).render(o=True, a=1) == expected
+
+
+def test_a_line_of_block_tags_alone_still_vanishes() -> None:
+    source = "first\n{% if o %}\nshown\n  {% endif %}\n{# a note #}\n{% if o %}{% endif %}\nlast"
+    assert compile_prompt(source).render(o=True) == "first\nshown\nlast"
+    assert compile_prompt(source).render(o=False) == "first\nlast"
+
+
+def test_for_loops_keep_one_line_per_item() -> None:
+    source = ("Layers:\n{% for k in sizes %}\n- conv {{ k }}x{{ k }}{% if k > 3 %}, wide{% endif %}\n{% endfor %}\n"
+              "{% for k in sizes %}{{ k }}{% if not loop.last %}, {% endif %}{% endfor %}\nend")
+    assert compile_prompt(source).render(sizes=[3, 5]) == "Layers:\n- conv 3x3\n- conv 5x5, wide\n3, 5\nend"
+
+
+def test_keeping_newlines_leaves_line_numbers_and_explicit_markers_alone() -> None:
+    source = "a {% if x %}b{% endif %}\n{% if x %}\nc {% if y -%}\n  d{% endif +%}\n"
+    assert keep_line_ends(source) == "a {% if x %}b{% endif +%}\n{% if x %}\nc {% if y -%}\n  d{% endif +%}\n"
+    with pytest.raises(jinja2.TemplateSyntaxError) as error:
+        compile_prompt("line one {% if x %}\nline two\nline three {% endfor %}\n")
+    assert error.value.lineno == 3

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +43,19 @@ def test_read_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         read_secret(None)
     monkeypatch.setenv("CNNLAB_SECRET", "from-the-environment")
     assert read_secret(None) == b"from-the-environment"
+
+
+def test_the_documented_secret_recipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/TEMPLATES.md's one-liner makes a secret; its trailing newline does not count; CNNLAB_SECRET set to the
+    same text gives the same seeds."""
+    recipe = 'python -c "import secrets; print(secrets.token_hex(32))" > course.secret'
+    assert recipe in (Path(__file__).resolve().parents[2] / "docs" / "TEMPLATES.md").read_text(encoding="utf-8")
+    made = subprocess.run([sys.executable, "-c", "import secrets; print(secrets.token_hex(32))"], check=True,
+                          capture_output=True).stdout
+    assert re.fullmatch(rb"[0-9a-f]{64}\n", made)
+    with_newline, without = tmp_path / "with", tmp_path / "without"
+    with_newline.write_bytes(made)
+    without.write_bytes(made.strip())
+    monkeypatch.setenv("CNNLAB_SECRET", made.strip().decode())
+    seeds = {student_seed(read_secret(source), "ps1", "s1") for source in (with_newline, without, None)}
+    assert len(seeds) == 1

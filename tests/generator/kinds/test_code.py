@@ -83,5 +83,6 @@ def test_lenet_variants_differ_and_checks_match_the_reference() -> None:
 def test_bad_case_count_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "t.yaml"
     path.write_text("id: c\nkind: code_conv2d\ntitle: C\npoints: 1\nprompt: Write it.\nparams:\n  n_cases: 0\n")
-    with pytest.raises(TemplateError, match=r"t.yaml:1: .*n_cases must be a whole number from 1 to 20, got 0"):
+    with pytest.raises(TemplateError,
+                       match=r"t.yaml:6: every draw fails: n_cases must be a whole number from 1 to 20, got 0"):
         KINDS["code_conv2d"].generate(load_template(path), 0)
