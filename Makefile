@@ -4,8 +4,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 # bubblewrap isolates student code; dataset-fashion-mnist is the default LeNet-5 benchmark data; chromium renders
-# the class report and a feedback notebook in the browser test.
-SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist chromium
+# the class report and a feedback notebook in the browser test; the handwriting fonts make the scan's held-out
+# test digits (tests and the demo's simulated scans) and its training digits.
+SYSTEM_PACKAGES := bubblewrap dataset-fashion-mnist chromium fonts-dkg-handwriting fonts-breip fonts-bwht \
+	fonts-humor-sans fonts-comic-neue fonts-dancingscript fonts-kristi
 
 .PHONY: test demo bench clean system-deps
 
@@ -36,7 +38,7 @@ test: system-deps $(STAMP)
 	$(PY) -m pytest -q
 
 demo: system-deps $(STAMP)
-	rm -rf out/demo out/demo-grading out/demo-exam out/demo-quiz  # start clean: every figure is from this run
+	rm -rf out/demo out/demo-grading out/demo-exam out/demo-quiz out/demo-ps2 out/demo-final out/demo-scan  # start clean: every figure is from this run
 	$(VENV)/bin/cnnlab validate assignments/cnn-problem-set.yaml
 	$(VENV)/bin/cnnlab generate assignments/cnn-problem-set.yaml --roster assignments/roster.csv \
 		--secret-file assignments/demo.secret --out out/demo
@@ -49,6 +51,13 @@ demo: system-deps $(STAMP)
 		--secret-file assignments/demo.secret --out out/demo-quiz/moodle.xml
 	$(VENV)/bin/cnnlab export qti assignments/cnn-exam.yaml --variants 10 \
 		--secret-file assignments/demo.secret --out out/demo-quiz/canvas-qti.zip
+	$(VENV)/bin/cnnlab validate assignments/cnn-problem-set-2.yaml
+	$(VENV)/bin/cnnlab generate assignments/cnn-problem-set-2.yaml --roster assignments/roster.csv \
+		--secret-file assignments/demo.secret --out out/demo-ps2
+	$(VENV)/bin/cnnlab exam assignments/cnn-final.yaml --roster assignments/roster.csv \
+		--secret-file assignments/demo.secret --out out/demo-final --forms 2
+# the printed midterm filled in by 4 students, scanned (simulated), read, corrected and graded; checks the grades
+	$(PY) -m tests.support.scan_demo out/demo-exam out/demo-scan assignments/demo.secret
 
 bench: $(STAMP)
 	$(PY) benchmarks/conv_speed.py

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {  # name -> one line for the top-level --help; the m
     "merge": "join the output folders of `cnnlab grade --shard I/N` runs into one",
     "report": "write the HTML class report of a grade output folder",
     "exam": "typeset printable PDF exams in forms, their answer keys and a marks sheet",
+    "scan": "read filled paper exams from their scans into a marks sheet, with a review page",
     "export": "export quizzes to Moodle or Canvas (QTI), or an autograder to Gradescope",
     "check": "run a notebook in the sandbox and check its answers' form, without a key",
     "autograde": "grade a Gradescope submission and write results.json (run_autograder calls it)",

@@ -139,6 +139,12 @@ def shape_row(variant: Variant, key: str) -> Group:
     return _row((key,), f"{variant.qid}.{key}", variant.answer[key], SHAPE_LABELS, key.replace("_", " "))
 
 
+def named_row(variant: Variant, key: str, labels: tuple[str, ...]) -> Group:
+    """A dict answer's list entry as boxes side by side, each named by the kind (a class, a matrix's rows and
+    columns) instead of numbered from 1: no spare boxes, since the prompt states how many there are."""
+    return _row((key,), f"{variant.qid}.{key}", variant.answer[key], labels, key.replace("_", " "))
+
+
 def _row(path: Path, column: str, values: list[Any], labels: tuple[str, ...], label: str = "") -> Group:
     """Boxes side by side, one per entry."""
     return Group(label, "row", tuple(Box((*path, i), name, f"{column}.{name}", value)

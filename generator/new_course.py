@@ -1,7 +1,7 @@
 """`cnnlab init COURSE`: a course folder to start from, made from the bundled course that ships in the wheel.
 
-The bundled course is assignments/ of the repository: the problem set, the midterm, their templates and an example
-roster. A wheel carries it as the package `generator.course` (setup.py maps that package onto assignments/, so the
+The bundled course is assignments/ of the repository: two problem sets, the midterm, the final, their templates
+and an example roster. A wheel carries it as the package `generator.course` (setup.py maps that package onto assignments/, so the
 shipped files are the tested ones); a checkout reads assignments/ itself. The course gets a new 256-bit secret,
 written 0600, and a README of the next commands.
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.files import PRIVATE, PUBLIC, folder_mode, make_folder, write_text_atomic
 
-SPECS = ("cnn-problem-set.yaml", "cnn-exam.yaml")
+SPECS = ("cnn-problem-set.yaml", "cnn-exam.yaml", "cnn-problem-set-2.yaml", "cnn-final.yaml")
 ROSTER = "roster.csv"
 SECRET = "course.secret"
 SECRET_BYTES = 32  # 256 bits, written as 64 hex digits
@@ -33,7 +33,7 @@ def bundled_course() -> Path:
 
 def readme(course: Path) -> str:
     """The next commands, run from inside the course folder."""
-    ps, exam = SPECS
+    ps, exam, ps2, final = SPECS
     return f"""# {course.name}: a cnnlab course
 
 Made by `cnnlab init`. `{SECRET}` decides every student's numbers: keep it private, keep it for the whole course
@@ -50,6 +50,9 @@ Made by `cnnlab init`. `{SECRET}` decides every student's numbers: keep it priva
     cnnlab export moodle {ps} --secret-file {SECRET} --out out/ps1-moodle.xml
     pip install 'cnnlab[exam]'   # printable exams need typst and pandoc
     cnnlab exam {exam} --roster {ROSTER} --secret-file {SECRET} --out out/midterm --forms 2
+
+The second problem set ({ps2}: batch norm, dropout, cost, modern layers, residual blocks, backward passes) and
+the final exam ({final}, drawing from both) run the same way.
 
 Templates are in `templates/`; a spec lists the questions of one assignment or exam.
 """

@@ -49,7 +49,9 @@ class Question:
     def prompt_cell(self) -> Cell:
         """'## Question 3: Title (4 points)', the prompt and what to do, as a Markdown cell."""
         v = self.variant
-        how = (f"Complete `{v.entry_point}` in the code cell below; the cell after it runs a few visible sanity "
+        declared = getattr(self.kind, "entry_points", None)  # a cell that defines several functions names them all
+        names = " and ".join(f"`{name}`" for name in (declared(v) if declared else (v.entry_point,)))
+        how = (f"Complete {names} in the code cell below; the cell after it runs a few visible sanity "
                "checks." if self.is_code else f"Assign your answer to `{v.variable}` in the cell below.")
         heading = (f"## Question {self.number}: {v.title} ({number(v.points)} point{'s' if v.points != 1 else ''})"
                    f"\n\n{self.kind.render(v)}\n\n*{how}*")

@@ -19,7 +19,10 @@ OPTIONAL = ("instructions", "due", "shuffle", "templates", "gradescope", "exam",
 ANSWERS = ("show", "hide")  # `feedback: {answers: ...}`: whether the grader's feedback shows the expected values
 EXAM_CODE = ("handwritten", "omit")  # code questions on paper: ruled lines marked by a rubric, or left out
 EXAM_COVER = ("course", "date", "time_allowed")  # `exam:` text for the paper's cover (generator/paper/cover.py)
-EXAM_FLAGS = ("formula_sheet", "hints")  # `exam:` switches: a page of the lecture's formulas; the notebook's hints
+# `exam:` switches: a page of the lecture's formulas; the notebook's hints; numbers (and a form's student id) printed
+# as combs of cells, with every box's position in EXAMDIR/layout/, for an exam read from its scans
+EXAM_FLAGS = ("formula_sheet", "hints", "scan")
+MAX_ID_DIGITS = 20  # `exam: {id_digits: N}`: the student-id comb's digit cells on forms
 ENTRY_KEYS = ("id", "pick", "from", "points", "visibility")
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")  # Gradescope's, per test
 PICK_PER = ("exam", "form")  # `pick: {count: k, per: ...}`: one draw for every form of an exam, or one per form
@@ -46,6 +49,8 @@ class ExamPaper:
     time_allowed: str = ""  # '75 minutes'
     formula_sheet: bool = False
     hints: bool = False  # print the hints (formulas) a notebook adds to a question
+    scan: bool = False  # read from scans: combs for numbers (generator/paper/combs.py), a layout (layout.py)
+    id_digits: int | None = None  # the student-id comb's digit cells on forms; None: the roster's longest id
 
 
 @dataclass(frozen=True)
@@ -200,7 +205,7 @@ def parse_spec(data: Located, base: Path) -> Spec:
     if exam is not None:
         if not isinstance(exam, Located):
             raise data.error("exam", "exam must be a mapping such as {code: omit}")
-        check_keys(exam, (), ("code", *EXAM_COVER, *EXAM_FLAGS), "the spec's exam settings")
+        check_keys(exam, (), ("code", *EXAM_COVER, *EXAM_FLAGS, "id_digits"), "the spec's exam settings")
         if exam.get("code", "handwritten") not in EXAM_CODE:
             raise exam.error("code", f"code must be one of {', '.join(EXAM_CODE)}, got {exam.get('code')!r}")
     show_answers = _answers(data)
@@ -229,8 +234,13 @@ def _exam_paper(exam: Located) -> ExamPaper:
             raise exam.error(key, f"{key} must be text")
     minutes = exam.get("time_allowed", "")
     allowed = f"{minutes} minutes" if type(minutes) is int else str(minutes)
+    digits = exam.get("id_digits")
+    if digits is not None and (type(digits) is not int or not 1 <= digits <= MAX_ID_DIGITS):
+        raise exam.error("id_digits", f"id_digits must be a whole number from 1 to {MAX_ID_DIGITS}, got {digits!r}")
+    if digits is not None and not exam.get("scan", False):
+        raise exam.error("id_digits", "id_digits sizes the student-id comb of a scanned exam; add scan: true")
     return ExamPaper(str(exam.get("course", "")), str(exam.get("date", "")), allowed,
-                     exam.get("formula_sheet", False), exam.get("hints", False))
+                     exam.get("formula_sheet", False), exam.get("hints", False), exam.get("scan", False), digits)
 
 
 def load_spec(path: str | Path) -> Spec:

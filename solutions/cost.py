@@ -2,7 +2,8 @@
 
 Conventions, which a template states: one multiply-add is one MAC and counts as 2 FLOPs; adding a bias is 1 FLOP
 per output element, counted only when count_bias is True (torch.utils.flop_counter.FlopCounterMode never counts
-it, so its figure is 2 * MACs). Pooling, ReLU and flatten cost no MACs (FlopCounterMode counts none either).
+it, so its figure is 2 * MACs). Pooling (global too), batch norm, ReLU, dropout, flatten and a residual
+block's addition cost no MACs (FlopCounterMode counts none either).
 Every count is for the whole batch.
 """
 
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 from math import prod
 
 from solutions._args import IntOrPair, positive_pair
-from solutions.layer_math import check_groups, chw, conv_transpose_output_size
-from solutions.shapes import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, Shape, conv_output_size, layer_table
+from solutions.layer_math import chw, conv_transpose_output_size
+from solutions.shapes import (AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dense, Dropout, Flatten,
+                              GlobalAvgPool2d, Layer, MaxPool2d, ReLU, Residual, Shape, check_groups,
+                              conv_output_size, layer_table, residual_convs)
 
 FLOAT32_BYTES = 4
 
@@ -92,14 +95,48 @@ def separable_conv2d_cost(in_shape: Shape, out_channels: int, kernel_size: IntOr
     return depthwise + conv2d_cost((channels, height, width), out_channels, 1, bias=bias, batch=batch)
 
 
+def reduced_conv2d_cost(in_shape: Shape, reduced_channels: int, out_channels: int, kernel_size: IntOrPair,
+                        stride: IntOrPair = 1, padding: IntOrPair = 0, dilation: IntOrPair = 1, bias: bool = True,
+                        batch: int = 1) -> Cost:
+    """A 1 x 1 conv down to reduced_channels at the input's size, then the k x k conv (which strides and pads).
+
+    The cost side of layer_math.reduced_conv_params: Inception's 1 x 1 reductions, ResNet's bottleneck entry.
+    """
+    _, height, width = chw(in_shape)
+    reduce = conv2d_cost(in_shape, reduced_channels, 1, bias=bias, batch=batch)
+    return reduce + conv2d_cost((reduced_channels, height, width), out_channels, kernel_size, stride, padding,
+                                dilation, bias=bias, batch=batch)
+
+
+def residual_cost(in_shape: Shape, layer: Residual, batch: int = 1) -> Cost:
+    """A residual block's bias-free convs, main path and projection shortcut; its batch norms, the addition and
+    the ReLUs cost no MACs (FlopCounterMode counts none either)."""
+    block_input = shape = chw(in_shape)
+    total = NO_COST
+    for conv in residual_convs(shape[0], layer):  # a 3 x 3 conv is padded by 1, as in torchvision
+        seen = block_input if conv.shortcut else shape
+        padding = conv.kernel_size // 2
+        total += conv2d_cost(seen, conv.out_channels, conv.kernel_size, conv.stride, padding, bias=False,
+                             batch=batch)
+        if not conv.shortcut:
+            shape = (conv.out_channels, *conv_output_size(shape[1:], conv.kernel_size,  # type: ignore[misc]
+                                                          conv.stride, padding))
+    return total
+
+
 def _layer_cost(in_shape: Shape, layer: Layer, batch: int, index: int) -> Cost:
     """The cost of one layer of a sequential network, given the shape that reaches it."""
     if isinstance(layer, Conv2d):
         return conv2d_cost(in_shape, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
-                           layer.dilation, bias=layer.bias, batch=batch)
+                           layer.dilation, layer.groups, layer.bias, batch)
+    if isinstance(layer, ConvTranspose2d):
+        return conv_transpose2d_cost(in_shape, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
+                                     layer.output_padding, layer.dilation, layer.groups, layer.bias, batch)
+    if isinstance(layer, Residual):
+        return residual_cost(in_shape, layer, batch)
     if isinstance(layer, Dense):
         return dense_cost(in_shape[0], layer.out_features, layer.bias, batch)
-    if isinstance(layer, (MaxPool2d, AvgPool2d, Flatten)):
+    if isinstance(layer, (MaxPool2d, AvgPool2d, GlobalAvgPool2d, BatchNorm2d, ReLU, Dropout, Flatten)):
         return NO_COST
     raise ValueError(f"layer {index + 1}: the cost of {type(layer).__name__} layers is not defined in "
                      "solutions/cost.py")
@@ -117,18 +154,25 @@ def network_cost(input_shape: Sequence[int], layers: Sequence[Layer], batch: int
     return sum(network_costs(input_shape, layers, batch), NO_COST)
 
 
+def _returns_its_input(layer: Layer) -> bool:
+    """Layers whose output is their input's memory: flatten (a view) and dropout with p = 0 (torch returns x)."""
+    return isinstance(layer, Flatten) or (isinstance(layer, Dropout) and layer.p == 0)
+
+
 def activation_bytes(input_shape: Sequence[int], layers: Sequence[Layer], batch: int = 1,
                      bytes_per_element: int = FLOAT32_BYTES, include_input: bool = False) -> int:
     """Memory of every layer's output for the whole batch, float32 by default: what training keeps for backward.
 
-    Convention: each conv, pool and dense output is a new tensor of batch * C * H * W elements; flatten is a view
-    of its input and takes no memory of its own; the input batch counts only when include_input is True.
+    Convention: each layer's output is a new tensor of batch * C * H * W elements (batch norm, ReLU and dropout
+    included, as torch's modules make them in training) but flatten's, a view of its input that takes no memory of
+    its own, and a dropout's of p = 0, which torch returns as its input; a residual block is one layer: its output
+    counts, the tensors inside it do not; the input batch counts only when include_input is True.
     """
     _check_batch(batch)
     if bytes_per_element < 1:
         raise ValueError(f"bytes_per_element must be positive, got {bytes_per_element}")
     table = layer_table(input_shape, layers)
-    elements = sum(prod(row.output_shape) for row, layer in zip(table.rows, layers) if not isinstance(layer, Flatten))
+    elements = sum(prod(row.output_shape) for row, layer in zip(table.rows, layers) if not _returns_its_input(layer))
     if include_input:
         elements += prod(input_shape)
     return batch * elements * bytes_per_element

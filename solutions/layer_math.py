@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from solutions._args import IntOrPair, pair, positive_pair
-from solutions.shapes import Conv2d, ParamCount, Shape, conv2d_params, conv_output_size, receptive_field
+from solutions.conv_arithmetic import ParamCount, Shape, conv2d_params, conv_output_size, dense_params
+from solutions.layers import Conv2d
+from solutions.receptive import receptive_field
 
 
 def conv_transpose_output_size(in_size: IntOrPair, kernel_size: IntOrPair, stride: IntOrPair = 1,
@@ -45,21 +47,13 @@ def conv_transpose_output_size(in_size: IntOrPair, kernel_size: IntOrPair, strid
     return tuple(sizes) if paired else sizes[0]  # type: ignore[return-value]
 
 
-def check_groups(in_channels: int, out_channels: int, groups: int) -> None:
-    """Both channel counts must split evenly into the groups, as torch requires."""
-    if groups < 1 or in_channels % groups or out_channels % groups:
-        raise ValueError(f"groups {groups} must be positive and divide both in_channels {in_channels} and "
-                         f"out_channels {out_channels}")
-
-
 def grouped_conv2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair, groups: int = 1,
                           bias: bool = True) -> ParamCount:
     """Each filter sees only its group's in_channels / groups channels; groups = in_channels is depthwise.
 
     A transposed convolution with the same arguments has the same count: its weight is (C_in, C_out / g, kh, kw).
     """
-    check_groups(in_channels, out_channels, groups)
-    return conv2d_params(in_channels // groups, out_channels, kernel_size, bias)
+    return conv2d_params(in_channels, out_channels, kernel_size, bias, groups)
 
 
 def _sum_counts(*counts: ParamCount) -> ParamCount:
@@ -175,6 +169,26 @@ def global_avg_pool_shape(in_shape: Shape) -> Shape:
     """(C, H, W) to (C, 1, 1): one average per channel, whatever the spatial size."""
     channels, _, _ = chw(in_shape)
     return channels, 1, 1
+
+
+@dataclass(frozen=True)
+class HeadComparison:
+    """A classifier head on a (C, H, W) feature map: global average pooling then a dense layer, against flatten
+    then the same dense layer."""
+
+    pooled: ParamCount
+    flattened: ParamCount
+
+    @property
+    def saved(self) -> int:
+        """The parameters global average pooling saves: (H W - 1) C N, the flattened head's extra weights."""
+        return self.flattened.total - self.pooled.total
+
+
+def classifier_heads(in_shape: Shape, classes: int, bias: bool = True) -> HeadComparison:
+    """The dense layer to `classes` outputs on the pooled C features, and on the flattened C H W features."""
+    channels, height, width = chw(in_shape)
+    return HeadComparison(dense_params(channels, classes, bias), dense_params(channels * height * width, classes, bias))
 
 
 def chw(shape: Shape, name: str = "in_shape") -> tuple[int, int, int]:

@@ -1,200 +1,38 @@
 """Shape and parameter arithmetic for CNNs: output sizes, parameter counts, receptive fields, layer tables.
 
 Architectures are plain data (frozen dataclasses, or dicts from YAML via `layers_from_data`), so the
-generator, the grader and the lecture's worked examples all compute from one place.
+generator, the grader and the lecture's worked examples all compute from one place. The work is split by job:
+solutions/layers.py (the layer types as data), solutions/conv_arithmetic.py (one layer's sizes and counts),
+solutions/receptive.py (receptive fields), solutions/layer_math.py (modern layers and ResNet blocks); this module
+walks a whole stack (`layer_table`) and is where the rest of the code imports all of them from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import MISSING, dataclass, fields
-from typing import Any, TypeAlias
+from collections.abc import Sequence
+from dataclasses import dataclass
+from math import prod
+from numbers import Integral, Real
 
-from solutions._args import IntOrPair, pair, positive_pair
+from solutions.conv_arithmetic import (ParamCount, Shape, check_groups, conv2d_params, conv_output_size,
+                                       dense_params, output_size_is_exact)
+from solutions.layer_math import (BlockCount, basic_block_params, bottleneck_block_params, chw,
+                                  conv_transpose_output_size, global_avg_pool_shape, grouped_conv2d_params,
+                                  residual_block_output_shape)
+from solutions.layers import (BOTTLENECK_EXPANSION, LAYER_TYPES, AvgPool2d, BatchNorm2d, Conv2d,
+                              ConvTranspose2d, Dense, Dropout, Flatten, GlobalAvgPool2d, Layer, LayerError, MaxPool2d,
+                              ReLU, Residual, describe_layer, layer_keys, layers_from_data, pool_window)
+from solutions.receptive import FieldStep, receptive_field, receptive_fields, receptive_steps
 
-Shape: TypeAlias = tuple[int, ...]
+__all__ = ["LAYER_TYPES", "AvgPool2d", "BatchNorm2d", "BlockConv", "Conv2d", "ConvTranspose2d", "Dense", "Dropout", "FieldStep",
+           "Flatten", "GlobalAvgPool2d", "Layer", "LayerError", "LayerRow", "LayerTable", "MaxPool2d", "ParamCount",
+           "ReLU", "Residual", "Shape", "check_groups", "conv2d_params", "conv_output_size", "dense_params",
+           "describe_layer", "layer_keys", "layer_table", "layers_from_data", "output_size_is_exact",
+           "receptive_field", "receptive_fields", "receptive_steps", "residual_convs", "residual_params"]
 
-
-def _axis_args(in_size: IntOrPair, kernel_size: IntOrPair, stride: IntOrPair, padding: IntOrPair,
-               dilation: IntOrPair) -> tuple[list[tuple[int, int, int, int, int]], bool]:
-    """Zip int-or-pair arguments into per-axis tuples, and say whether the caller used pairs at all."""
-    args = (in_size, kernel_size, stride, padding, dilation)
-    paired = any(not isinstance(a, int) for a in args)
-    sizes = pair(in_size, "in_size")
-    kernel, strides, dils = positive_pair(kernel_size, "kernel_size"), positive_pair(stride, "stride"), \
-        positive_pair(dilation, "dilation")
-    pads = pair(padding, "padding")
-    if min(pads) < 0:
-        raise ValueError(f"padding must be non-negative, got {padding!r}")
-    axes = list(zip(sizes, kernel, strides, pads, dils))
-    for size, k, _, p, d in axes:
-        if d * (k - 1) + 1 > size + 2 * p:
-            raise ValueError(f"kernel_size {kernel_size!r} is larger than the padded input (in_size {in_size!r}, "
-                             f"padding {padding!r}, dilation {dilation!r})")
-    return axes, paired
-
-
-def conv_output_size(in_size: IntOrPair, kernel_size: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
-                     dilation: IntOrPair = 1) -> int | tuple[int, int]:
-    """floor((W - D(K-1) - 1 + 2P) / S) + 1, as PyTorch computes it; pairs in give a pair out."""
-    axes, paired = _axis_args(in_size, kernel_size, stride, padding, dilation)
-    sizes = tuple((w + 2 * p - d * (k - 1) - 1) // s + 1 for w, k, s, p, d in axes)
-    return sizes if paired else sizes[0]  # type: ignore[return-value]
-
-
-def output_size_is_exact(in_size: IntOrPair, kernel_size: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
-                         dilation: IntOrPair = 1) -> bool:
-    """True when the stride divides (W - D(K-1) - 1 + 2P) exactly, i.e. no input pixel is dropped by the floor."""
-    axes, _ = _axis_args(in_size, kernel_size, stride, padding, dilation)
-    return all((w + 2 * p - d * (k - 1) - 1) % s == 0 for w, k, s, p, d in axes)
-
-
-@dataclass(frozen=True)
-class ParamCount:
-    """Learnable parameters of a layer, weights and biases kept apart as the lecture counts them."""
-
-    weights: int
-    biases: int
-
-    @property
-    def total(self) -> int:
-        """Weights plus biases."""
-        return self.weights + self.biases
-
-
-def dense_params(in_features: int, out_features: int, bias: bool = True) -> ParamCount:
-    """A fully connected layer: in * out weights and one bias per output."""
-    return ParamCount(in_features * out_features, out_features if bias else 0)
-
-
-def conv2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair, bias: bool = True) -> ParamCount:
-    """A conv layer: one kh x kw x C_in filter and one bias per output channel, shared over all positions."""
-    kh, kw = positive_pair(kernel_size, "kernel_size")
-    return ParamCount(out_channels * in_channels * kh * kw, out_channels if bias else 0)
-
-
-# --- architectures as data -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Conv2d:
-    """A 2D convolution layer; out_channels may be None where only the geometry matters (a receptive field)."""
-
-    out_channels: int | None
-    kernel_size: IntOrPair
-    stride: IntOrPair = 1
-    padding: IntOrPair = 0
-    dilation: IntOrPair = 1
-    bias: bool = True
-
-
-@dataclass(frozen=True)
-class MaxPool2d:
-    """A max-pooling layer; stride defaults to the window, as in torch."""
-
-    kernel_size: IntOrPair
-    stride: IntOrPair | None = None
-    padding: IntOrPair = 0
-
-
-@dataclass(frozen=True)
-class AvgPool2d:
-    """An average-pooling layer; stride defaults to the window, as in torch."""
-
-    kernel_size: IntOrPair
-    stride: IntOrPair | None = None
-    padding: IntOrPair = 0
-
-
-@dataclass(frozen=True)
-class Flatten:
-    """Flattens (C, H, W) into one feature vector before the dense layers."""
-
-
-@dataclass(frozen=True)
-class Dense:
-    """A fully connected layer."""
-
-    out_features: int
-    bias: bool = True
-
-
-Layer: TypeAlias = Conv2d | MaxPool2d | AvgPool2d | Flatten | Dense
-LAYER_TYPES: dict[str, type] = {"conv2d": Conv2d, "maxpool2d": MaxPool2d, "avgpool2d": AvgPool2d,
-                                "flatten": Flatten, "dense": Dense}
-_SHORT_NAMES: dict[type, str] = {Conv2d: "conv", MaxPool2d: "pool", AvgPool2d: "pool", Flatten: "flatten",
-                                 Dense: "fc"}
-
-
-class LayerError(ValueError):
-    """A problem with one layer of a stack, numbered from 1 in the message; `index` (from 0) lets a template's
-    error point at that layer's line."""
-
-    def __init__(self, index: int, message: str) -> None:
-        super().__init__(message)
-        self.index = index
-
-
-def layer_keys(kind: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(every key, the keys without a default) of a layer type such as 'conv2d', read from its dataclass."""
-    cls_fields = fields(LAYER_TYPES[kind])
-    return (tuple(f.name for f in cls_fields),
-            tuple(f.name for f in cls_fields if f.default is MISSING and f.default_factory is MISSING))
-
-
-def layers_from_data(items: Sequence[Mapping[str, Any]]) -> list[Layer]:
-    """Build layers from YAML-style dicts such as {type: conv2d, out_channels: 6, kernel_size: 5}."""
-    layers: list[Layer] = []
-    for index, item in enumerate(items):
-        spec = dict(item)
-        kind = spec.pop("type", None)
-        if kind not in LAYER_TYPES:
-            raise LayerError(index, f"layer {index + 1}: type must be one of {sorted(LAYER_TYPES)}, got {kind!r}")
-        allowed, needed = layer_keys(kind)
-        unknown = sorted(set(spec) - set(allowed))
-        if unknown:
-            raise LayerError(index, f"layer {index + 1} ({kind}): unknown key {unknown[0]!r}; allowed: "
-                                    f"{sorted(allowed)}")
-        missing = [key for key in needed if key not in spec]
-        if missing:
-            raise LayerError(index, f"layer {index + 1} ({kind}): missing {', '.join(missing)}")
-        layers.append(LAYER_TYPES[kind](**spec))
-    return layers
-
-
-def _pool_window(layer: MaxPool2d | AvgPool2d) -> tuple[IntOrPair, IntOrPair, IntOrPair]:
-    """Kernel, stride and padding of a pooling layer, stride defaulting to the window."""
-    return layer.kernel_size, layer.kernel_size if layer.stride is None else layer.stride, layer.padding
-
-
-def describe_layer(layer: Layer) -> str:
-    """A short label naming everything that changes a shape or a field, defaults left out: 'conv 6@5x5, pad 2',
-    'conv 8@5x5, stride 2, pad 1, dilation 3', 'max pool 2x2, stride 1' (a pool's stride only where it is not its
-    window), 'conv 5x5' where the channels are not given."""
-    def extras(stride: IntOrPair, padding: IntOrPair, default_stride: IntOrPair, dilation: IntOrPair = 1) -> str:
-        parts = [f"stride {_fmt(stride)}"] if pair(stride, "stride") != pair(default_stride, "stride") else []
-        parts += [f"pad {_fmt(padding)}"] if pair(padding, "padding") != (0, 0) else []
-        parts += [f"dilation {_fmt(dilation)}"] if pair(dilation, "dilation") != (1, 1) else []
-        return "".join(f", {p}" for p in parts)
-
-    if isinstance(layer, Conv2d):
-        channels = "" if layer.out_channels is None else f"{layer.out_channels}@"
-        return f"conv {channels}{_fmt(layer.kernel_size, 'x')}" + extras(layer.stride, layer.padding, 1,
-                                                                         layer.dilation)
-    if isinstance(layer, (MaxPool2d, AvgPool2d)):
-        kernel, stride, padding = _pool_window(layer)
-        name = "max pool" if isinstance(layer, MaxPool2d) else "avg pool"
-        return f"{name} {_fmt(kernel, 'x')}" + extras(stride, padding, kernel)
-    if isinstance(layer, Dense):
-        return f"dense {layer.out_features}"
-    return "flatten"
-
-
-def _fmt(value: IntOrPair, sep: str = ",") -> str:
-    """Print an int-or-pair compactly: 5 -> '5x5' (with sep 'x'), (3, 5) -> '3x5'."""
-    a, b = pair(value, "value")
-    if sep == "x":
-        return f"{a}x{b}"
-    return str(a) if a == b else f"({a}, {b})"
+_SHORT_NAMES: dict[type, str] = {Conv2d: "conv", ConvTranspose2d: "tconv", MaxPool2d: "pool", AvgPool2d: "pool",
+                                 GlobalAvgPool2d: "pool", BatchNorm2d: "bn", ReLU: "relu", Dropout: "dropout",
+                                 Residual: "block", Flatten: "flatten", Dense: "fc"}
 
 
 @dataclass(frozen=True)
@@ -209,7 +47,11 @@ class LayerRow:
 
 @dataclass(frozen=True)
 class LayerTable:
-    """Output shape and parameters per layer of a sequential architecture, and the total."""
+    """Output shape and parameters per layer of a sequential architecture, and the total.
+
+    Parameters are what torch's `module.parameters()` holds: a batch norm layer's running mean and variance are
+    buffers, not parameters, and no table counts them.
+    """
 
     input_shape: Shape
     rows: tuple[LayerRow, ...]
@@ -225,35 +67,98 @@ class LayerTable:
         return self.rows[-1].output_shape if self.rows else self.input_shape
 
 
-def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCount]:
-    """Propagate one example's shape through one layer and count that layer's parameters."""
-    def where() -> str:  # only for errors: describing the layer costs more than the arithmetic
-        return f"layer {index + 1} ({describe_layer(layer)}) with input shape {shape}"
+def _whole(value: object, name: str) -> int:
+    """A positive whole number (a residual block's out_channels or stride), refused by name otherwise."""
+    if not isinstance(value, Integral) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    return int(value)
 
+
+def residual_params(in_channels: int, layer: Residual) -> BlockCount:
+    """A residual block's parameters (main path and shortcut, torchvision's rule: a projection exactly where the
+    shape changes) and running statistics, from solutions/layer_math.py."""
+    out_channels, stride = _whole(layer.out_channels, "out_channels"), _whole(layer.stride, "stride")
+    if layer.block == "basic":
+        return basic_block_params(in_channels, out_channels, stride)
+    if out_channels % BOTTLENECK_EXPANSION:
+        raise ValueError(f"a bottleneck block's out_channels must be a multiple of {BOTTLENECK_EXPANSION} (its inner "
+                         f"width is out_channels / {BOTTLENECK_EXPANSION}, as in torchvision), got {out_channels}")
+    return bottleneck_block_params(in_channels, out_channels // BOTTLENECK_EXPANSION, stride)
+
+
+@dataclass(frozen=True)
+class BlockConv:
+    """One bias-free conv of a residual block (each is followed by a batch norm of its out_channels)."""
+
+    in_channels: int
+    out_channels: int
+    kernel_size: int  # 3 x 3 convs are padded by 1, 1 x 1 convs not
+    stride: int
+    shortcut: bool  # the projection, which sees the block's input; the main path's convs run one after another
+
+
+def residual_convs(in_channels: int, layer: Residual) -> list[BlockConv]:
+    """The block's convs in order, main path then the projection where it has one (what a cost or a worked
+    solution walks); their parameters and batch norms add up to residual_params' total."""
+    counts = residual_params(in_channels, layer)
+    out, stride = layer.out_channels, layer.stride
+    if layer.block == "basic":
+        main = [BlockConv(in_channels, out, 3, stride, False), BlockConv(out, out, 3, 1, False)]
+    else:
+        inner = out // BOTTLENECK_EXPANSION
+        main = [BlockConv(in_channels, inner, 1, 1, False), BlockConv(inner, inner, 3, stride, False),
+                BlockConv(inner, out, 1, 1, False)]
+    return main + ([BlockConv(in_channels, out, 1, stride, True)] if counts.shortcut else [])
+
+
+def _propagate(shape: Shape, layer: Layer) -> tuple[Shape, ParamCount]:
+    """One example's shape after one layer, and that layer's parameters; ValueError says what does not fit."""
     if isinstance(layer, Dense):
         if len(shape) != 1:
-            raise LayerError(index, f"{where()}: a dense layer needs a flat input; add a flatten layer first")
+            raise ValueError("a dense layer needs a flat input; add a flatten layer first")
         return (layer.out_features,), dense_params(shape[0], layer.out_features, layer.bias)
     if isinstance(layer, Flatten):
-        size = 1
-        for dim in shape:
-            size *= dim
-        return (size,), ParamCount(0, 0)
+        return (prod(shape),), ParamCount(0, 0)
+    if isinstance(layer, Dropout) and (not isinstance(layer.p, Real) or not 0 <= layer.p <= 1):
+        raise ValueError(f"p must be between 0 and 1 (the probability of dropping a unit), got {layer.p!r}")
+    if isinstance(layer, (ReLU, Dropout)):
+        return shape, ParamCount(0, 0)
     if len(shape) != 3:
-        raise LayerError(index, f"{where()}: needs a (C, H, W) input")
+        raise ValueError("needs a (C, H, W) input")
     channels, height, width = shape
-    try:
-        if isinstance(layer, Conv2d):
-            if layer.out_channels is None:
-                raise ValueError("out_channels is needed for the output shape and the parameter count")
-            h, w = conv_output_size((height, width), layer.kernel_size, layer.stride, layer.padding, layer.dilation)
-            return (layer.out_channels, h, w), conv2d_params(channels, layer.out_channels, layer.kernel_size,
-                                                             layer.bias)
-        kernel, stride, padding = _pool_window(layer)
-        h, w = conv_output_size((height, width), kernel, stride, padding)
-    except ValueError as error:
-        raise LayerError(index, f"{where()}: {error}") from None
+    if isinstance(layer, (Conv2d, ConvTranspose2d)) and layer.out_channels is None:
+        raise ValueError("out_channels is needed for the output shape and the parameter count")
+    if isinstance(layer, Conv2d):
+        h, w = conv_output_size((height, width), layer.kernel_size, layer.stride, layer.padding,  # type: ignore[misc]
+                                layer.dilation)
+        return (layer.out_channels, h, w), conv2d_params(channels, layer.out_channels, layer.kernel_size,
+                                                         layer.bias, layer.groups)
+    if isinstance(layer, ConvTranspose2d):
+        params = grouped_conv2d_params(channels, layer.out_channels, layer.kernel_size, layer.groups, layer.bias)
+        h, w = conv_transpose_output_size((height, width), layer.kernel_size, layer.stride,  # type: ignore[misc]
+                                          layer.padding, layer.output_padding, layer.dilation)
+        return (layer.out_channels, h, w), params
+    if isinstance(layer, BatchNorm2d):
+        return shape, ParamCount(channels, channels)  # gamma and beta per channel
+    if isinstance(layer, GlobalAvgPool2d):
+        return global_avg_pool_shape(chw(shape)), ParamCount(0, 0)
+    if isinstance(layer, Residual):
+        counts = residual_params(channels, layer)
+        batch_norms = counts.running_stats // 2  # channels under batch norm: one beta each (and a mean, a variance)
+        return (residual_block_output_shape(shape, layer.out_channels, layer.stride),
+                ParamCount(counts.total - batch_norms, batch_norms))
+    kernel, stride, padding = pool_window(layer)
+    h, w = conv_output_size((height, width), kernel, stride, padding)  # type: ignore[misc]
     return (channels, h, w), ParamCount(0, 0)
+
+
+def _next_shape(shape: Shape, layer: Layer, index: int) -> tuple[Shape, ParamCount]:
+    """Propagate one example's shape through one layer, an error naming the layer and the shape that reached it."""
+    try:
+        return _propagate(shape, layer)
+    except ValueError as error:  # describing the layer costs more than the arithmetic: only on errors
+        raise LayerError(index, f"layer {index + 1} ({describe_layer(layer)}) with input shape {shape}: "
+                                f"{error}") from None
 
 
 def layer_table(input_shape: Sequence[int], layers: Sequence[Layer]) -> LayerTable:
@@ -268,62 +173,3 @@ def layer_table(input_shape: Sequence[int], layers: Sequence[Layer]) -> LayerTab
         rows.append(LayerRow(f"{short}{counters[short]}", describe_layer(layer), shape, params))
     return LayerTable(tuple(input_shape), tuple(rows))
 
-
-@dataclass(frozen=True)
-class FieldStep:
-    """One layer on one axis of the receptive-field recurrence, kept whole so a worked solution can show it."""
-
-    field_in: int
-    jump_in: int
-    kernel: int
-    stride: int
-    dilation: int
-
-    @property
-    def field_out(self) -> int:
-        """r_out = r_in + d (k - 1) j_in: the (dilated) kernel's extra taps, each j_in input pixels apart."""
-        return self.field_in + self.dilation * (self.kernel - 1) * self.jump_in
-
-    @property
-    def jump_out(self) -> int:
-        """j_out = j_in s: input pixels between neighbouring outputs."""
-        return self.jump_in * self.stride
-
-
-def receptive_steps(layers: Sequence[Layer]) -> list[tuple[FieldStep, FieldStep]]:
-    """The recurrence's (height, width) step for each conv or pool layer, from r = 1, j = 1."""
-    steps: list[tuple[FieldStep, FieldStep]] = []
-    field, jump = (1, 1), (1, 1)
-    for index, layer in enumerate(layers):
-        if isinstance(layer, Conv2d):
-            kernel, stride, dilation = layer.kernel_size, layer.stride, layer.dilation
-        elif isinstance(layer, (MaxPool2d, AvgPool2d)):
-            kernel, stride, _ = _pool_window(layer)
-            dilation = 1
-        else:
-            raise LayerError(index, f"layer {index + 1} ({describe_layer(layer)}): receptive fields are defined for "
-                                    "conv and pool layers only")
-        try:
-            ks, ss, ds = positive_pair(kernel, "kernel_size"), positive_pair(stride, "stride"), \
-                positive_pair(dilation, "dilation")
-        except ValueError as error:
-            raise LayerError(index, f"layer {index + 1}: {error}") from None
-        height, width = (FieldStep(field[axis], jump[axis], ks[axis], ss[axis], ds[axis]) for axis in range(2))
-        steps.append((height, width))
-        field, jump = (height.field_out, width.field_out), (height.jump_out, width.jump_out)
-    return steps
-
-
-def receptive_fields(layers: Sequence[Layer]) -> list[tuple[int, int]]:
-    """Receptive field (height, width) in input pixels after each conv or pool layer.
-
-    r_out = r_in + (d * (k - 1)) * j_in and j_out = j_in * s, where j is the product of the strides so far.
-    """
-    return [(height.field_out, width.field_out) for height, width in receptive_steps(layers)]
-
-
-def receptive_field(layers: Sequence[Layer]) -> tuple[int, int]:
-    """Receptive field (height, width) of one output unit of a stack of conv and pool layers."""
-    if not layers:
-        return (1, 1)
-    return receptive_fields(layers)[-1]

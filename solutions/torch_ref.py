@@ -47,6 +47,12 @@ def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None, stride: In
     return _numpy(F.conv2d(_tensor(x), _tensor(w), None if b is None else _tensor(b), stride, padding, dilation))
 
 
+def unfold(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair = 1, padding: IntOrPair = 0,
+           dilation: IntOrPair = 1) -> np.ndarray:
+    """F.unfold (im2col) on arrays: (N, C, H, W) -> (N, C*kh*kw, H_out*W_out)."""
+    return _numpy(F.unfold(_tensor(x), kernel_size, dilation, padding, stride))
+
+
 def conv2d_backward(dout: np.ndarray, x: np.ndarray, w: np.ndarray, stride: IntOrPair = 1, padding: Padding = 0,
                     dilation: IntOrPair = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dx, dw, db) of F.conv2d by autograd."""
@@ -86,6 +92,42 @@ def avg_pool2d_backward(dout: np.ndarray, x: np.ndarray, kernel_size: IntOrPair,
     """Gradient of F.avg_pool2d by autograd."""
     return _grads(lambda x_: F.avg_pool2d(x_, kernel_size, stride, padding, count_include_pad=count_include_pad),
                   dout, x)[0]
+
+
+def batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray, running_mean: np.ndarray,
+                      running_var: np.ndarray, train: bool, momentum: float = 0.1,
+                      eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """F.batch_norm on arrays: (out, running_mean, running_var), the statistics as torch leaves them (on copies)."""
+    mean, var = _tensor(running_mean).clone(), _tensor(running_var).clone()  # torch updates them in place
+    out = F.batch_norm(_tensor(x), mean, var, _tensor(gamma), _tensor(beta), train, momentum, eps)
+    return _numpy(out), _numpy(mean), _numpy(var)
+
+
+def batchnorm_backward(dout: np.ndarray, x: np.ndarray, gamma: np.ndarray, running_mean: np.ndarray,
+                       running_var: np.ndarray, train: bool,
+                       eps: float = 1e-5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dx, dgamma, dbeta) of F.batch_norm by autograd; in train mode the gradient flows through the batch's
+    statistics."""
+    mean, var = _tensor(running_mean).clone(), _tensor(running_var).clone()
+    beta = np.zeros_like(np.asarray(gamma))
+    dx, dgamma, dbeta = _grads(lambda x_, g_, b_: F.batch_norm(x_, mean, var, g_, b_, train, 0.0, eps), dout,
+                               x, gamma, beta)
+    return dx, dgamma, dbeta
+
+
+def dropout_forward(x: np.ndarray, keep_mask: np.ndarray, p: float, train: bool) -> np.ndarray:
+    """Inverted dropout with a given keep mask: in train mode the kernel F.dropout's backward applies to its own mask
+    (aten.native_dropout_backward: x * mask / (1 - p)); in eval mode F.dropout(x, p, training=False)."""
+    if not train:
+        return _numpy(F.dropout(_tensor(x), p, training=False))
+    return _numpy(torch.ops.aten.native_dropout_backward(_tensor(x), _tensor(keep_mask).bool(), 1 / (1 - p)))
+
+
+def dropout_backward(dout: np.ndarray, keep_mask: np.ndarray, p: float, train: bool) -> np.ndarray:
+    """Gradient of dropout_forward: the same kernel on dout in train mode, autograd of F.dropout in eval mode."""
+    if train:
+        return dropout_forward(dout, keep_mask, p, train=True)
+    return _grads(lambda x_: F.dropout(x_, p, training=False), dout, np.zeros_like(np.asarray(dout)))[0]
 
 
 Variant = Literal["classic", "modern"]

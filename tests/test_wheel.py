@@ -40,6 +40,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     names = zipfile.ZipFile(wheel).namelist()
     committed = {f"solutions/benchmarks/{p.name}" for p in (REPO / "solutions" / "benchmarks").iterdir() if p.is_file()}
     assert "grader/reports/templates/report.html.j2" in names and committed <= set(names), committed - set(names)
+    assert {"grader/scan/digits_lenet5.pt", "grader/scan/digits_lenet5.json"} <= set(names), "the digit reader ships"
     course = {f"generator/course/{p.relative_to(REPO / 'assignments')}" for p in (REPO / "assignments").rglob("*.yaml")}
     assert course <= set(names) and "generator/course/roster.csv" in names, course - set(names)
     assert not [n for n in names if n.endswith(".secret")], "the demo secret never ships"

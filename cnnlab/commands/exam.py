@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"  exams      {out / 'exams'}/ (print these)")
     print(f"  keys       {out / 'keys'}/ (answer-key PDFs with worked solutions; keep private)")
     print(f"  key        {out / 'key'}/ (the grader's keys; keep private)")
+    print(f"  layout     {out / 'layout'}/ (where each page's boxes lie, to read the filled exams from their scans)")
     if forms:
         print(f"  seating    {out / 'seating.csv'}")
     sheets = sorted(set(made.marks.values()))

@@ -29,6 +29,12 @@ from generator.kinds import (code_avg_pool2d, code_conv2d, code_conv2d_backward,
                              conv_layer, conv_params, dense_vs_conv, flat_patch, layer_table, mlp_params, named_filter,
                              output_size, pooling_by_hand, receptive_field, same_padding, stochastic_pooling,
                              translation_by_hand)
+from generator.kinds import conv_backward_by_hand, maxpool_backward_by_hand  # backward passes on paper
+from generator.kinds import code_im2col_conv, im2col_shapes, softmax_ce  # softmax and cross-entropy; im2col
+from generator.kinds import activation_memory, bottleneck, flops, separable_conv  # cost
+from generator.kinds import (dilated_conv, global_pool, residual_block, transposed_conv,  # modern layers
+                             vgg_stack)
+from generator.kinds import batchnorm, code_batchnorm, code_dropout, dropout  # normalisation and dropout
 from generator.fields import Group, derive
 from generator.model import Context, Misconception, Request, Returned, Score, Variant
 
@@ -56,6 +62,24 @@ KINDS: dict[str, ModuleType] = {
     "code_conv2d_backward": code_conv2d_backward,
     "code_max_pool2d_backward": code_max_pool2d_backward,
     "code_plot_filters": code_plot_filters,
+    "flops": flops,
+    "activation_memory": activation_memory,
+    "separable_conv": separable_conv,
+    "bottleneck": bottleneck,
+    "conv_backward_by_hand": conv_backward_by_hand,
+    "maxpool_backward_by_hand": maxpool_backward_by_hand,
+    "softmax_ce": softmax_ce,
+    "im2col_shapes": im2col_shapes,
+    "code_im2col_conv": code_im2col_conv,
+    "dilated_conv": dilated_conv,
+    "transposed_conv": transposed_conv,
+    "global_pool": global_pool,
+    "vgg_stack": vgg_stack,
+    "residual_block": residual_block,
+    "batchnorm": batchnorm,
+    "dropout": dropout,
+    "code_batchnorm": code_batchnorm,
+    "code_dropout": code_dropout,
 }
 
 CODE_KINDS = frozenset(name for name, module in KINDS.items() if "code" in module.FORMATS)

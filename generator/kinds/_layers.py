@@ -11,8 +11,9 @@ from generator.kinds._common import extra_error
 from generator.model import Template
 from generator.render import plural
 from solutions._args import IntOrPair, pair
-from solutions.shapes import (LAYER_TYPES, AvgPool2d, Conv2d, Dense, Layer, MaxPool2d, layer_keys,
-                             layers_from_data)
+from solutions.layers import BOTTLENECK_EXPANSION, WORD_CHOICES
+from solutions.shapes import (LAYER_TYPES, AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dense, Dropout,
+                              GlobalAvgPool2d, Layer, MaxPool2d, ReLU, Residual, layer_keys, layers_from_data)
 
 
 @lru_cache(maxsize=4096)
@@ -22,7 +23,8 @@ def _expression(text: str, names: tuple[str, ...]) -> Expression:
 
 
 LAYER_KEY_MEANINGS = {"out_channels": "the number of filters", "kernel_size": "the window's size",
-                      "out_features": "the number of units"}  # for "missing KEY, MEANING" in the template's terms
+                      "out_features": "the number of units",
+                      "block": "basic or bottleneck"}  # for "missing KEY, MEANING" in the template's terms
 LAYER_EXAMPLE = "{type: conv2d, out_channels: 6, kernel_size: 5}"
 
 
@@ -60,18 +62,24 @@ def _layer_problems(layer: Any, kind_name: str, allowed: tuple[str, ...], option
     problems += [f"missing {key}, {LAYER_KEY_MEANINGS.get(key, 'which has no default')}" for key in needed
                  if key not in layer and key not in optional and key not in meant]
     for key, value in layer.items():
-        if key != "type" and isinstance(value, str):
+        if _is_expression(key, value):
             try:
                 _expression(value, names)
             except ValueError as error:
-                problems.append(f"{key}: {error}")
+                words = f" (or one of the words {', '.join(WORD_CHOICES[key])})" if key in WORD_CHOICES else ""
+                problems.append(f"{key}: {error}{words}")
     return problems
 
 
 def layer_data(template: Template, params: dict[str, Any]) -> list[dict[str, Any]]:
     """The template's layers as plain data with every expression evaluated for this draw (kept in the key)."""
-    return [{key: _expression(value, template.space.names)(params) if key != "type" and isinstance(value, str)
+    return [{key: _expression(value, template.space.names)(params) if _is_expression(key, value)
              else value for key, value in layer.items()} for layer in template.extra["layers"]]
+
+
+def _is_expression(key: str, value: Any) -> bool:
+    """Text is an expression over the parameters, except the type and a word a key takes as is (`block: basic`)."""
+    return key != "type" and isinstance(value, str) and value not in WORD_CHOICES.get(key, ())
 
 
 def layer_names(template: Template) -> frozenset[str]:
@@ -80,27 +88,41 @@ def layer_names(template: Template) -> frozenset[str]:
     layers = template.extra.get("layers")
     if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
         return frozenset(template.space.names)
-    texts = [value for layer in layers for key, value in layer.items() if key != "type" and isinstance(value, str)]
+    texts = [value for layer in layers for key, value in layer.items() if _is_expression(key, value)]
     return frozenset().union(*(referenced_names(text, template.space.names) for text in texts))
 
 
 def in_words(layer: Layer) -> str:
     """A layer as a printed exam says it, padding included even when 0: '6 filters, 3 × 3, stride 1, no padding',
-    '6 filters, 5 × 5, stride 1, no padding, dilation 3' (dilation only when not 1), 'convolution 3 × 3, ...' where
-    the channels are not given, 'max pool 2 × 2, stride 2, no padding', 'dense, 120 units', 'flatten' (the
-    notebook's 'conv 6@3x3' is notation a student may not know)."""
-    if isinstance(layer, Conv2d):
+    '6 filters, 5 × 5, stride 1, no padding, dilation 3' (dilation and groups only when not 1, 'no biases' where a
+    layer has none), 'convolution 3 × 3, ...' where the channels are not given, 'transposed convolution, 8 filters,
+    3 × 3, stride 2, zero padding 1, output padding 1', 'max pool 2 × 2, stride 2, no padding', 'basic residual
+    block, 64 channels out, stride 2', 'dense, 120 units', 'flatten' (the notebook's 'conv 6@3x3' is notation a
+    student may not know)."""
+    if isinstance(layer, (Conv2d, ConvTranspose2d)):
         filters = "convolution" if layer.out_channels is None else f"{plural(layer.out_channels, 'filter')},"
         dilation = "" if pair(layer.dilation, "dilation") == (1, 1) else f", dilation {_step(layer.dilation)}"
-        return (f"{filters} {_kernel(layer.kernel_size)}, stride {_step(layer.stride)}, {_padding(layer.padding)}"
-                f"{dilation}")
+        groups = "" if layer.groups == 1 else f", {plural(layer.groups, 'group')}"
+        groups += "" if layer.bias else ", no biases"
+        text = f"{filters} {_kernel(layer.kernel_size)}, stride {_step(layer.stride)}, {_padding(layer.padding)}"
+        if isinstance(layer, ConvTranspose2d):
+            text = f"transposed convolution, {text}, {_padding(layer.output_padding, 'output padding')}"
+        return f"{text}{dilation}{groups}"
     if isinstance(layer, (MaxPool2d, AvgPool2d)):
         name = "max pool" if isinstance(layer, MaxPool2d) else "average pool"
         stride = layer.kernel_size if layer.stride is None else layer.stride
         return f"{name} {_kernel(layer.kernel_size)}, stride {_step(stride)}, {_padding(layer.padding)}"
+    if isinstance(layer, Residual):
+        width = (f" (inner width {layer.out_channels // BOTTLENECK_EXPANSION})" if layer.block == "bottleneck"
+                 else "")
+        return (f"{layer.block} residual block, {plural(layer.out_channels, 'channel')} out{width}, stride "
+                f"{_step(layer.stride)}")
     if isinstance(layer, Dense):
-        return f"dense, {plural(layer.out_features, 'unit')}"
-    return "flatten"
+        return f"dense, {plural(layer.out_features, 'unit')}" + ("" if layer.bias else ", no biases")
+    if isinstance(layer, Dropout):
+        return f"dropout, p = {layer.p:g}"
+    return {GlobalAvgPool2d: "global average pool", BatchNorm2d: "batch normalisation", ReLU: "ReLU"}.get(
+        type(layer), "flatten")
 
 
 def stack_in_words(layers: list[dict[str, Any]]) -> list[str]:
@@ -120,9 +142,9 @@ def _step(value: IntOrPair) -> str:
     return str(first) if first == second else f"({first}, {second})"
 
 
-def _padding(value: IntOrPair) -> str:
-    """'no padding', 'zero padding 1', 'zero padding (1, 2)'."""
+def _padding(value: IntOrPair, name: str = "zero padding") -> str:
+    """'no padding', 'zero padding 1', 'zero padding (1, 2)'; 'no output padding', 'output padding 1'."""
     first, second = pair(value, "padding")
     if first == second == 0:
-        return "no padding"
-    return f"zero padding {first}" if first == second else f"zero padding ({first}, {second})"
+        return f"no {name.removeprefix('zero ')}"
+    return f"{name} {first}" if first == second else f"{name} ({first}, {second})"

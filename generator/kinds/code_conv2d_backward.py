@@ -149,7 +149,11 @@ def score(variant: Variant, returned: Returned, context: Context) -> Score:
 
 def near_miss(variant: Variant) -> dict[str, Any]:
     """The correct results with the first case's dx scaled by 1.01 (rel_error about 5e-3): must lose that case."""
-    results = model_submission(variant)
+    return first_array_scaled(model_submission(variant))
+
+
+def first_array_scaled(results: dict[str, Any]) -> dict[str, Any]:
+    """Results as the sandbox returns them, with the first case's (first) array scaled by 1.01."""
     first = next(iter(results))
     value = results[first]
     if isinstance(value, list):

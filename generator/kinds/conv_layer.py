@@ -6,13 +6,12 @@ from typing import Any
 
 import numpy as np
 
-from generator.fields import Group, derive, shape_row
-from generator.grading.read import SHAPE_ORDER, Path, axes_hint, axis_label, path_label, rules_for
-from generator.grading.score import grade_answer
+from generator.kinds import _shape_entry as shape_entry
 from generator.kinds._common import (explain_answer, model_submission, near_miss,
                                      padding_stated as check_template, sample_variant, solution_source)
 from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH_NAME, NOT_SHARED, Geometry,
                                        mistake, size_misconceptions)
+from generator.kinds._shape_entry import answer_stub, fields
 from generator.kinds._size_text import floor_rule
 from generator.kinds.output_size import HINT, PAPER_NOTE, render, render_for
 from generator.model import Score, Template, Variant
@@ -23,8 +22,8 @@ FORMATS = ("numbers",)
 REQUIRED = ("H", "W", "C", "F", "K", "S", "P")
 OPTIONAL_PARAMS: tuple[str, ...] = ()  # read when the template has them
 EXTRA_KEYS: dict[str, bool] = {}
-__all__ = ["HINT", "PAPER_NOTE", "check_template", "model_submission", "near_miss", "render", "render_for",
-           "solution_source"]
+__all__ = ["HINT", "PAPER_NOTE", "answer_stub", "check_template", "fields", "model_submission", "near_miss", "render",
+           "render_for", "solution_source"]
 ASKS = ("parameter count", "output size")
 
 
@@ -43,19 +42,6 @@ def generate(template: Template, seed: int) -> Variant:
     return sample_variant(template, seed, _compute)
 
 
-def answer_stub(variant: Variant) -> str:
-    """The counts, and the output's sizes with the order they are asked in."""
-    return (f"{variant.variable} = {{\n    'weights': None,\n    'biases': None,\n    'total': None,\n"
-            f"    'output': (None, None, None),  # {axes_hint(SHAPE_ORDER)}\n}}")
-
-
-def _label(path: Path) -> str:
-    """('output', 0) -> 'output height'; the counts by name."""
-    if len(path) == 2 and path[0] == "output":
-        return f"output {axis_label(SHAPE_ORDER, path[1:])}"
-    return path_label(path)
-
-
 def _counts(table: dict[str, Any]) -> list[Any]:
     """What the total adds up: weights and biases (not the output's sizes)."""
     return [table["weights"], table["biases"]]
@@ -63,7 +49,7 @@ def _counts(table: dict[str, Any]) -> list[Any]:
 
 def grade(variant: Variant, submitted: Any) -> Score:
     """The answer rules: output in H×W×C order (C×H×W earns half); a total right for the student's own counts."""
-    return grade_answer(variant, submitted, rules_for(variant, axes=SHAPE_ORDER, label=_label, counts=_counts))
+    return shape_entry.grade(variant, submitted, _counts)
 
 
 def explain(variant: Variant) -> str:
@@ -81,14 +67,6 @@ def explain(variant: Variant) -> str:
         lines.append(f"- {axis}: ${floor_rule(size, p['K'], p['S'], p['P'])} = {out}$")
     lines += [f"- channels: $F = {channels}$", "", explain_answer(variant)]
     return "\n".join(lines)
-
-
-def fields(variant: Variant) -> Group:
-    """The parameter counts' boxes, and the output volume as H, W and C."""
-    group = derive(variant)
-    items = tuple(shape_row(variant, "output") if isinstance(item, Group) and item.label == "output" else item
-                  for item in group.items)
-    return Group(group.label, group.layout, items)
 
 
 def _geometry(variant: Variant) -> Geometry:

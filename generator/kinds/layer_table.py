@@ -1,4 +1,5 @@
-"""Shapes and parameters through a stack of conv, pool and dense layers, filled in as a LeNet-5-style table."""
+"""Shapes and parameters through a stack of layers (conv, grouped and transposed conv, pooling, batch norm, ReLU,
+dropout, residual blocks, flatten and dense), filled in as a LeNet-5-style table."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from generator.kinds._mistakes import (BIASES_FORGOTTEN, DEPTH_FROM_INPUT, DEPTH
                                        PADDING_FORGOTTEN, ROUNDED_UP, STRIDE_IGNORED, mistake)
 from generator.model import Score, Template, Variant
 from solutions._args import positive_pair
-from solutions.shapes import (AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, Shape, layer_table,
-                              layers_from_data)
+from solutions.shapes import (AvgPool2d, BatchNorm2d, Conv2d, ConvTranspose2d, Dense, Dropout, Flatten,
+                              GlobalAvgPool2d, Layer, MaxPool2d, ReLU, Residual, Shape, conv2d_params, layer_table,
+                              layers_from_data, residual_convs, residual_params)
 
 FORMATS = ("table",)
 REQUIRED = ("input_shape",)
@@ -155,20 +157,57 @@ def _filled_in(variant: Variant, descriptions: list[str]) -> str:
     for row, text, (shape, count) in zip(variant.params["rows"], descriptions, variant.answer["rows"]):
         lines.append(f"| {row['name']} | {text} | {' × '.join(map(str, shape))} | {count:,} |")
     lines.append(f"| **total** | | | **{variant.answer['total']:,}** |")
+    layers = layers_from_data(variant.params.get("layers", []))  # older keys lack layers
     dilated = any(isinstance(layer, Conv2d) and positive_pair(layer.dilation, "dilation") != (1, 1)
-                  for layer in layers_from_data(variant.params.get("layers", [])))  # older keys lack layers
+                  for layer in layers)
     span = " ($K$ taken as the span $D(K - 1) + 1$ of a kernel of dilation $D$)" if dilated else ""
+    extra = "".join(f" {text}" for applies, text in MODERN_RULES if any(map(applies, layers)))
+    has_blocks = any(isinstance(layer, Residual) for layer in layers)
     return (f"Conv: $\\lfloor (W - K + 2P)/S \\rfloor + 1$ per side{span}, $F (K^2 C_{{in}} + 1)$ parameters. "
-            "Pooling: same size rule, no parameters. Dense: $n m + m$.\n\n" + "\n".join(lines) + "\n\n" +
+            f"Pooling: same size rule, no parameters. Dense: $n m + m$.{extra}\n\n" + "\n".join(lines) + "\n\n" +
+            "".join(f"- {line}\n" for line in _block_sums(variant, layers)) + ("\n" if has_blocks else "") +
             explain_answer(variant))
+
+
+def _block_sums(variant: Variant, layers: list[Layer]) -> list[str]:
+    """Each residual block's parameters conv by conv, the sum its row adds up."""
+    inputs = [variant.params["input_shape"], *(shape for shape, _ in variant.answer["rows"])]
+    lines = []
+    for row, layer, in_shape, (_, count) in zip(variant.params["rows"], layers, inputs, variant.answer["rows"]):
+        if isinstance(layer, Residual):
+            terms = [f"{'shortcut ' if conv.shortcut else ''}{conv.kernel_size} × {conv.kernel_size} conv "
+                     f"{conv.in_channels} → {conv.out_channels}{f' (stride {conv.stride})' if conv.stride > 1 else ''}"
+                     f": {conv2d_params(conv.in_channels, conv.out_channels, conv.kernel_size, False).total:,}, "
+                     f"batch norm {2 * conv.out_channels:,}" for conv in residual_convs(in_shape[0], layer)]
+            lines.append(f"{row['name']}: {'; '.join(terms)}; in all {count:,}.")
+    return lines
+
+
+MODERN_RULES: tuple[tuple[Callable[[Layer], bool], str], ...] = (  # stated where a stack has such a layer
+    (lambda layer: isinstance(layer, Conv2d) and layer.groups != 1,
+     "A conv in $g$ groups: $F (K^2 C_{in} / g + 1)$ parameters (depthwise: $g = C_{in}$)."),
+    (lambda layer: isinstance(layer, ConvTranspose2d),
+     "Transposed conv: $(W - 1) S - 2P + D(K - 1) + P_{out} + 1$ per side, $C_{in} F K^2 / g + F$ parameters."),
+    (lambda layer: isinstance(layer, BatchNorm2d),
+     "Batch norm: shape kept, $2C$ parameters ($\\gamma$ and $\\beta$ per channel; the running mean and variance "
+     "are buffers, not parameters)."),
+    (lambda layer: isinstance(layer, (ReLU, Dropout)), "ReLU and dropout: shape kept, no parameters."),
+    (lambda layer: isinstance(layer, GlobalAvgPool2d),
+     "Global average pooling: $C \\times 1 \\times 1$, no parameters."),
+    (lambda layer: isinstance(layer, Residual),
+     "Residual block (as torchvision): bias-free convs each followed by a batch norm ($2C$), the $3 \\times 3$ conv "
+     "carrying the stride; a $1 \\times 1$ conv and a batch norm on the shortcut where the shape changes."),
+)
 
 
 POOLS = (MaxPool2d, AvgPool2d)
 
 
 def _walk(variant: Variant, bend: Callable[[Layer], Layer] = lambda layer: layer, *, pools_keep_size: bool = False,
-          round_up: bool = False, depth_kept: bool = False, flatten_before_pool: bool = False) -> dict[str, Any]:
-    """The table a mistake fills in: each layer bent by `bend`, and each row computed from the mistaken row before."""
+          round_up: bool = False, depth_kept: bool = False, flatten_before_pool: bool = False,
+          batch_norm_per_channel: int = 2, projection_forgotten: bool = False) -> dict[str, Any]:
+    """The table a mistake fills in: each layer bent by `bend`, and each row computed from the mistaken row before;
+    a batch norm counted with `batch_norm_per_channel` parameters per channel, a block's projection left out."""
     layers = layers_from_data(variant.params["layers"])
     shapes: list[Shape] = [tuple(variant.params["input_shape"])]
     rows = []
@@ -176,7 +215,8 @@ def _walk(variant: Variant, bend: Callable[[Layer], Layer] = lambda layer: layer
         layer, shape = bend(layer), shapes[-1]
         if pools_keep_size and isinstance(layer, POOLS):
             out, count = shape, 0
-        elif flatten_before_pool and isinstance(layer, Flatten) and index and isinstance(layers[index - 1], POOLS):
+        elif flatten_before_pool and isinstance(layer, Flatten) and index and \
+                isinstance(layers[index - 1], (*POOLS, GlobalAvgPool2d)):
             out, count = (math.prod(shapes[-2]),), 0  # the volume that went into the pool
         else:
             start = shape
@@ -187,6 +227,10 @@ def _walk(variant: Variant, bend: Callable[[Layer], Layer] = lambda layer: layer
             out, count = row.output_shape, row.params.total
             if depth_kept and isinstance(layer, Conv2d):
                 out = (shape[0], *out[1:])
+            if isinstance(layer, BatchNorm2d):
+                count = batch_norm_per_channel * shape[0]
+            if projection_forgotten and isinstance(layer, Residual):
+                count -= residual_params(shape[0], layer).shortcut
         rows.append([list(out), count])
         shapes.append(out)
     return {"rows": rows, "total": sum(count for _, count in rows)}
@@ -194,17 +238,30 @@ def _walk(variant: Variant, bend: Callable[[Layer], Layer] = lambda layer: layer
 
 def _unbiased(layer: Layer) -> Layer:
     """Conv and dense layers without their biases."""
-    return replace(layer, bias=False) if isinstance(layer, (Conv2d, Dense)) else layer
+    return replace(layer, bias=False) if isinstance(layer, (Conv2d, ConvTranspose2d, Dense)) else layer
 
 
 def _unpadded(layer: Layer) -> Layer:
     """Conv and pool layers without their padding."""
-    return replace(layer, padding=0) if isinstance(layer, (Conv2d, MaxPool2d, AvgPool2d)) else layer
+    return replace(layer, padding=0) if isinstance(layer, (Conv2d, ConvTranspose2d, MaxPool2d, AvgPool2d)) else layer
 
 
 def _undilated(layer: Layer) -> Layer:
     """Conv layers without their dilation."""
-    return replace(layer, dilation=1) if isinstance(layer, Conv2d) else layer
+    return replace(layer, dilation=1) if isinstance(layer, (Conv2d, ConvTranspose2d)) else layer
+
+
+def _ungrouped(layer: Layer) -> Layer:
+    """Grouped and depthwise convs taken as full convs, every filter seeing every input channel."""
+    return replace(layer, groups=1) if isinstance(layer, (Conv2d, ConvTranspose2d)) else layer
+
+
+def _forward_sized(layer: Layer) -> Layer:
+    """A transposed conv sized (and counted) as the forward conv of the same kernel, stride and padding."""
+    if not isinstance(layer, ConvTranspose2d):
+        return layer
+    return Conv2d(layer.out_channels, layer.kernel_size, layer.stride, layer.padding, layer.dilation, layer.bias,
+                  layer.groups)
 
 
 def _stride_one(layer: Layer) -> Layer:
@@ -225,4 +282,18 @@ MISCONCEPTIONS = (
     mistake("dilation ignored", DILATION_IGNORED, partial(_walk, bend=_undilated)),
     mistake("rounding up instead of down", ROUNDED_UP, partial(_walk, round_up=True)),
     mistake(DEPTH_NAME, DEPTH_FROM_INPUT, partial(_walk, depth_kept=True)),
+    mistake("batch norm counted as C parameters", "Batch normalisation learns two numbers per channel, a scale γ and "
+            "a shift β: 2C parameters, not C.", partial(_walk, batch_norm_per_channel=1)),
+    mistake("running statistics counted as parameters", "The running mean and variance that batch norm keeps for "
+            "test time are statistics, not learnt (torch keeps them as buffers, not parameters): a batch norm layer "
+            "has 2C parameters, not 4C.", partial(_walk, batch_norm_per_channel=4)),
+    mistake("depthwise conv counted as a full conv", "A conv in g groups gives each filter only C_in / g input "
+            "channels: F·(K·K·C_in / g + 1) parameters; a depthwise conv (g = C_in) has one K×K filter per channel, "
+            "not a K×K×C_in one.", partial(_walk, bend=_ungrouped)),
+    mistake("transposed conv sized by the forward rule", "A transposed convolution runs the size rule backwards: its "
+            "output is (W − 1)·S − 2P + D(K − 1) + output padding + 1 per side, larger than its input when S > 1, "
+            "not ⌊(W − K + 2P)/S⌋ + 1.", partial(_walk, bend=_forward_sized)),
+    mistake("projection shortcut forgotten", "Where a residual block changes the shape (a stride or a new number of "
+            "channels) its shortcut cannot be the identity: a 1×1 conv and a batch norm project it, and their "
+            "parameters count.", partial(_walk, projection_forgotten=True)),
 )

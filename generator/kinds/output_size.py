@@ -16,7 +16,7 @@ from generator.kinds._common import (answer_stub, explain_answer, grade, model_s
                                      padding_stated as check_template, sample_variant, solution_source)
 from generator.kinds._mistakes import (DEPTH_FROM_INPUT, DEPTH_NAME, DILATION_IGNORED, Geometry, mistake, out_size,
                                        size_misconceptions)
-from generator.kinds._size_text import floor_rule
+from generator.kinds._size_text import dilated_span, floor_rule
 from generator.model import Template, Variant
 from solutions.shapes import conv_output_size, output_size_is_exact
 
@@ -80,8 +80,7 @@ def explain(variant: Variant) -> str:
     if dilation == 1:
         lines = ["$W_{out} = \\lfloor (W - K + 2P) / S \\rfloor + 1$ on each axis:", ""]
     else:
-        lines = [f"Dilation $D = {dilation}$ spreads the ${p['K']} \\times {p['K']}$ kernel's taps {dilation} pixels "
-                 f"apart: it spans $K' = D(K - 1) + 1 = {dilation} \\cdot ({p['K']} - 1) + 1 = {kernel}$ pixels.", "",
+        lines = [dilated_span(p["K"], dilation), "",
                  "$W_{out} = \\lfloor (W - K' + 2P) / S \\rfloor + 1$ on each axis:", ""]
     for axis, size, out in (("H", p["H"], h_out), ("W", p["W"], w_out)):
         lines.append(f"- {axis}: ${floor_rule(size, kernel, p['S'], p['P'])} = {out}$")

@@ -1,4 +1,5 @@
-"""The receptive field of one output unit of a stack of conv and pool layers, in input pixels."""
+"""The receptive field of one output unit of a stack of conv and pool layers (batch norm, ReLU and dropout between
+them pass it on unchanged), in input pixels."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from generator.kinds._common import (answer_stub as number_stub, explain_answer,
                                      sample_variant, solution_source)
 from generator.kinds._layers import check_layers, layer_data, layer_names as params_in_keys, stack_in_words
 from generator.kinds._mistakes import DILATION_IGNORED, mistake
+from generator.kinds._size_text import field_step
 from generator.model import Score, Template, Variant
 from solutions._args import pair
-from solutions.shapes import (Conv2d, FieldStep, Layer, describe_layer, layers_from_data, receptive_field,
+from solutions.layers import PASS_THROUGH
+from solutions.shapes import (AvgPool2d, Conv2d, Layer, MaxPool2d, describe_layer, layers_from_data, receptive_field,
                               receptive_fields, receptive_steps)
 
 FORMATS = ("number",)
@@ -27,8 +30,10 @@ __all__ = ["model_submission", "near_miss", "params_in_keys", "render", "solutio
 
 
 def check_template(template: Template) -> None:
-    """Only conv and pool layers have a receptive field; it does not depend on a conv layer's out_channels."""
-    check_layers(template, ("conv2d", "maxpool2d", "avgpool2d"), optional=("out_channels",))
+    """Conv and pool layers grow the field, batch norm, ReLU and dropout pass it on (the rest have none here); it
+    does not depend on a conv layer's out_channels."""
+    check_layers(template, ("conv2d", "maxpool2d", "avgpool2d", "batchnorm2d", "relu", "dropout"),
+                 optional=("out_channels",))
 
 
 def _compute(template: Template, params: dict[str, Any], rng: np.random.Generator) -> tuple[dict[str, Any], Any]:
@@ -91,20 +96,16 @@ def _grown(variant: Variant, descriptions: list[str]) -> str:
     else:
         rule = "$r_{out} = r_{in} + (k - 1)\\, j_{in}$ and $j_{out} = j_{in} s$, starting from $r = 1$, $j = 1$:"
     lines = [rule, ""]
-    for text, (height, width) in zip(descriptions, steps):
-        if height == width:
-            lines.append(f"- after {text}: {_step_text(height)}: {height.field_out} × {width.field_out}")
+    for text, layer, (height, width) in zip(descriptions, _layers(variant), steps):
+        if isinstance(layer, PASS_THROUGH):
+            lines.append(f"- after {text}: unchanged (it acts on each pixel alone): {height.field_out} × "
+                         f"{width.field_out}")
+        elif height == width:
+            lines.append(f"- after {text}: {field_step(height)}: {height.field_out} × {width.field_out}")
         else:
-            lines.append(f"- after {text}: height {_step_text(height)}; width {_step_text(width)}: "
+            lines.append(f"- after {text}: height {field_step(height)}; width {field_step(width)}: "
                          f"{height.field_out} × {width.field_out}")
     return "\n".join(lines + ["", explain_answer(variant)])
-
-
-def _step_text(step: FieldStep) -> str:
-    """One axis of one layer with its numbers: '$r = 3 + 2 \\cdot (3 - 1) \\cdot 2 = 11$, $j = 2 \\cdot 1 = 2$'."""
-    dilation = "" if step.dilation == 1 else f"{step.dilation} \\cdot "
-    return (f"$r = {step.field_in} + {dilation}({step.kernel} - 1) \\cdot {step.jump_in} = {step.field_out}$, "
-            f"$j = {step.jump_in} \\cdot {step.stride} = {step.jump_out}$")
 
 
 def render_for(variant: Variant, medium: str) -> str:
@@ -120,9 +121,13 @@ def _layers(variant: Variant) -> list[Layer]:
     return layers_from_data(variant.params["layers"])
 
 
+WINDOWS = (Conv2d, MaxPool2d, AvgPool2d)  # the layers with a kernel and a stride
+
+
 def _strides_ignored(variant: Variant) -> int | list[int]:
     """1 + the sum of (k - 1): every layer taken at stride 1."""
-    return _as_answer(receptive_field([replace(layer, stride=1) for layer in _layers(variant)]))
+    return _as_answer(receptive_field([replace(layer, stride=1) if isinstance(layer, WINDOWS) else layer
+                                       for layer in _layers(variant)]))
 
 
 def _dilation_ignored(variant: Variant) -> int | list[int]:
@@ -133,7 +138,7 @@ def _dilation_ignored(variant: Variant) -> int | list[int]:
 
 def _kernels_added(variant: Variant) -> int | list[int]:
     """The sum of the kernel sizes."""
-    sizes = [pair(layer.kernel_size, "kernel_size") for layer in _layers(variant)]
+    sizes = [pair(layer.kernel_size, "kernel_size") for layer in _layers(variant) if isinstance(layer, WINDOWS)]
     return _as_answer((sum(h for h, _ in sizes), sum(w for _, w in sizes)))
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.fields import Box, Group, boxes, has_spares, shown
+from generator.paper.layout import typst_string
 from generator.paper.markup import escape
 from generator.rounding import accepted_range, rounded_text
 
@@ -54,18 +55,35 @@ def preamble() -> str:
     return """#let answer-value(value) = text(fill: rgb("#1a4fb5"), weight: "bold", value)
 #let answer-cell(value, width: 1.7cm) = box(width: width, height: 0.8cm, stroke: 0.6pt, inset: 2pt,
   align(center + horizon, answer-value(value)))
-#let choice(letter, marked) = box(baseline: 20%, circle(radius: 5pt, stroke: 0.6pt,
-  fill: if marked { rgb("#1a4fb5") } else { none })) + h(3pt) + strong(letter) + h(12pt)
-#let empty-cell(width) = box(width: width, height: 0.8cm, stroke: 0.6pt)
-#let empty-grid(columns, rows) = box(width: columns * 1.5cm, height: rows * 0.8cm, stroke: 0.6pt, {
+#let choice(letter, marked, column: none) = box(baseline: 20%, {
+  if column != none { place(recorded((kind: "circle", column: column, option: letter, r: 5, w: 21))) }
+  circle(radius: 5pt, stroke: 0.6pt, fill: if marked { rgb("#1a4fb5") } else { none })
+}) + h(3pt) + box(width: 8pt, strong(letter)) + h(12pt)  // w: the circle, the gap and the letter's 8pt
+#let empty-cell(width, column: none) = if column != none and column in scan-combs {
+  comb(column, scan-combs.at(column))
+} else { box(width: width, height: 0.8cm, stroke: 0.6pt, if column != none {
+  place(recorded((kind: "box", column: column, holds: "number", w: width.pt(), h: 0.8cm.pt())))
+}) }
+#let empty-grid(columns, rows, names: ()) = if names.len() > 0 and names.all(n => n == "" or n in scan-combs) {
+  grid(columns: columns, column-gutter: 6pt, row-gutter: 5pt,
+    ..names.map(n => if n == "" { [] } else { comb(n, scan-combs.at(n)) }))
+} else { box(width: columns * 1.5cm, height: rows * 0.8cm, stroke: 0.6pt, {
   for i in range(1, columns) { place(dx: i * 1.5cm, line(angle: 90deg, length: rows * 0.8cm, stroke: 0.6pt)) }
   for j in range(1, rows) { place(dy: j * 0.8cm, line(length: columns * 1.5cm, stroke: 0.6pt)) }
-})
+  for (k, n) in names.enumerate() { if n != "" {
+    place(dx: calc.rem(k, columns) * 1.5cm, dy: calc.quo(k, columns) * 0.8cm,
+      recorded((kind: "box", column: n, holds: "number", w: 1.5cm.pt(), h: 0.8cm.pt())))
+  } }
+}) }
 #let part-gap = 0.9em
-#let ruled(lines, joined: false) = {
+#let ruled(lines, joined: false, column: none) = {
   if joined { v(-part-gap) }  // the lines go on at the same pitch across the answer's parts
-  block(width: 100%, height: lines * 0.75cm, for line-number in range(1, lines + 1) {
-    place(dy: line-number * 0.75cm, line(length: 100%, stroke: 0.3pt + luma(60%)))
+  block(width: 100%, height: lines * 0.75cm, {
+    if column != none { place(layout(size => recorded((kind: "code", column: column, w: size.width.pt(),
+      h: size.height.pt())))) }
+    for line-number in range(1, lines + 1) {
+      place(dy: line-number * 0.75cm, line(length: 100%, stroke: 0.3pt + luma(60%)))
+    }
   })
 }
 #let field-label(value) = text(size: 8.5pt, fill: luma(35%), value)
@@ -83,7 +101,8 @@ def answer_parts(group: Group, notes: KeyNotes | None) -> list[str]:
     for item in items:
         if isinstance(item, Box) and not item.options and not item.by_hand or \
                 isinstance(item, Group) and item.layout in INLINE:
-            flowing.append(f"#box[{_field(item, notes)}]")
+            field = _field(item, notes)  # an exam's row wraps at the line's end (a row of combs is wide)
+            flowing.append(field if notes is None and isinstance(item, Group) else f"#box[{field}]")
             continue
         if flowing:
             parts.append(" #h(1.2em) ".join(flowing))
@@ -133,14 +152,17 @@ def _note(box: Box, notes: KeyNotes | None) -> str:
 
 def _cell(box: Box, notes: KeyNotes | None, width: str = "1.7cm") -> str:
     """One box, empty or with the key's value (code mode, no leading '#')."""
-    return f"answer-cell([{_value(box, notes)}], width: {width})" if notes is not None else f"empty-cell({width})"
+    if notes is not None:
+        return f"answer-cell([{_value(box, notes)}], width: {width})"
+    return f"empty-cell({width}, column: {typst_string(box.column)})"
 
 
 def _box(box: Box, notes: KeyNotes | None) -> str:
     """A single value: a letter's circles, or a labelled box."""
     if box.options:
         marked = notes.value(box) if notes is not None else ""
-        circles = "".join(f"#choice([{letter}], {'true' if letter == marked else 'false'})"
+        recorded = "" if notes is not None else f", column: {typst_string(box.column)}"  # the exam's, for scans
+        circles = "".join(f"#choice(\"{letter}\", {'true' if letter == marked else 'false'}{recorded})"
                           for letter in "ABCDEFGHIJ"[:len(box.options)])
         own = "" if box.label == "letter" else box.label.removesuffix(" (letter)")
         prefix = f"#field-label[{escape(own)}] #h(6pt)" if own else ""
@@ -159,7 +181,8 @@ def _code_parts(box: Box, notes: KeyNotes | None) -> list[str]:
         return [points]
     chunks = [LINES_PER_PART] * (CODE_LINES // LINES_PER_PART) + [CODE_LINES % LINES_PER_PART] * bool(
         CODE_LINES % LINES_PER_PART)
-    parts = [f"#ruled({count}, joined: {'true' if index else 'false'})" for index, count in enumerate(chunks)]
+    parts = [f"#ruled({count}, joined: {'true' if index else 'false'}, column: {typst_string(box.column)})"
+             for index, count in enumerate(chunks)]
     parts[-1] += f"\n\n{points}"
     return parts
 
@@ -168,6 +191,12 @@ def _row(group: Group, notes: KeyNotes | None) -> str:
     """Boxes side by side, each with its label above it (H, W, C or 1, 2, 3, ...), the group's label before them."""
     items = [item for item in group.items if isinstance(item, Box)]
     label = group.label if group.label not in ("", "answer") else ""
+    if notes is None:  # the exam's: each box a unit of its own, so that the row wraps where the line ends
+        units = [f"#unit([{escape(b.label)}], {_cell(b, notes)}, none)" for b in items]
+        if label:
+            units[0] = f"#box[#unit(hide[1], box(height: 0.8cm, align(horizon, field-label[{escape(label)}])), none) " \
+                       f"#h(5pt) {units[0]}]"
+        return " #h(5pt) ".join(units)
     lead = (["[]", f"field-label[{escape(label)}]"] + ["[]"] * (notes is not None)) if label else []
     rows = [[f"field-label[{escape(b.label)}]" for b in items], [_cell(b, notes) for b in items]]
     if notes is not None:
@@ -182,7 +211,9 @@ def _grid(group: Group, notes: KeyNotes | None) -> str:
     rows = [row for row in group.items if isinstance(row, Group)]
     columns = max(len(row.items) for row in rows)
     if notes is None:  # lines drawn once: a table of empty cells costs Typst far more
-        return f"#box(baseline: 50%, empty-grid({columns}, {len(rows)}))"
+        names = [typst_string(b.column) if j < len(row.items) and isinstance(b := row.items[j], Box) else '""'
+                 for row in rows for j in range(columns)]
+        return f"#box(baseline: 50%, empty-grid({columns}, {len(rows)}, names: ({', '.join(names)},)))"
     cells = []
     for row in rows:
         for box in (b for b in row.items if isinstance(b, Box)):
@@ -204,7 +235,8 @@ def _columns_note(group: Group, notes: KeyNotes | None) -> str:
 
 
 def _table(group: Group, notes: KeyNotes | None) -> str:
-    """The layer table's skeleton: each layer's name and description, boxes for what is asked."""
+    """The layer table's skeleton: each layer's name and description, boxes for what is asked; a long description
+    wraps, so each row's boxes stay on one line (a tall table would run off its page)."""
     header = ", ".join(f"[*{escape(title)}*]" for title in group.header)
     rows = []
     for row in group.items:
@@ -216,5 +248,5 @@ def _table(group: Group, notes: KeyNotes | None) -> str:
                                  for b in (shape.items if shape else ()) if isinstance(b, Box))
         name = f"*{escape(row.label)}*" if row.label == "total" else escape(row.label)
         rows.append(f"[{name}], [{escape(row.note)}], [{shape_cells}], [#{_cell(count, notes, '2.2cm')}]")
-    return (f"#table(columns: (auto, auto, 1fr, auto), inset: 4pt, align: horizon, table.header({header}), "
+    return (f"#table(columns: (auto, 1fr, auto, auto), inset: 4pt, align: horizon, table.header({header}), "
             f"{', '.join(rows)})" + _columns_note(group, notes))

@@ -6,6 +6,8 @@ OUT/key/<student>.json           the grader's keys, one per student even with fo
 OUT/seating.csv                  which form each student sits (with --forms)
 OUT/marks/<form-X|students>.csv  what TAs fill in: a sheet per form (or one for every student's own exam), one row
                                  per student, one column per answer box of that paper, in printed order
+OUT/layout/<student|form-X>.json where each exam page's answer boxes, registration marks and QR code lie, for reading
+                                 the filled exams from their scans (generator/paper/layout.py)
 OUT/exam.json                    the manifest: who got what, which questions were left out and why
 """
 
@@ -28,13 +30,15 @@ from generator.notebook import Question, dumps
 from generator.paper.cover import exam_front
 from generator.paper.markup import to_typst
 from generator.paper.packing import packed_sheets
+from generator.paper.combs import box_combs, exam_combs, id_comb
+from generator.paper.layout import dumps as layout_text, page_layout
 from generator.paper.pdf import TypesetJob, page_count, typeset_all
 from generator.paper.typeset import PaperSheet, question_texts, source
 from generator.roster import Student
 from generator.spec import Spec
 from generator.errors import TemplateError
 from generator.paper.grids import exam_grids, gridded
-from generator.paper.marks_sheet import write_marks_sheet
+from generator.paper.marks_sheet import FIXED, printed_columns, write_marks_sheet
 from generator.seeds import derive_seed
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -70,13 +74,15 @@ def sheets_for(spec: Spec, students: Sequence[Student], secret: bytes, forms: in
                code: str) -> tuple[tuple[PaperSheet, ...], dict[str, str]]:
     """The sheets to print, and the form each student sits (round robin in roster order: neighbours differ)."""
     if forms is None:
-        return with_grids(spec, tuple(paper_sheet(spec, s, secret, None, code) for s in students)), {}
+        return with_combs(spec, with_grids(spec, tuple(paper_sheet(spec, s, secret, None, code) for s in students)),
+                          None), {}
     if not 1 <= forms <= len(LETTERS):
         raise ValueError(f"--forms must be between 1 and {len(LETTERS)}, got {forms}")
     check_equal_forms(spec)
     sheets = tuple(paper_sheet(spec, Student(f"form-{letter}", f"Form {letter}"), secret, letter, code)
                    for letter in LETTERS[:forms])
-    return with_grids(spec, sheets), {s.student_id: LETTERS[i % forms] for i, s in enumerate(students)}
+    ids = [s.student_id for s in students]
+    return with_combs(spec, with_grids(spec, sheets), ids), {sid: LETTERS[i % forms] for i, sid in enumerate(ids)}
 
 
 def check_equal_forms(spec: Spec) -> None:
@@ -97,6 +103,17 @@ def with_grids(spec: Spec, sheets: tuple[PaperSheet, ...]) -> tuple[PaperSheet, 
     grids = exam_grids(spec.templates, [q.variant for paper in sheets for q in paper.sheet.questions])
     return tuple(replace(paper, sheet=replace(paper.sheet, questions=tuple(
         replace(q, variant=gridded(q.variant, grids)) for q in paper.sheet.questions))) for paper in sheets)
+
+
+def with_combs(spec: Spec, sheets: tuple[PaperSheet, ...], form_ids: Sequence[str] | None) -> tuple[PaperSheet, ...]:
+    """Under `exam: {scan: true}`, the sheets with every number box's comb (generator/paper/combs.py) and, on forms
+    (`form_ids`: the roster's ids), the student-id comb of the cover."""
+    if not spec.exam_paper.scan:
+        return sheets
+    combs = exam_combs(spec.templates, [q.variant for paper in sheets for q in paper.sheet.questions])
+    ids = id_comb(form_ids, spec.exam_paper.id_digits, spec.where) if form_ids is not None else None
+    return tuple(replace(paper, combs=box_combs((q.variant for q in paper.sheet.questions), combs), id_comb=ids)
+                 for paper in sheets)
 
 
 def write_marks_sheets(out: Path, sheets: Sequence[PaperSheet], students: Sequence[Student],
@@ -138,14 +155,17 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
     markdown = [text for paper in sheets for text in question_texts(paper, front)] + front.markdown()
     texts = dict(zip(markdown, to_typst(markdown)))
     sheets = packed_sheets(sheets, texts, front)  # each question order filling its pages: before keys and marks
-    for folder, mode in (("exams", PUBLIC), ("keys", PRIVATE), ("key", PRIVATE)):
+    for folder, mode in (("exams", PUBLIC), ("keys", PRIVATE), ("key", PRIVATE), ("layout", PUBLIC)):
         make_folder(out / folder, folder_mode(mode))
     jobs = [TypesetJob(spec.id, paper.who, source(paper, texts, front, key=False),
                 source(paper, texts, front, key=True), PAGES_GUESS) for paper in sheets]
     pages: dict[str, int] = {}
-    for who, exam_pdf, key_pdf in typeset_all(jobs, secret, workers):
+    by_who = {paper.who: paper for paper in sheets}
+    for who, exam_pdf, key_pdf, found in typeset_all(jobs, secret, workers):
         write_bytes_atomic(out / "exams" / f"{who}.pdf", exam_pdf, mode=PUBLIC)
         write_bytes_atomic(out / "keys" / f"{who}.pdf", key_pdf, mode=PRIVATE)
+        layout = page_layout(json.loads(found), spec.id, who, box_columns(by_who[who]))
+        write_text_atomic(out / "layout" / f"{who}.json", layout_text(layout), mode=PUBLIC)
         pages[who] = page_count(exam_pdf)
     for student_id, key in student_keys(sheets, students, seating, spec_topics(spec)).items():
         write_text_atomic(out / "key" / f"{student_id}.json", dumps(key), mode=PRIVATE)
@@ -156,6 +176,12 @@ def make_exams(spec: Spec, students: Sequence[Student], secret: bytes, out: Path
     run = ExamRun(sheets, seating, 2 * len(sheets), pages, marks)
     write_text_atomic(out / "exam.json", json.dumps(manifest(spec, run), indent=1) + "\n", mode=PUBLIC)
     return run
+
+
+def box_columns(paper: PaperSheet) -> dict[str, str]:
+    """Each box of a sheet (Box.column, and the id comb's 'student_id') -> its marks-sheet column."""
+    columns = {box: name for q in paper.sheet.questions for box, name in printed_columns(q.number, q.variant).items()}
+    return {**columns, FIXED[0]: FIXED[0]}
 
 
 def _csv(value: str) -> str:

@@ -12,12 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from generator.media import without_notebook_wording
+from generator.paper.combs import IdComb
 from generator.paper.formulas import FORMULAS
+from generator.paper.layout import id_comb_markup
 from generator.paper.markup import escape
 from generator.render import number
 from generator.spec import Spec
 
 BOX_RULES = "Write each answer in its box, one value per box; only the boxes are marked."
+SCAN_RULES = ("This exam is read by a scanner: write one digit per box, in black or blue pen, and leave the boxes "
+              "you do not need empty; a minus sign goes in the box set apart before the digits, the decimal point is "
+              "printed. Fill the circle of your answer; to change it, cross out the wrong circle fully.")
 HONOUR = ("I will neither give nor receive help during this exam, and I will not discuss its questions with anyone "
           "who has not yet sat it.")
 
@@ -48,22 +53,24 @@ def exam_front(spec: Spec) -> ExamFront:
 
 
 def cover_page(front: ExamFront, texts: Mapping[str, str], rows: list[tuple[int, str, float]], form: str | None,
-               who: tuple[str, str] | None) -> str:
+               who: tuple[str, str] | None, scan: bool = False, id_comb: IdComb | None = None) -> str:
     """The cover as Typst: `rows` are (number, title, points) in printed order; `who` a student's (name, id), or
-    None for a form, which gets lines to write them on."""
+    None for a form, which gets lines to write them on (a comb for the id, `id_comb`, when it is read by a scanner);
+    `scan`: the boxes are read by a scanner, so the instructions say how to write in them."""
     facts = " · ".join(escape(fact) for fact in (front.date, front.time_allowed and
                                                  f"Time allowed: {front.time_allowed}") if fact)
     course = f"#text(size: 11pt)[{escape(front.course)}] \\\n" if front.course else ""
     form_line = f"#text(size: 13pt, weight: \"bold\")[Form {escape(form)}]" if form else ""
     total = sum(points for _, _, points in rows)
+    scan_rules = f"\n{escape(SCAN_RULES)}\n" if scan else ""
     table_rows = "".join(f"[{n}], [{escape(title)}], [{number(points)}], [], " for n, title, points in rows)
     return f"""#align(center)[{course}#text(size: 17pt, weight: "bold")[{escape(front.title)}] \\
 {facts}]
 #v(0.6cm)
-{_identity(who)} #h(1fr) {form_line}
+{_identity(who, id_comb)} #h(1fr) {form_line}
 #v(0.5cm)
 *Instructions.* {texts[front.instructions]}
-
+{scan_rules}
 This exam has {len(rows)} questions worth *{number(total)} points* in total.
 #v(0.3cm)
 #block(stroke: 0.6pt, inset: 8pt, width: 100%)[*Honour statement.* {escape(HONOUR)}
@@ -78,8 +85,11 @@ Signature #box(width: 7cm, line(length: 100%)) #h(1fr) Date #box(width: 3.5cm, l
 """
 
 
-def _identity(who: tuple[str, str] | None) -> str:
-    """A form's lines for name and student ID, or a student's own, printed."""
+def _identity(who: tuple[str, str] | None, id_comb: IdComb | None = None) -> str:
+    """A form's lines for name and student ID (a comb of digit cells for a scanner), or a student's own, printed."""
+    if who is None and id_comb is not None:
+        return (f"Name #box(width: 6.5cm, line(length: 100%)) #h(1em) "
+                f"Student ID #h(3pt) #{id_comb_markup(id_comb)}")
     if who is None:
         return ("Name #box(width: 6.5cm, line(length: 100%)) #h(1em) "
                 "Student ID #box(width: 3.5cm, line(length: 100%))")

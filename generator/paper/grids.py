@@ -41,6 +41,12 @@ def _list_parts(answer: Any) -> dict[str, Dims]:
     return {"": dims} if dims is not None else {}
 
 
+def samples(template: Template) -> list[Variant]:
+    """GRID_SAMPLES variants of a template (seeds 0, 1, ...): what sizes its boxes on paper, the same every run."""
+    kind = KINDS[template.kind]
+    return [kind.generate(template, seed) for seed in range(GRID_SAMPLES)]
+
+
 def template_grid(template: Template, drawn: Iterable[Variant] = ()) -> dict[str, list[int]]:
     """The grid of each part of the template's answer whose shape is asked ({} when none is: numbers, letters,
     shapes given as H, W, C, tables a kind lays out itself, code)."""
@@ -48,9 +54,8 @@ def template_grid(template: Template, drawn: Iterable[Variant] = ()) -> dict[str
     if getattr(kind, "fields", None) is not None or template.answer_format == "shape" or \
             template.kind in CODE_KINDS or (drawn and not any(_list_parts(v.answer) for v in drawn)):
         return {}  # (the exam's own answers have no list: nothing to sample)
-    samples = [kind.generate(template, seed) for seed in range(GRID_SAMPLES)]
     seen: dict[str, set[Dims]] = {}
-    for variant in (*samples, *drawn):
+    for variant in (*samples(template), *drawn):
         if variant.entry_point is not None:
             return {}
         for key, dims in _list_parts(variant.answer).items():
@@ -67,11 +72,17 @@ def template_grid(template: Template, drawn: Iterable[Variant] = ()) -> dict[str
 
 def exam_grids(templates: Mapping[str, Template], variants: Sequence[Variant]) -> dict[str, dict[str, list[int]]]:
     """Each question id's grid over its template and every variant the exam prints of it (none: left out)."""
-    by_qid: dict[str, list[Variant]] = {}
-    for variant in variants:
-        by_qid.setdefault(variant.qid, []).append(variant)
-    grids = {qid: template_grid(templates[qid], drawn) for qid, drawn in by_qid.items() if qid in templates}
+    grids = {qid: template_grid(templates[qid], drawn) for qid, drawn in by_question(variants).items()
+             if qid in templates}
     return {qid: grid for qid, grid in grids.items() if grid}
+
+
+def by_question(variants: Iterable[Variant]) -> dict[str, list[Variant]]:
+    """The variants of each question id, in the order given."""
+    found: dict[str, list[Variant]] = {}
+    for variant in variants:
+        found.setdefault(variant.qid, []).append(variant)
+    return found
 
 
 def gridded(variant: Variant, grids: Mapping[str, dict[str, list[int]]]) -> Variant:

@@ -14,15 +14,15 @@ TABLE = {  # LaTeX command -> Typst math
     "times": "times", "cdot": "dot", "div": "div", "pm": "plus.minus", "mp": "minus.plus", "ast": "*",
     "le": "<=", "leq": "<=", "ge": ">=", "geq": ">=", "ne": "!=", "neq": "!=", "approx": "approx", "equiv": "equiv",
     "lfloor": "floor.l", "rfloor": "floor.r", "lceil": "ceil.l", "rceil": "ceil.r", "mid": "|",
-    "langle": "angle.l", "rangle": "angle.r", "lvert": "|", "rvert": "|",
+    "langle": "chevron.l", "rangle": "chevron.r", "lvert": "|", "rvert": "|",
     "sum": "sum", "prod": "product", "int": "integral", "max": "max", "min": "min", "log": "log", "exp": "exp",
     "ln": "ln", "arg": "arg", "sin": "sin", "cos": "cos", "tanh": "tanh", "argmax": "arg max", "argmin": "arg min",
     "ldots": "dots.h", "dots": "dots.h", "cdots": "dots.c", "vdots": "dots.v", "ddots": "dots.down",
     "quad": "quad", "qquad": "wide", ",": "thin", ";": "med", ":": "med", "!": "", " ": "space",
-    "in": "in", "notin": "in.not", "subset": "subset", "cup": "union", "cap": "sect", "forall": "forall",
+    "in": "in", "notin": "in.not", "subset": "subset", "cup": "union", "cap": "inter", "forall": "forall",
     "exists": "exists", "to": "->", "rightarrow": "->", "leftarrow": "<-", "Rightarrow": "=>", "mapsto": "|->",
-    "infty": "infinity", "partial": "diff", "nabla": "nabla", "circ": "compose", "star": "star", "odot": "dot.circle",
-    "otimes": "times.circle", "oplus": "plus.circle", "prime": "prime", "{": "{", "}": "}", "%": "%", "_": "\\_",
+    "infty": "infinity", "partial": "partial", "nabla": "nabla", "circ": "compose", "star": "star", "odot": "dot.o",
+    "otimes": "times.o", "oplus": "plus.o", "prime": "prime", "{": "{", "}": "}", "%": "%", "_": "\\_",
     "#": "\\#", "$": "\\$", "&": "&", "|": "||", "\\": ";",
 }
 GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho sigma "
@@ -160,7 +160,7 @@ def _atom(reader: _Reader) -> str:
     if name == "frac":  # Typst's a/b drops one pair of parentheses around each side: (1)/(16) is 1 over 16
         return f"({_group(reader)})/({_group(reader)})"
     if name in ONE_ARGUMENT:
-        return f"{ONE_ARGUMENT[name]}{_argument(reader)}"
+        return f"{ONE_ARGUMENT[name]}({_group(reader)})"  # \hat x is hat(x), never the name hatx
     if name in TEXT:
         return _text_argument(reader)
     if name == "begin":

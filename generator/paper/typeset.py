@@ -8,6 +8,8 @@ A question is one block a page never splits: its heading, its text and its answe
 together. Only a question taller than a page breaks, between its parts (generator/paper/boxes.py), and the next
 page's header says "Question N (continued)". Typst records where each question starts and ends and where its
 boxes lie: `typst query` of `<cnnlab-probe>` with the input `probe` set lists them (tests/generator/paper/).
+An exam's pages also carry registration marks, and its boxes record where they lie for a scanner to read them
+(generator/paper/layout.py); with `exam: {scan: true}` its number boxes are combs (generator/paper/combs.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from generator.media import asked_on, explain_for, paper_prompt, rubric
 from generator.model import Variant
 from generator.notebook import Question, Sheet
 from generator.paper.boxes import KeyNotes, answer_parts, preamble
+from generator.paper.combs import Comb, IdComb
 from generator.paper.cover import ExamFront, cover_page, formula_page
+from generator.paper.layout import helpers
 from generator.paper.markup import escape
 from generator.paper.marks_sheet import printed_columns
 from generator.render import number
@@ -77,6 +81,8 @@ class PaperSheet:
     seed: int
     form: str | None  # 'A', 'B', ... or None for a student's own exam
     left_out: tuple[str, ...]  # the spec's questions not asked on paper: 'title (why)'
+    combs: Mapping[str, Comb] | None = None  # `exam: {scan: true}`: each number box's comb, by Box.column
+    id_comb: IdComb | None = None  # `exam: {scan: true}` on a form: the student-id comb of its cover
 
     @property
     def who(self) -> str:
@@ -86,7 +92,9 @@ class PaperSheet:
 
 def _page_setup(paper: PaperSheet, key: bool) -> str:
     """Page size, header (who, which form, a question continued) and footer (page x of y, the exam's QR code);
-    the exam's first page, its cover, has no header: it asks for the name itself."""
+    the exam's first page, its cover, has no header: it asks for the name itself. The footer sits higher than
+    Typst's default, so the QR code keeps 9 mm from the paper's edge (a printer's margin), and every exam page has
+    registration marks near its corners (generator/paper/layout.py)."""
     sheet = paper.sheet
     form = f"Form {paper.form}" if paper.form else ""
     if paper.form and not key:
@@ -97,12 +105,13 @@ def _page_setup(paper: PaperSheet, key: bool) -> str:
         name = f"Name: *{escape(sheet.student_name)}*" if sheet.student_name else ""
         who = f"{name} #h(1fr) Student ID: *{escape(sheet.student_id)}*"
     mark = f"#text(fill: {RED}, weight: \"bold\")[ANSWER KEY] #h(8pt)" if key else ""
-    qr = "" if key else (', image(bytes(sys.inputs.at("qr" + str(here().page()), default: sys.inputs.qr1)), '
-                         'format: "svg", width: 1.6cm)')
+    qr = "" if key else (', recorded-qr(1.6cm, image(bytes(sys.inputs.at("qr" + str(here().page()), '
+                         'default: sys.inputs.qr1)), format: "svg", width: 1.6cm))')
+    marks = "" if key else "background: registration-marks,\n  "
     where = " · ".join(part for part in (escape(sheet.assignment), form or escape(sheet.student_id)) if part)
     cover = "" if key else "if here().page() == 1 { return }\n  "
-    return f"""#set page(paper: "a4", margin: (x: 1.8cm, top: 2.6cm, bottom: 2.9cm),
-  header: context {{
+    return f"""#set page(paper: "a4", margin: (x: 1.8cm, top: 2.6cm, bottom: 2.9cm), footer-descent: 15%,
+  {marks}header: context {{
   {cover}set text(9pt)
   [{mark}*{escape(sheet.title)}* #h(1fr) #continued() #h(1fr) {form} \\ #v(4pt) {who}]
   }},
@@ -143,9 +152,10 @@ def _question(q: Question, texts: Mapping[str, str], key: bool, prompt: str) -> 
                f"[({number(v.points)} points)]")
     answer = answer_parts(group, notes)
     first = f"#probe(\"head\", {q.number}, [{heading}])\n\n{texts[prompt]}\n\n{_field_probe(q.number, answer[0])}"
-    if key:
-        first += "\n\n" + common_mistakes(v, group)
     parts = [first] + [_field_probe(q.number, part) for part in answer[1:]]
+    mistakes = common_mistakes(v, group) if key else ""
+    if mistakes:  # a part of its own, so a tall answer and its many mistakes may take two pages
+        parts.append(f"#block(width: 100%, above: part-gap)[\n{mistakes}\n]")
     block = f"#question({q.number}, ({', '.join(f'[{part}]' for part in parts)},))"
     if not key:
         return block
@@ -187,6 +197,8 @@ def source(paper: PaperSheet, texts: Mapping[str, str], front: ExamFront, key: b
     else:
         rows = [(q.number, q.variant.title, q.variant.points) for q in sheet.questions]
         who = None if paper.form else (sheet.student_name, sheet.student_id)
-        opening = cover_page(front, texts, rows, paper.form, who) + (formula_page(texts) if front.formula_sheet
-                                                                     else "")
-    return preamble() + LAYOUT + _page_setup(paper, key) + opening + body + "\n"
+        opening = cover_page(front, texts, rows, paper.form, who, paper.combs is not None, paper.id_comb) + (
+            formula_page(texts) if front.formula_sheet else "")
+    combs = paper.combs if paper.combs is not None and not key else {}
+    recorded = "" if key else "\n#layout-record"  # where its boxes lie, for reading the exam from its scans
+    return helpers(combs) + preamble() + LAYOUT + _page_setup(paper, key) + opening + body + recorded + "\n"

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from generator import kinds
@@ -34,6 +35,7 @@ from grader.pipeline.roster import Roster
 from grader.pipeline.scoring import NOT_GRADED
 from grader.pipeline.steps import Env
 from grader.pipeline.store import Store, json_bytes
+from grader.scan.crops import crop_file, crop_name
 
 BY_HAND = "marked by hand against the rubric"
 UNGRADED = "ungraded:"  # how the feedback of a question whose cells could not be read begins
@@ -104,9 +106,21 @@ class Graded:
     answers: dict[str, Any]  # qid -> the typed answer, instructor-only (grader/copying/detect.py)
 
 
-def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, where: str) -> Graded:
+def scanned_note(folder: Path | None, student: str, columns: Iterable[str]) -> str:
+    """A line naming the crop of each of a question's boxes when `cnnlab scan` read the sheet from the papers
+    (SCANDIR/crops/<student>/<column>.png beside it), so a student sees what was read; '' for a typed sheet."""
+    if folder is None:
+        return ""
+    found = [crop_name(student, column) for column in columns if crop_file(folder, student, column).is_file()]
+    where = found[0].rpartition("/")[0] if found else ""
+    return f"\nyour boxes as scanned, in {where}/: {', '.join(f.rpartition('/')[2] for f in found)}" if found else ""
+
+
+def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, where: str,
+              folder: Path | None = None) -> Graded:
     """Every question of the student's key from the row, by its printed number; an unreadable or out-of-range cell
-    leaves its question ungraded, a cell of a question the student does not have is a problem of the row."""
+    leaves its question ungraded, a cell of a question the student does not have is a problem of the row. A sheet
+    read from scans (`folder` holds its crops) names each question's boxes as scanned in its feedback."""
     problems: list[str] = []
     form, typed_form = key_form(env, student), row.cells.get("form", "").strip()
     if form and typed_form and typed_form.upper() != form.upper():
@@ -120,15 +134,16 @@ def grade_row(row: MarksRow, student: str, key: AnswerKey, env: Env, where: str)
         names = printed_columns(number, variant)  # Box.column -> the column as printed
         own += names.values()
         marked = mark_question(variant, {column: row.cells.get(name, "") for column, name in names.items()}, env)
+        scanned = scanned_note(folder, student, names.values())
         if marked.problems:
             lines = [f"{UNGRADED} {where}, column {names[column]}: {why}" for column, why in marked.problems]
             notes += lines
-            scores.append(Score(variant.qid, 0.0, variant.points, "\n".join(lines)))
+            scores.append(Score(variant.qid, 0.0, variant.points, "\n".join(lines) + scanned))
             continue
         if marked.value is not None:
             answers[variant.qid] = marked.value
         if marked.score is not None:
-            scores.append(marked.score)
+            scores.append(replace(marked.score, feedback=marked.score.feedback + scanned))
     unseen = [column for column in own if column not in row.header]
     mine = set(own)
     problems += [f"{where}, column {column}: {text.strip()!r} is in a column of a question {student} does not have "
@@ -168,7 +183,7 @@ def _outcome(student: str, rows: Sequence[Typed], key: AnswerKey | None, env: En
         return "rejected", (), (f"{where}: no student_id",), {}
     if key is None:
         return "rejected", (), (f"{where}: no answer key for student {student!r}", *problems), {}
-    graded = grade_row(first, student, key, env, where)
+    graded = grade_row(first, student, key, env, where, sheet.folder)
     problems += graded.problems
     if problems:
         return "rejected", _not_graded(key, problems[0]), tuple(problems), {}

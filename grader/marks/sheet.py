@@ -37,10 +37,11 @@ class MarksRow:
 
 @dataclass(frozen=True)
 class MarksSheet:
-    """A marks CSV as read: its base name (shown in every message) and the rows that hold anything."""
+    """A marks CSV as read: its base name (shown in every message), the rows that hold anything, and its folder."""
 
     name: str
     rows: tuple[MarksRow, ...]
+    folder: Path | None = None  # a sheet `cnnlab scan` read has the boxes' crops beside it (grader/scan/crops.py)
 
 
 def _text(path: Path) -> str:
@@ -95,7 +96,7 @@ def read_marks(path: Path) -> MarksSheet:
         raise ValueError(f"{path} line {reader.line_num}: not readable as CSV ({error})") from None
     if header is None:
         raise ValueError(f"{path}: empty file; expected a header starting student_id,name,form")
-    return MarksSheet(path.name, tuple(r for r in rows if not r.is_blank()))
+    return MarksSheet(path.name, tuple(r for r in rows if not r.is_blank()), path.parent)
 
 
 def read_sheets(paths: Sequence[Path]) -> tuple[MarksSheet, ...]:

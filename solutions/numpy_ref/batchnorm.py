@@ -8,6 +8,7 @@ statistics and leaves them alone.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -73,9 +74,11 @@ def batch_statistics(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return x.mean(axis=axes), x.var(axis=axes)
 
 
-def _values_per_channel(x: np.ndarray) -> int:
-    """m: how many numbers share one channel's statistics (batch times spatial positions)."""
-    return x.size // x.shape[1]
+def values_per_statistic(input_shape: Sequence[int]) -> int:
+    """m: how many numbers one channel's mean and variance are taken over, N times the spatial positions (H x W)."""
+    if len(input_shape) not in (2, 3, 4) or any(isinstance(n, bool) or int(n) != n or n < 1 for n in input_shape):
+        raise ValueError(f"input shape must be {LAYOUTS} of positive ints, got {tuple(input_shape)}")
+    return int(np.prod(input_shape)) // int(input_shape[1])
 
 
 def batchnorm_forward(
@@ -95,7 +98,7 @@ def batchnorm_forward(
     if not 0 <= momentum <= 1:
         raise ValueError(f"momentum must be in [0, 1], got {momentum!r}")
     if train:
-        m = _values_per_channel(x)
+        m = values_per_statistic(x.shape)
         if m < 2:
             raise ValueError(f"train mode needs more than 1 value per channel (as in torch), got input shape {x.shape}")
         mean, var = batch_statistics(x)

@@ -53,6 +53,13 @@ def conv_input_grad_by_hand(w: np.ndarray, dy: np.ndarray) -> np.ndarray:
     return cross_correlate_valid(padded, w[::-1, ::-1])
 
 
+def conv_bias_grad_by_hand(dy: np.ndarray) -> float:
+    """dL/db = sum of dL/dy: the one bias is added at every output position, so each sends its gradient back."""
+    dy = np.asarray(dy)
+    require_ndim(dy, 2, "dy", "(H_out, W_out)")
+    return float(dy.sum())
+
+
 def max_pool_routes(x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None) -> np.ndarray:
     """(H_out, W_out, 2): the (row, col) of x that each window's gradient goes to, its first maximum on a tie."""
     x = np.asarray(x)

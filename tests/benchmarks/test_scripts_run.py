@@ -56,6 +56,21 @@ def test_every_benchmark_is_covered_here(name: str) -> None:
     assert f'"{name}"' in Path(__file__).read_text(encoding="utf-8")
 
 
+def test_scan_digits_prints_accuracy_per_digit_review_share_and_accepted_wrong() -> None:
+    out = run_script("scan_digits.py", "--digits", "300")
+    assert "held-out accuracy" in out and "per digit  0:" in out and "to review" in out and "of accepted wrong" in out
+    assert "by digits per box: 1:" in out and "per cell: preprocessing" in out
+
+
+def test_scan_speed_prints_every_figure_against_its_target() -> None:
+    # two students on one form: the midterm printed, filled, scanned and read (12 pages)
+    out = run_script("scan_speed.py", "--students", "2", "--forms", "1")
+    for figure in ("pages identified:", "letters read right:", "digits read right:", "accepted wrong:",
+                   "to review:", "silent wrong readings", "pages/s, QR to marks.csv"):
+        assert figure in out, out
+    assert "misidentified 0" in out and "pages handled: True" in out, out
+
+
 def test_cli_speed_prints_start_up_and_that_torch_stays_out() -> None:
     out = run_script("cli_speed.py")
     assert "cnnlab --help" in out and "torch imported by the top-level parser: False" in out

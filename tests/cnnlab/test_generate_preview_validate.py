@@ -23,8 +23,9 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_validate_the_bundled_folder(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", str(ASSIGNMENTS))
     assert code == 0 and all(": warning: " in line for line in err.splitlines())  # warnings never fail it
-    assert "spec 'cnn-ps1' OK" in out and "spec 'cnn-midterm' OK" in out
-    assert out.count(" OK") == 2 + len(list(TEMPLATES.glob("*.yaml")))
+    specs = ("cnn-ps1", "cnn-midterm", "cnn-ps2", "cnn-final")
+    assert all(f"spec '{spec}' OK" in out for spec in specs)
+    assert out.count(" OK") == len(specs) + len(list(TEMPLATES.glob("*.yaml")))
 
 
 def test_validate_reports_one_line_with_file_and_line(capsys: pytest.CaptureFixture[str],

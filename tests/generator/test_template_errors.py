@@ -77,8 +77,8 @@ def test_every_layer_problem_is_reported_at_once(write_yaml: Callable[[str, str]
     path, error = error_of(write_yaml, LAYER_TABLE.replace("{type: flatten}", "{type: flaten}"))
     assert [str(problem) for problem in error.problems] == [
         f"{path}:11: layer 3 (conv2d): missing out_channels, the number of filters",
-        f"{path}:12: layer 4: unknown type 'flaten' (did you mean 'flatten'?); layer_table takes conv2d, maxpool2d, "
-        "avgpool2d, flatten, dense"]
+        f"{path}:12: layer 4: unknown type 'flaten' (did you mean 'flatten'?); layer_table takes conv2d, "
+        "convtranspose2d, maxpool2d, avgpool2d, globalavgpool2d, batchnorm2d, relu, dropout, residual, flatten, dense"]
 
 
 def test_a_receptive_field_takes_conv_layers_without_out_channels_but_no_dense_layer(
@@ -87,7 +87,7 @@ def test_a_receptive_field_takes_conv_layers_without_out_channels_but_no_dense_l
             "  - {type: conv2d, kernel_size: 3}\n  - {type: dense, out_features: 3}\n")
     path, error = error_of(write_yaml, text)
     assert str(error) == (f"{path}:8: layer 2: type 'dense' cannot be used here; receptive_field takes conv2d, "
-                          "maxpool2d, avgpool2d")
+                          "maxpool2d, avgpool2d, batchnorm2d, relu, dropout")
 
 
 def test_an_unsatisfiable_exact_constraint_shows_one_failing_draw(write_yaml: Callable[[str, str], Path]) -> None:

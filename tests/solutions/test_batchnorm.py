@@ -1,5 +1,6 @@
 """Batch normalisation's reference agrees with torch.nn.BatchNorm1d/2d in float64 to TOL (1e-10): outputs, running
-statistics after one step, autograd's gradients in train and eval mode, and the parameter and buffer counts."""
+statistics after one step, autograd's gradients in train and eval mode, the parameter and buffer counts, and the
+number of values each statistic is taken over; and with solutions.torch_ref, which the code kind grades against."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
+from solutions import torch_ref
 from solutions.numpy_ref.batchnorm import (batch_statistics, batchnorm_backward, batchnorm_buffers, batchnorm_forward,
-                                           batchnorm_params)
+                                           batchnorm_params, values_per_statistic)
 from tests.solutions.strategies import TOL
 from tests.solutions.torch_oracle import one_torch_thread  # noqa: F401 (a fixture)
 
@@ -100,3 +102,34 @@ def test_train_mode_with_one_value_per_channel_is_refused_like_torch() -> None:
 def test_bad_input_names_the_argument(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 2, 5), (3, 2, 4, 5), (1, 1, 2, 3)])
+def test_values_per_statistic_is_what_torch_averages_over(shape: tuple[int, ...]) -> None:
+    """With momentum 1 torch stores the unbiased variance, m / (m - 1) times the biased one: that ratio gives m."""
+    x = np.random.default_rng(0).normal(size=shape)
+    layer = LAYERS[len(shape)](shape[1], momentum=1.0).double().train()
+    layer(torch.from_numpy(x))
+    ratio = layer.running_var.numpy() / batch_statistics(x)[1]
+    np.testing.assert_allclose(ratio / (ratio - 1), values_per_statistic(shape), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(3,), (2, 0, 4), (2, 3, 4, 5, 6), (2.5, 3)])
+def test_values_per_statistic_refuses_a_shape_batchnorm_cannot_take(shape: tuple[float, ...]) -> None:
+    with pytest.raises(ValueError, match=r"input shape must be \(N, C\), \(N, C, L\) or \(N, C, H, W\)"):
+        values_per_statistic(shape)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shape, train", [((4, 3), True), ((2, 3, 4, 5), True), ((3, 2, 5), False)])
+def test_the_torch_reference_the_code_kind_grades_with_agrees(shape: tuple[int, ...], train: bool) -> None:
+    rng = np.random.default_rng(len(shape))
+    x, dout = rng.normal(size=shape), rng.normal(size=shape)
+    channels = shape[1]
+    gamma, beta, mean, var = (rng.normal(size=channels), rng.normal(size=channels), rng.normal(size=channels),
+                              rng.uniform(0.5, 2, channels))
+    ours = batchnorm_forward(x, gamma, beta, mean, var, train, 0.2, 1e-3)
+    for mine, theirs in zip(ours, torch_ref.batchnorm_forward(x, gamma, beta, mean, var, train, 0.2, 1e-3)):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=TOL)
+    for mine, theirs in zip(batchnorm_backward(dout, x, gamma, mean, var, train, 1e-3),
+                            torch_ref.batchnorm_backward(dout, x, gamma, mean, var, train, 1e-3)):
+        np.testing.assert_allclose(mine, theirs, rtol=0, atol=TOL)

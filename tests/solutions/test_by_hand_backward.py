@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from solutions import numpy_ref
-from solutions.numpy_ref.by_hand import (conv_input_grad_by_hand, conv_weight_grad_by_hand, cross_correlate_valid,
-                                         max_pool_grad_by_hand, max_pool_routes)
+from solutions.numpy_ref.by_hand import (conv_bias_grad_by_hand, conv_input_grad_by_hand, conv_weight_grad_by_hand,
+                                         cross_correlate_valid, max_pool_grad_by_hand, max_pool_routes)
 from tests.solutions.strategies import TOL
 from tests.solutions.torch_oracle import one_torch_thread  # noqa: F401 (a fixture)
 
@@ -25,9 +25,11 @@ def test_conv_gradients_by_hand_match_autograd(kh: int, kw: int, extra_h: int, e
     x, w = rng.integers(-3, 4, (kh + extra_h, kw + extra_w)).astype(float), rng.integers(-2, 3, (kh, kw)) * 1.0
     dy = rng.integers(-2, 3, (extra_h + 1, extra_w + 1)).astype(float)
     x_t, w_t = torch.from_numpy(x[None, None]).requires_grad_(True), torch.from_numpy(w[None, None]).requires_grad_()
-    F.conv2d(x_t, w_t).backward(torch.from_numpy(dy[None, None]))
+    b_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    F.conv2d(x_t, w_t, b_t).backward(torch.from_numpy(dy[None, None]))
     np.testing.assert_allclose(conv_weight_grad_by_hand(x, dy), w_t.grad[0, 0].numpy(), rtol=0, atol=TOL)
     np.testing.assert_allclose(conv_input_grad_by_hand(w, dy), x_t.grad[0, 0].numpy(), rtol=0, atol=TOL)
+    assert conv_bias_grad_by_hand(dy) == pytest.approx(float(b_t.grad[0]), abs=TOL)
     dx, dw, _ = numpy_ref.conv2d_backward(dy[None, None], x[None, None], w[None, None])  # the vectorised reference
     np.testing.assert_allclose(conv_weight_grad_by_hand(x, dy), dw[0, 0], rtol=0, atol=TOL)
     np.testing.assert_allclose(conv_input_grad_by_hand(w, dy), dx[0, 0], rtol=0, atol=TOL)

@@ -14,10 +14,10 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from solutions.cost import (Cost, activation_bytes, conv2d_cost, conv_transpose2d_cost, dense_cost, network_cost,
-                            network_costs, separable_conv2d_cost)
+                            network_costs, reduced_conv2d_cost, separable_conv2d_cost)
 from solutions.shapes import AvgPool2d, Conv2d, Dense, Flatten, Layer, MaxPool2d, conv_output_size
-from tests.solutions.shape_oracles import torch_module
-from tests.solutions.torch_oracle import one_torch_thread  # noqa: F401 (a fixture)
+from tests.solutions.shape_oracles import torch_network
+from tests.solutions.torch_oracle import new_tensor_bytes, one_torch_thread  # noqa: F401 (a fixture)
 
 DRAWS = 200
 
@@ -100,6 +100,23 @@ def test_dense_and_separable_costs_match_flop_counter(seed: int) -> None:
     assert cost.bias_adds == (outputs if g["bias"] else 0)
 
 
+@settings(max_examples=DRAWS, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_reduced_conv_cost_matches_flop_counter(seed: int) -> None:
+    """A 1 x 1 reduction at the input's size, then the k x k conv that strides and pads."""
+    rng = np.random.default_rng(seed)
+    g = conv_geometry(rng)
+    reduced = int(rng.integers(1, 5))
+    args = (g["kernel"], g["stride"], g["padding"], g["dilation"])
+    cost = reduced_conv2d_cost((g["channels"], *g["hw"]), reduced, g["out_channels"], *args, bias=g["bias"],
+                               batch=g["batch"])
+    reduce = nn.Conv2d(g["channels"], reduced, 1, bias=g["bias"])
+    conv = nn.Conv2d(reduced, g["out_channels"], *args, bias=g["bias"])
+    x = torch.zeros(g["batch"], g["channels"], *g["hw"])
+    flops, out = torch_flops(nn.Sequential(reduce, conv), x)
+    assert cost.flops(count_bias=False) == flops
+    assert cost.bias_adds == ((reduce(x).numel() + out.numel()) if g["bias"] else 0)
+
 def random_network(rng: np.random.Generator) -> tuple[tuple[int, int, int], list[Layer]]:
     """A small valid sequential network: convs and pools while the map is big enough, then flatten and dense."""
     shape = (int(rng.integers(1, 4)), int(rng.integers(6, 20)), int(rng.integers(6, 20)))
@@ -120,33 +137,6 @@ def random_network(rng: np.random.Generator) -> tuple[tuple[int, int, int], list
     layers.append(Flatten())
     layers += [Dense(int(rng.integers(1, 20)), bias=bool(rng.integers(2))) for _ in range(int(rng.integers(1, 3)))]
     return shape, layers
-
-
-def torch_network(shape: tuple[int, int, int], layers: list[Layer]) -> nn.Sequential:
-    """The same network in torch (bias adds cost FlopCounterMode nothing, so the conv modules may leave them out)."""
-    modules: list[nn.Module] = []
-    probe = torch.zeros(1, *shape)  # run along to learn each layer's input channels and features
-    for layer in layers:
-        if isinstance(layer, Flatten):
-            module: nn.Module = nn.Flatten()
-        elif isinstance(layer, Dense):
-            module = nn.Linear(probe.shape[1], layer.out_features, bias=layer.bias)
-        else:
-            module = torch_module(layer, in_channels=probe.shape[1])
-        probe = module(probe)
-        modules.append(module)
-    return nn.Sequential(*modules)
-
-
-def new_tensor_bytes(network: nn.Sequential, x: torch.Tensor) -> int:
-    """Bytes of every layer output that is a new tensor, not a view of the layer's input (flatten's is a view)."""
-    total = 0
-    for module in network:
-        out = module(x)
-        if out.untyped_storage().data_ptr() != x.untyped_storage().data_ptr():
-            total += out.numel() * out.element_size()
-        x = out
-    return total
 
 
 @settings(max_examples=DRAWS, deadline=None)

@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from solutions import torch_ref
 from solutions.numpy_ref.dropout import dropout_backward, dropout_expected_output, dropout_forward
 from tests.solutions.strategies import TOL
 from tests.solutions.torch_oracle import one_torch_thread  # noqa: F401 (a fixture)
@@ -80,3 +81,22 @@ def test_expected_output_is_the_input_and_eval_passes_it_through() -> None:
 def test_bad_input_names_the_argument(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("p, train", [(0.2, True), (0.5, True), (0.75, True), (0.4, False)])
+def test_the_torch_reference_is_f_dropout_given_its_own_mask(p: float, train: bool) -> None:
+    """solutions.torch_ref applies a given mask with the kernel of F.dropout's backward: given the mask F.dropout
+    drew, it reproduces F.dropout's output and autograd's gradient, and agrees with our formula."""
+    rng = np.random.default_rng(int(p * 100))
+    x, dout = nonzero_input(rng, (3, 5)), rng.normal(size=(3, 5))
+    torch.manual_seed(3)
+    x_t = torch.from_numpy(x).requires_grad_(True)
+    out_t = F.dropout(x_t, p, training=train)
+    out_t.backward(torch.from_numpy(dout))
+    keep_mask = (out_t.detach().numpy() != 0).astype(float)
+    np.testing.assert_allclose(torch_ref.dropout_forward(x, keep_mask, p, train), out_t.detach().numpy(),
+                               rtol=0, atol=TOL)
+    np.testing.assert_allclose(torch_ref.dropout_backward(dout, keep_mask, p, train), x_t.grad.numpy(), rtol=0,
+                               atol=TOL)
+    np.testing.assert_allclose(torch_ref.dropout_forward(x, keep_mask, p, train),
+                               dropout_forward(x, keep_mask, p, train), rtol=0, atol=TOL)

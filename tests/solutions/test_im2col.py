@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 
-from solutions import numpy_ref
+from solutions import numpy_ref, torch_ref
 from solutions.numpy_ref.im2col import conv2d_im2col, im2col, im2col_shapes
 from tests.solutions.strategies import TOL, ConvCase, conv_cases
 from tests.solutions.torch_oracle import one_torch_thread  # noqa: F401 (a fixture)
@@ -53,3 +53,16 @@ def test_a_worked_example_reads_like_the_lecture() -> None:
 def test_bad_input_names_the_argument(call: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         call()  # type: ignore[operator]
+
+
+@settings(max_examples=50, deadline=None)
+@given(conv_cases())
+def test_torch_ref_unfold_is_f_unfold_and_matches_ours(case: ConvCase) -> None:
+    """solutions.torch_ref.unfold, the code exercise's second reference, passes its arguments to F.unfold right."""
+    kwargs = case.kwargs
+    if isinstance(kwargs["padding"], str):  # unfold takes numbers only
+        return
+    kernel = tuple(case.w.shape[2:])
+    theirs = torch_ref.unfold(case.x, kernel, **kwargs)
+    np.testing.assert_array_equal(theirs, F.unfold(torch.from_numpy(case.x), kernel, **kwargs).numpy())
+    np.testing.assert_array_equal(theirs, im2col(case.x, kernel, **kwargs))

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from solutions.layer_math import (basic_block_params, bottleneck_block_params, conv_transpose_output_size,
-                                  global_avg_pool_shape, grouped_conv2d_params, reduced_conv_params,
+from solutions.layer_math import (basic_block_params, bottleneck_block_params, classifier_heads,
+                                  conv_transpose_output_size, global_avg_pool_shape, grouped_conv2d_params, reduced_conv_params,
                                   residual_block_output_shape, separable_conv2d_params, separable_to_standard_ratio,
                                   stack_receptive_field, vgg_comparison)
 from solutions.shapes import Conv2d
-from tests.solutions.shape_oracles import torch_receptive_field
+from tests.solutions.shape_oracles import torch_block, torch_receptive_field
 from tests.solutions.torch_oracle import n_params, n_running_stats, one_torch_thread  # noqa: F401 (a fixture)
 
 
@@ -87,35 +87,6 @@ def test_vgg_stack_against_one_large_kernel_matches_torch(n_layers: int, channel
     assert stack(x).shape == single(x).shape  # same receptive field, same output grid
 
 
-def conv_bn(c_in: int, c_out: int, kernel: int, stride: int = 1) -> list[nn.Module]:
-    """torchvision's unit: a bias-free conv (3 x 3 padded by 1, or 1 x 1) followed by BatchNorm2d."""
-    return [nn.Conv2d(c_in, c_out, kernel, stride, padding=kernel // 2, bias=False), nn.BatchNorm2d(c_out)]
-
-
-class Residual(nn.Module):
-    """relu(main(x) + shortcut(x)), the residual block as torchvision builds it."""
-
-    def __init__(self, main: list[nn.Module], shortcut: list[nn.Module]) -> None:
-        super().__init__()
-        self.main, self.shortcut = nn.Sequential(*main), nn.Sequential(*shortcut)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Add the shortcut (identity when empty) to the main path."""
-        return torch.relu(self.main(x) + self.shortcut(x))
-
-
-def torch_block(kind: str, c_in: int, width: int, stride: int, projection: bool) -> tuple[Residual, int]:
-    """torchvision's BasicBlock (width = out channels) or Bottleneck (out = 4 * width); and its out channels."""
-    if kind == "basic":
-        c_out = width
-        main = [*conv_bn(c_in, width, 3, stride), nn.ReLU(), *conv_bn(width, width, 3)]
-    else:
-        c_out = 4 * width
-        main = [*conv_bn(c_in, width, 1), nn.ReLU(), *conv_bn(width, width, 3, stride), nn.ReLU(),
-                *conv_bn(width, c_out, 1)]
-    return Residual(main, conv_bn(c_in, c_out, 1, stride) if projection else []), c_out
-
-
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(["basic", "bottleneck"]), st.integers(1, 24), st.integers(1, 12), st.integers(1, 3),
        st.sampled_from([None, True, False]), st.integers(1, 9))
@@ -148,6 +119,18 @@ def test_resnet_reference_blocks() -> None:
 def test_global_average_pool_shape_matches_torch(shape: tuple[int, int, int]) -> None:
     out = nn.AdaptiveAvgPool2d(1)(torch.zeros(2, *shape))
     assert global_avg_pool_shape(shape) == tuple(out.shape[1:])
+
+
+@pytest.mark.parametrize("shape, classes, bias", [((512, 7, 7), 1000, True), ((3, 4, 5), 2, False),
+                                                   ((64, 1, 1), 10, True)])
+def test_classifier_heads_match_torch(shape: tuple[int, int, int], classes: int, bias: bool) -> None:
+    pooled = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(shape[0], classes, bias=bias))
+    flattened = nn.Sequential(nn.Flatten(), nn.Linear(shape[0] * shape[1] * shape[2], classes, bias=bias))
+    heads = classifier_heads(shape, classes, bias)
+    assert (heads.pooled.total, heads.flattened.total) == (n_params(pooled), n_params(flattened))
+    assert heads.saved == n_params(flattened) - n_params(pooled)
+    x = torch.zeros(2, *shape)
+    assert pooled(x).shape == flattened(x).shape == (2, classes)
 
 
 @pytest.mark.parametrize("call, message", [

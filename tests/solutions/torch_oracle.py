@@ -26,3 +26,14 @@ def n_params(module: nn.Module) -> int:
 def n_running_stats(module: nn.Module) -> int:
     """Batchnorm running means and variances; num_batches_tracked (a step counter) is left out."""
     return sum(b.numel() for name, b in module.named_buffers() if not name.endswith("num_batches_tracked"))
+
+
+def new_tensor_bytes(network: nn.Sequential, x: torch.Tensor) -> int:
+    """Bytes of every layer output that is a new tensor, not a view of the layer's input (flatten's is a view)."""
+    total = 0
+    for module in network:
+        out = module(x)
+        if out.untyped_storage().data_ptr() != x.untyped_storage().data_ptr():
+            total += out.numel() * out.element_size()
+        x = out
+    return total

@@ -73,8 +73,8 @@ def variants(out: Path, student: str) -> list[Variant]:
 def test_forms_layout_seating_and_private_keys(forms: Path) -> None:
     names = sorted(str(p.relative_to(forms)) for p in forms.rglob("*") if p.is_file())
     assert names == ["exam.json", "exams/form-A.pdf", "exams/form-B.pdf", "key/s001.json", "key/s002.json",
-                     "key/s003.json", "keys/form-A.pdf", "keys/form-B.pdf", "marks/form-A.csv", "marks/form-B.csv",
-                     "seating.csv"]
+                     "key/s003.json", "keys/form-A.pdf", "keys/form-B.pdf", "layout/form-A.json", "layout/form-B.json",
+                     "marks/form-A.csv", "marks/form-B.csv", "seating.csv"]
     assert (forms / "seating.csv").read_text() == \
         "student_id,name,form\ns001,Ada Lovelace,A\ns002,Alan Turing,B\ns003,Grace Hopper,A\n"
     assert oct((forms / "key").stat().st_mode & 0o777) == "0o700" and oct((forms / "keys").stat().st_mode & 0o777) \

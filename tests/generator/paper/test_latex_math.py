@@ -19,9 +19,14 @@ from generator.paper.markup import to_typst
     (r"\frac{1}{16} \begin{bmatrix} 1 \end{bmatrix}", '(1)/(16) mat(delim: "[", 1)'),
     (r"\frac{(a)}{b}", "(( a ))/(b)"),
     (r"\alpha \cdot \varepsilon", "alpha dot epsilon.alt"),
+    (r"\frac{\partial L}{\partial w}", "(partial L)/(partial w)"),  # Typst 0.12 renamed diff to partial
+    (r"\hat x = \sqrt 2", "hat(x) = sqrt(2)"),  # an argument without braces is still an argument, never hatx
+    (r"a \odot b \otimes c \oplus d", "a dot.o b times.o c plus.o d"),  # Typst 0.15's names
+    (r"\langle x \rangle \cap B", "chevron.l x chevron.r inter B"),
 ])
 def test_known_formulas(latex: str, typst_math: str) -> None:
     assert to_typst_math(latex) == typst_math
+    typst.compile(f"${typst_math}$".encode(), ignore_system_fonts=True)  # every name is one this Typst knows
 
 
 @pytest.mark.parametrize("latex", [r"\unknowncommand x", r"\begin{align} x \end{align}", "{x", "x}"])

@@ -98,6 +98,9 @@ def test_pages_are_filled_first_fit_in_the_sheets_order() -> None:
     order = [q.variant.qid for q in fill_pages(questions, heights, gap=10.0)]
     assert order == ["a", "c", "e", "b", "d"]  # c and e fill a's page; the taller-than-a-page d comes alone
     assert [q.variant.qid for q in fill_pages(questions, {}, gap=10.0)] == list("abcde")  # unmeasured: one a page
+    tall_first = {"a": float("inf"), "b": 600.0, "c": 300.0, "d": 200.0, "e": 50.0}
+    order = [q.variant.qid for q in fill_pages(questions, tall_first, gap=10.0, tails={"a": 300.0})]
+    assert order == ["a", "c", "e", "b", "d"]  # a's last page holds its 300-point tail, then c and e
 
 
 def test_no_formula_or_answer_box_overlaps_another(layouts: list[tuple[str, list[Placed]]]) -> None:
