@@ -68,9 +68,9 @@ def _stroke_level(ink: np.ndarray) -> float:
     return max(FAINTEST_INK, STROKE_SHARE * float(np.percentile(ink, 99)))
 
 
-def _strokes(ink: np.ndarray) -> np.ndarray:
-    """The inked pixels that belong to strokes: isolated specks (dust, JPEG ringing) dropped."""
-    inked = ink > _stroke_level(ink)
+def _strokes(ink: np.ndarray, level: float) -> np.ndarray:
+    """The inked pixels that belong to strokes (above the cell's stroke level): specks (dust, JPEG ringing) dropped."""
+    inked = ink > level
     padded = np.pad(inked, 1).astype(np.uint8)
     height, width = inked.shape
     neighbours = sum(padded[dy:dy + height, dx:dx + width] for dy in range(3) for dx in range(3))
@@ -85,14 +85,31 @@ def _extent(mask: np.ndarray) -> tuple[int, int, int, int] | None:
     return int(rows[0]), int(rows[-1]) + 1, int(columns[0]), int(columns[-1]) + 1
 
 
-def is_blank(crop: np.ndarray) -> bool:
-    """Whether a cell holds no writing: too little ink, or ink too small in extent to be a digit (dust, a dot)."""
-    strokes = _strokes(_ink(crop))
+def _measured(crop: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """A cell's ink, its stroke level and its stroke pixels: measured once for both the blank test and the image."""
+    ink = _ink(crop)
+    level = _stroke_level(ink)
+    return ink, level, _strokes(ink, level)
+
+
+def _blank(strokes: np.ndarray) -> bool:
+    """Too little ink, or ink too small in extent to be a digit (dust, a dot)."""
     extent = _extent(strokes)
     if extent is None or strokes.mean() < MIN_INK_SHARE:
         return True
     top, bottom, left, right = extent
     return max(bottom - top, right - left) < MIN_EXTENT * min(strokes.shape)
+
+
+def is_blank(crop: np.ndarray) -> bool:
+    """Whether a cell holds no writing: too little ink, or ink too small in extent to be a digit (dust, a dot)."""
+    return _blank(_measured(crop)[2])
+
+
+def written_cell(crop: np.ndarray) -> np.ndarray | None:
+    """to_cell_image of a cell with writing, None for a blank one (is_blank): the reader's one pass over a cell."""
+    ink, level, strokes = _measured(crop)
+    return None if _blank(strokes) else _image(ink, level, strokes)
 
 
 def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
@@ -104,13 +121,16 @@ def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
 
 def to_cell_image(crop: np.ndarray) -> np.ndarray:
     """A cell's crop (uint8, white paper) as the network's 28x28 float32 input in [0, 1], ink 1, centred as MNIST."""
-    ink = _ink(crop)
-    extent = _extent(_strokes(ink))
+    return _image(*_measured(crop))
+
+
+def _image(ink: np.ndarray, level: float, strokes: np.ndarray) -> np.ndarray:
+    """to_cell_image from a cell's measured ink, stroke level and strokes."""
+    extent = _extent(strokes)
     if extent is None:
         return np.zeros((SIDE, SIDE), dtype=np.float32)
     top, bottom, left, right = extent
     digit = ink[top:bottom, left:right]
-    level = _stroke_level(ink)
     full = float(np.percentile(digit[digit > level], 90))  # the pen's own darkness: blue and pencil read as black
     floor = level / 2  # fainter differences are paper texture and noise, dropped before scaling
     digit = np.clip((digit - floor) / max(full - floor, 1e-3), 0.0, 1.0)

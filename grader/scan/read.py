@@ -18,7 +18,7 @@ import numpy as np
 from scipy import ndimage
 
 from grader.scan.align import CROP_SCALE
-from grader.scan.digits import SIDE, is_blank, to_cell_image
+from grader.scan.digits import SIDE, is_blank, to_cell_image, written_cell
 
 MARGIN_PT = 3.0  # every box is cut with this much paper around it: the crop a person sees, and the paper level
 CELL_INSET_PT = 1.0  # a comb cell is read this far inside its edges: its printed border (0.6 pt, centred on the edge)
@@ -115,12 +115,11 @@ def comb_tokens(crop: np.ndarray, box: dict[str, Any]) -> Written:
             tokens.append(".")
             continue
         pixels = _cell(crop, box, cell)
-        if is_blank(pixels):
-            tokens.append(" ")
-        elif char == "sign":
-            tokens.append("-" if _is_minus(pixels) else "?")
-        else:
-            tokens.append(to_cell_image(pixels))
+        if char == "sign":
+            tokens.append(" " if is_blank(pixels) else "-" if _is_minus(pixels) else "?")
+            continue
+        image = written_cell(pixels)
+        tokens.append(" " if image is None else image)
     return Written(tuple(tokens))
 
 
