@@ -165,6 +165,15 @@ def render(variant: Variant) -> str:
     return variant.prompt
 
 
+def prompt_on_paper(render_notebook: Callable[[Variant], str]) -> Callable[[Variant, str], str]:
+    """render_for of a kind whose notebook adds a rule to the prompt: on paper the prompt alone, since
+    generator/media.py adds the kind's PAPER_NOTE there, or its HINT where the spec asks for hints."""
+    def render_for(variant: Variant, medium: str) -> str:
+        """The prompt alone on paper, the notebook's text elsewhere (an LMS quiz shows the notebook's rule)."""
+        return variant.prompt if medium == "paper" else render_notebook(variant)
+    return render_for
+
+
 def integer_array(rng: np.random.Generator, low: int, high: int, shape: tuple[int, ...]) -> np.ndarray:
     """Small integers in [low, high] (both included) as floats, for by-hand exercises."""
     if low > high:

@@ -8,7 +8,7 @@ import numpy as np
 
 from generator.kinds._common import (answer_stub, explain_answer, exact_list, grade, integer_array,
                                      model_submission, near_miss, padding_stated as check_template,
-                                     sample_variant, solution_source)
+                                     prompt_on_paper, sample_variant, solution_source)
 from generator.kinds._mistakes import by_hand_misconceptions
 from generator.model import Template, Variant
 from generator.params import require_varied
@@ -53,9 +53,7 @@ def render(variant: Variant) -> str:
     return f"{variant.prompt}\n\n{FLOOR_RULE}"
 
 
-def render_for(variant: Variant, medium: str) -> str:
-    """On paper the prompt alone: generator/media.py adds the PAPER_NOTE, or the HINT where the spec asks."""
-    return variant.prompt if medium == "paper" else render(variant)
+render_for = prompt_on_paper(render)  # on paper the prompt alone: generator/media.py adds the PAPER_NOTE or HINT
 
 
 def explain(variant: Variant) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss,
-                                     padding_stated as check_template, sample_variant, solution_source)
+                                     padding_stated as check_template, prompt_on_paper, sample_variant,
+                                     solution_source)
 from generator.kinds._mistakes import DILATION_IGNORED, PADDING_FORGOTTEN, mistake
 from generator.kinds._size_text import dilated_span, field_step, floor_rule
 from generator.kinds.output_size import DILATED_FLOOR_RULE, PAPER_NOTE
@@ -69,9 +70,7 @@ def render(variant: Variant) -> str:
     return f"{variant.prompt}\n\n{PAPER_NOTE}"
 
 
-def render_for(variant: Variant, medium: str) -> str:
-    """On paper the prompt alone: generator/media.py adds the PAPER_NOTE, or the HINT where the spec asks."""
-    return variant.prompt if medium == "paper" else render(variant)
+render_for = prompt_on_paper(render)  # on paper the prompt alone: generator/media.py adds the PAPER_NOTE or HINT
 
 
 def _layers(variant: Variant) -> list[Conv2d]:

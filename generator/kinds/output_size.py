@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from generator.kinds._common import (answer_stub, explain_answer, grade, model_submission, near_miss,
-                                     padding_stated as check_template, sample_variant, solution_source)
+                                     padding_stated as check_template, prompt_on_paper, sample_variant,
+                                     solution_source)
 from generator.kinds._mistakes import (DEPTH_FROM_INPUT, DEPTH_NAME, DILATION_IGNORED, Geometry, mistake, out_size,
                                        size_misconceptions)
 from generator.kinds._size_text import dilated_span, floor_rule
@@ -67,9 +68,7 @@ def hint(variant: Variant) -> str:
     return DILATED_FLOOR_RULE if "D" in variant.params else FLOOR_RULE
 
 
-def render_for(variant: Variant, medium: str) -> str:
-    """On paper the prompt alone: generator/media.py adds the PAPER_NOTE, or the HINT where the spec asks."""
-    return variant.prompt if medium == "paper" else render(variant)
+render_for = prompt_on_paper(render)  # on paper the prompt alone: generator/media.py adds the PAPER_NOTE or HINT
 
 
 def explain(variant: Variant) -> str:

@@ -18,13 +18,12 @@ import typst
 
 from generator.notebook import Question
 from generator.paper.cover import ExamFront
-from generator.paper.typeset import PAGE_BODY_PT, PaperSheet, source
+from generator.paper.typeset import BODY_TOP_PT, PAGE_BODY_PT, PaperSheet, source
 
 BLANK_QR = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>'  # measuring needs no real page codes
 GAP_PT = 9.5  # between two questions on one page (the heading's space above it), when none is measured
 Heights = dict[str, float]  # question id -> height in points (inf: taller than a page)
 Tails = dict[str, float]  # a taller-than-a-page question's id -> the height it takes of its last page
-BODY_TOP_PT = 2.6 / 2.54 * 72  # where a page's body starts (typeset.py's top margin): a tail is measured from it
 
 
 def packed_sheets(sheets: Sequence[PaperSheet], texts: Mapping[str, str], front: ExamFront) -> tuple[PaperSheet, ...]:

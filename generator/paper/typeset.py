@@ -35,6 +35,8 @@ from generator.rounding import asked_places
 BLUE, RED = 'rgb("#1a4fb5")', 'rgb("#b51a1a")'
 PAGE_BODY = ("174mm", "242mm")  # A4 within the margins _page_setup sets: what one question may fill
 PAGE_BODY_PT = 242 / 25.4 * 72  # its height in points, as Typst reports positions
+TOP_MARGIN_CM = 2.6  # where a page's body starts (generator/paper/packing.py measures a page's use from it)
+BODY_TOP_PT = TOP_MARGIN_CM / 2.54 * 72
 LAYOUT = f"""#let body-width = {PAGE_BODY[0]}
 #let body-height = {PAGE_BODY[1]}
 #let probing = "probe" in sys.inputs
@@ -110,7 +112,7 @@ def _page_setup(paper: PaperSheet, key: bool) -> str:
     marks = "" if key else "background: registration-marks,\n  "
     where = " · ".join(part for part in (escape(sheet.assignment), form or escape(sheet.student_id)) if part)
     cover = "" if key else "if here().page() == 1 { return }\n  "
-    return f"""#set page(paper: "a4", margin: (x: 1.8cm, top: 2.6cm, bottom: 2.9cm), footer-descent: 15%,
+    return f"""#set page(paper: "a4", margin: (x: 1.8cm, top: {TOP_MARGIN_CM}cm, bottom: 2.9cm), footer-descent: 15%,
   {marks}header: context {{
   {cover}set text(9pt)
   [{mark}*{escape(sheet.title)}* #h(1fr) #continued() #h(1fr) {form} \\ #v(4pt) {who}]
